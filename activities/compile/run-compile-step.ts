@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { log } from '@temporalio/activity';
+import type { CompileStep } from '../../config/schema.js';
+import { nonRetryable, retryable } from '../failures.js';
+import { tailLines } from '../process/log-follower.js';
+import { runTrackedProcess } from '../process/tracked-process.js';
+import { runDir } from '../run-dir.js';
+import { progressReporter } from './progress-reporter.js';
+
+export interface RunCompileStepInput {
+  step: CompileStep;
+  siteDir: string;
+  stateDir: string;
+  outputDir: string;
+  progressPattern?: string;
+  killGraceSeconds: number;
+  /** Signal of the calling workflow that receives progress, if any. */
+  progressSignal?: string;
+}
+
+export interface CompileStepResult {
+  step: string;
+  durationMs: number;
+  adopted: boolean;
+  resumedFrom: number | null;
+  done: number | null;
+  total: number | null;
+  lastLine: string | null;
+  logPath: string;
+}
+
+/**
+ * One compile step as a subprocess that may run for days. Its output goes to a log on disk and
+ * its progress into heartbeats; a retry adopts the process or resumes from the last progress.
+ */
+export async function runCompileStep(input: RunCompileStepInput): Promise<CompileStepResult> {
+  const dir = path.join(runDir(input.stateDir), `step-${input.step.name}`);
+  const result = await runTrackedProcess({
+    dir,
+    command: input.step.command,
+    cwd: input.siteDir,
+    env: { ...input.step.env, RUNBOOK_OUTPUT_DIR: input.outputDir, RUNBOOK_STEP: input.step.name },
+    progressPattern: input.progressPattern,
+    killGraceMs: input.killGraceSeconds * 1000,
+    onProgress: progressReporter(input.progressSignal, input.step.name),
+  });
+  if (result.exitCode === 0) {
+    log.info('compile step finished', { step: input.step.name, adopted: result.adopted, durationMs: result.durationMs });
+    return {
+      step: input.step.name,
+      durationMs: result.durationMs,
+      adopted: result.adopted,
+      resumedFrom: result.resumeFrom,
+      done: result.done,
+      total: result.total,
+      lastLine: result.lastLine,
+      logPath: result.logPath,
+    };
+  }
+  const tail = await tailLines(result.logPath, 20);
+  const how = result.exitCode === null ? `was killed (${result.signal ?? 'signal'})` : `exited with code ${result.exitCode}`;
+  const message = `Compile step "${input.step.name}" ${how}; log: ${result.logPath}\n--- last lines ---\n${tail}`;
+  if (result.exitCode !== null && input.step.nonRetryableExitCodes?.includes(result.exitCode)) {
+    throw nonRetryable('StepFailed', `${message}\n(exit code ${result.exitCode} is configured as not worth retrying: fix the cause and start a new compile)`);
+  }
+  throw retryable(result.exitCode === null ? 'StepCrashed' : 'StepExitedNonZero', message);
+}

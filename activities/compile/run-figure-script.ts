@@ -1,0 +1,71 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { log } from '@temporalio/activity';
+import type { FigureScript } from '../../config/schema.js';
+import { nonRetryable, retryable } from '../failures.js';
+import { tailLines } from '../process/log-follower.js';
+import { runTrackedProcess } from '../process/tracked-process.js';
+import { runDir } from '../run-dir.js';
+import { sha256File, type ManifestFile } from './validate-compiled-data.js';
+
+export interface RunFigureInput {
+  figure: FigureScript;
+  siteDir: string;
+  stateDir: string;
+  outputDir: string;
+  killGraceSeconds: number;
+}
+
+/** Output paths are relative to the site dir, as the scripts write them (`data/compiled/x.pkl`). */
+function resolveOutput(siteDir: string, output: string): string {
+  return path.resolve(siteDir, output);
+}
+
+/**
+ * Runs one figure-pickling script and checks that every declared .pkl is there, non-empty and
+ * written by this run (a stale pickle from last month would otherwise pass silently).
+ */
+export async function runFigureScript(input: RunFigureInput): Promise<ManifestFile[]> {
+  const dir = path.join(runDir(input.stateDir), `figure-${input.figure.name}`);
+  const result = await runTrackedProcess({
+    dir,
+    command: input.figure.command,
+    cwd: input.siteDir,
+    env: { ...input.figure.env, RUNBOOK_OUTPUT_DIR: input.outputDir },
+    killGraceMs: input.killGraceSeconds * 1000,
+  });
+  if (result.exitCode !== 0) {
+    const tail = await tailLines(result.logPath, 20);
+    throw retryable(
+      'StepExitedNonZero',
+      `Figure script "${input.figure.name}" ${result.exitCode === null ? 'was killed' : `exited with code ${result.exitCode}`}; log: ${result.logPath}\n--- last lines ---\n${tail}`,
+    );
+  }
+  // Judge freshness by the process's own start, which precedes this attempt when adopted;
+  // the slack covers file systems with coarse timestamps.
+  const freshSince = Date.parse(result.startedAt) - 2000;
+  const entries: ManifestFile[] = [];
+  for (const output of input.figure.outputs) {
+    const file = resolveOutput(input.siteDir, output);
+    const info = await stat(file).catch(() => undefined);
+    if (!info || !info.isFile()) {
+      throw nonRetryable('MissingOutput', `Figure script "${input.figure.name}" finished but did not write ${output}: fix the script or its "outputs" in the config.`);
+    }
+    if (info.size === 0) {
+      throw nonRetryable('MissingOutput', `Figure script "${input.figure.name}" wrote an empty ${output}: fix the script.`);
+    }
+    if (info.mtimeMs < freshSince) {
+      throw nonRetryable('MissingOutput', `Figure script "${input.figure.name}" did not rewrite ${output} (it is older than this run): fix the script or its "outputs" in the config.`);
+    }
+    entries.push({
+      path: path.relative(input.outputDir, file).split(path.sep).join('/'),
+      kind: 'figure',
+      bytes: info.size,
+      sha256: await sha256File(file),
+      mtimeMs: info.mtimeMs,
+      producedBy: input.figure.name,
+    });
+  }
+  log.info('figure script finished', { figure: input.figure.name, outputs: entries.length });
+  return entries;
+}

@@ -1,0 +1,35 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { InputError } from '../config/errors.js';
+
+/**
+ * Failure types a person can act on. Non-retryable ones mean "fix something and start again";
+ * the rest are retried with backoff by the activity's retry policy.
+ */
+export const NonRetryable = {
+  InvalidConfig: 'InvalidConfig',
+  InvalidInput: 'InvalidInput',
+  StepFailed: 'StepFailed',
+  CorruptData: 'CorruptData',
+  MissingOutput: 'MissingOutput',
+} as const;
+
+export const Retryable = {
+  StepCrashed: 'StepCrashed',
+  StepExitedNonZero: 'StepExitedNonZero',
+} as const;
+
+export function nonRetryable(type: keyof typeof NonRetryable, message: string, details?: unknown): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true, details: details === undefined ? [] : [details] });
+}
+
+export function retryable(type: keyof typeof Retryable, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: false });
+}
+
+/** Input errors from the config layer become non-retryable failures with the same sentence. */
+export function fromInputError(err: unknown): unknown {
+  if (err instanceof InputError) {
+    return nonRetryable(err.kind === 'InvalidConfig' ? 'InvalidConfig' : 'InvalidInput', err.message, { field: err.field });
+  }
+  return err;
+}

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+
+// One schema per top-level key of runbook.config.json; every message names the fix, because
+// the person reading it is setting up a release, not debugging zod.
+
+const argv = z
+  .array(z.string().min(1, 'an argument may not be empty'), {
+    error: 'must be an argv array such as ["python", "viz/data.py"], not a shell string',
+  })
+  .min(1, 'must name at least the program to run');
+
+const envMap = z.record(z.string(), z.string(), { error: 'must be an object of string values' });
+
+const positiveHours = z.number({ error: 'must be a number of hours' }).positive('must be greater than 0');
+
+export const compileStepSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a short name of letters, digits, "-", "_" or "." (it names log files)'),
+  command: argv,
+  env: envMap.optional(),
+  timeoutHours: positiveHours.max(24 * 30, 'must be at most 720 hours (30 days)').optional(),
+  nonRetryableExitCodes: z.array(z.number().int().min(1).max(255)).optional(),
+});
+
+export const compileSchema = z.strictObject({
+  outputDir: z.string().min(1).default('data/compiled'),
+  steps: z
+    .array(compileStepSchema)
+    .min(1, 'must list at least one step')
+    .refine((steps) => new Set(steps.map((s) => s.name)).size === steps.length, 'step names must be unique'),
+  progressPattern: z
+    .string()
+    .refine(isRegExp, 'must be a valid regular expression with two capture groups (done, total)')
+    .optional(),
+  heartbeatTimeoutSeconds: z.number().int().min(5, 'must be at least 5 seconds').max(3600).default(120),
+  maxAttempts: z.number().int().min(1).max(100).default(5),
+  killGraceSeconds: z.number().min(0).max(600).default(10),
+});
+
+export const figureSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a short name of letters, digits, "-", "_" or "."'),
+  command: argv,
+  env: envMap.optional(),
+  outputs: z.array(z.string().min(1)).min(1, 'must list the .pkl files the script writes'),
+  timeoutHours: positiveHours.optional(),
+});
+
+export const figuresSchema = z.array(figureSchema).default([]);
+
+export const dataSchema = z.strictObject({
+  localDir: z.string().min(1),
+  remoteDir: z.string().regex(/^\//, 'must be an absolute path on the file system, such as "/data"'),
+  deleteExtraneous: z.boolean().default(false),
+  parallelism: z.number().int().min(1).max(32).default(4),
+  verify: z.enum(['size', 'sample', 'all']).default('sample'),
+});
+
+export const awsSchema = z.strictObject({
+  region: z
+    .string()
+    .regex(/^(us|eu|ap|sa|ca|me|af|il|mx)(-gov)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d$/, 'must be an AWS region such as "us-east-1"'),
+  endpoint: z.url('must be a URL such as "http://127.0.0.1:4566"').optional(),
+  sftpEndpoint: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'must be "host:port", such as "127.0.0.1:2222"')
+    .optional(),
+});
+
+export const transferSchema = z.strictObject({
+  efsFileSystem: z.string().min(1, 'must be an EFS file system id (fs-…) or its Name tag'),
+  userRole: z.string().min(1, 'must be an IAM role ARN or name, such as "aws-elasticbeanstalk-ec2-role"'),
+  loggingRole: z.string().min(1).optional(),
+  posixUid: z.number().int().min(0).default(0),
+  posixGid: z.number().int().min(0).default(0),
+  maxServerHours: positiveHours.max(72).default(6),
+  hourlyRate: z.number().min(0).default(0.3),
+  perGbRate: z.number().min(0).default(0.04),
+});
+
+export const imageSchema = z.strictObject({
+  name: z.string().min(1),
+  repository: z.string().min(1, 'must be a repository URI such as "public.ecr.aws/abc123/ct-site"'),
+  tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a valid Docker tag').default('latest'),
+  buildArgs: z.array(z.string()).default(['--compress', '--rm']),
+  context: z.string().default('.'),
+  dockerPath: z.string().default('docker'),
+});
+
+export const beanstalkSchema = z.strictObject({
+  application: z.string().min(1),
+  environment: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9-]{2,38}[A-Za-z0-9]$/, 'must be 4 to 40 letters, digits or hyphens, not starting or ending with a hyphen'),
+  platform: z.string().optional(),
+  instanceType: z.string().optional(),
+  envVars: envMap.default({}),
+  bundle: z.array(z.string()).default(['Dockerrun.aws.json', '.ebextensions', '.platform']),
+  s3Bucket: z.string().optional(),
+  timeoutMinutes: z.number().positive().max(240).default(30),
+  pollSeconds: z.number().positive().max(300).default(10),
+  acceptYellow: z.boolean().default(false),
+  rollback: z.boolean().default(true),
+  smokePath: z.string().regex(/^\//, 'must start with "/"').default('/'),
+  restartAfterSync: z.boolean().default(false),
+});
+
+export const runbookConfigSchema = z.strictObject({
+  site: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and hyphens, such as "contact-tracing"'),
+  siteDir: z.string().min(1).default('.'),
+  stateDir: z.string().min(1).default('.runbook'),
+  aws: awsSchema.optional(),
+  compile: compileSchema,
+  figures: figuresSchema,
+  data: dataSchema.optional(),
+  transfer: transferSchema.optional(),
+  image: imageSchema.optional(),
+  beanstalk: beanstalkSchema.optional(),
+});
+
+export type RunbookConfig = z.infer<typeof runbookConfigSchema>;
+export type CompileStep = z.infer<typeof compileStepSchema>;
+export type FigureScript = z.infer<typeof figureSchema>;
+
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}

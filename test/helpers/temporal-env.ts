@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { resolveTemporalCli } from '../../client/temporal-cli.js';
+import { workflowsPath } from '../../worker/create-worker.js';
+
+/**
+ * A real Temporal dev server for a test file. A missing CLI fails loudly: no test may pass
+ * without a server.
+ */
+export async function startDevServer(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  const path = await resolveTemporalCli();
+  return TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path }, ip: '127.0.0.1' },
+  });
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Bundled once per test file: webpack is the slowest part of starting a worker. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  return bundle;
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (message: string) => console.error(message),
+};
+
+export function uniqueTaskQueue(name: string): string {
+  return `test-${name}-${randomUUID().slice(0, 8)}`;
+}
+
+let runtimeInstalled = false;
+
+/** Worker lifecycle chatter drowns test output; warnings and errors still show. */
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}

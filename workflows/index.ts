@@ -1,0 +1,2 @@
+// Every workflow the worker registers; the names are what the Temporal UI and CLI use.
+export { compileWorkflow } from './compile.js';
