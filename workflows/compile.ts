@@ -169,6 +169,9 @@ async function runCompile(input: ReturnType<typeof compileInputSchema.parse>, st
   if (!input.skipFigures && config.figures.length > 0) {
     status.stage = 'figures';
     status.figuresTotal = config.figures.length;
+    status.done = 0;
+    status.total = config.figures.length;
+    status.lastLine = null;
     status.nextAction = 'wait: figure scripts are running';
     const { runFigureScript } = longRunning(24, config.compile.heartbeatTimeoutSeconds, config.compile.maxAttempts);
     const produced: ManifestFile[] = [];
@@ -185,6 +188,7 @@ async function runCompile(input: ReturnType<typeof compileInputSchema.parse>, st
         produced.push(...entries);
         figureNames.push(figure.name);
         status.figuresDone += 1;
+        status.done = status.figuresDone;
       }
     };
     await Promise.all(Array.from({ length: Math.min(FIGURE_PARALLELISM, queue.length) }, worker));

@@ -1,0 +1,26 @@
+import { Client, Connection } from '@temporalio/client';
+import { temporalSettings, type TemporalSettings } from '../worker/settings.js';
+
+export interface Connected {
+  client: Client;
+  settings: TemporalSettings;
+  close: () => Promise<void>;
+}
+
+export async function connect(): Promise<Connected> {
+  const settings = temporalSettings();
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address: settings.address, connectTimeout: '5 seconds' });
+  } catch (err) {
+    throw new Error(
+      `Cannot reach the Temporal server at ${settings.address} (${(err as Error).message}): start one ` +
+        `(npm run demo, or "temporal server start-dev") or set TEMPORAL_ADDRESS.`,
+    );
+  }
+  return {
+    client: new Client({ connection, namespace: settings.namespace }),
+    settings,
+    close: () => connection.close(),
+  };
+}

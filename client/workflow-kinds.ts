@@ -1,0 +1,13 @@
+import type { z } from 'zod';
+import { compileInputSchema } from '../workflows/inputs.js';
+
+/** What `start-workflow <kind>` can start; each later workflow adds its line here. */
+export const workflowKinds = {
+  compile: { workflowType: 'compileWorkflow', inputSchema: compileInputSchema },
+} satisfies Record<string, { workflowType: string; inputSchema: z.ZodType }>;
+
+export type WorkflowKind = keyof typeof workflowKinds;
+
+export function isWorkflowKind(name: string): name is WorkflowKind {
+  return Object.hasOwn(workflowKinds, name);
+}
