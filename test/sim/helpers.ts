@@ -43,7 +43,7 @@ export async function expectAwsError(promise: Promise<unknown>, name: string): P
     await promise;
   } catch (err) {
     if (!(err instanceof Error) || err.name !== name) {
-      throw new Error(`expected ${name}, got ${(err as Error).name}: ${(err as Error).message}`);
+      throw new Error(`expected ${name}, got ${(err as Error).name}: ${(err as Error).message}`, { cause: err });
     }
     return err;
   }

@@ -12,7 +12,7 @@ import { expectAwsError, makeKeyPair, rawJson, sdkOptions, startFastSim } from '
 
 const waiter = { maxWaitTime: 10, minDelay: 0.1, maxDelay: 0.2 };
 
-describe('Transfer Family API', () => {
+void describe('Transfer Family API', () => {
   let sim: RunningSim;
   let transfer: TransferClient;
   const key = makeKeyPair();
@@ -35,7 +35,7 @@ describe('Transfer Family API', () => {
     return ServerId;
   };
 
-  it('creates a server that goes STARTING → ONLINE (waiter) and describes it', async () => {
+  void it('creates a server that goes STARTING → ONLINE (waiter) and describes it', async () => {
     const serverId = await newEfsServer();
     assert.match(serverId, /^s-[0-9a-f]{17}$/);
     const first = await transfer.send(new DescribeServerCommand({ ServerId: serverId }));
@@ -50,7 +50,7 @@ describe('Transfer Family API', () => {
     assert.deepEqual(Server?.Tags, [{ Key: 'release', Value: 'r1' }]);
   });
 
-  it('stops and starts a server', async () => {
+  void it('stops and starts a server', async () => {
     const serverId = await newEfsServer();
     await waitUntilServerOnline({ client: transfer, ...waiter }, { ServerId: serverId });
     await transfer.send(new StopServerCommand({ ServerId: serverId }));
@@ -60,7 +60,7 @@ describe('Transfer Family API', () => {
     await waitUntilServerOnline({ client: transfer, ...waiter }, { ServerId: serverId });
   });
 
-  it('paginates ListServers', async () => {
+  void it('paginates ListServers', async () => {
     for (let i = 0; i < 3; i++) await newEfsServer();
     const ids: string[] = [];
     let pages = 0;
@@ -76,7 +76,7 @@ describe('Transfer Family API', () => {
     await expectAwsError(transfer.send(new ListServersCommand({ NextToken: 'garbage' })), 'InvalidNextTokenException');
   });
 
-  it('manages users, keys and tags', async () => {
+  void it('manages users, keys and tags', async () => {
     const serverId = await newEfsServer();
     await transfer.send(new CreateUserCommand({
       ServerId: serverId, UserName: 'deploy', Role: 'arn:aws:iam::123456789012:role/transfer',
@@ -111,7 +111,7 @@ describe('Transfer Family API', () => {
     await expectAwsError(transfer.send(new DescribeUserCommand({ ServerId: serverId, UserName: 'deploy' })), 'ResourceNotFoundException');
   });
 
-  it('words validation errors like Transfer', async () => {
+  void it('words validation errors like Transfer', async () => {
     const serverId = await newEfsServer();
     // The SDK does not check required members; the service does.
     const missingRole = await expectAwsError(transfer.send(new CreateUserCommand({
@@ -133,7 +133,7 @@ describe('Transfer Family API', () => {
     await transfer.send(new ListServersCommand({}));
   });
 
-  it('fires faults exactly as told: count, rate with seed, stuck and failed starts', async () => {
+  void it('fires faults exactly as told: count, rate with seed, stuck and failed starts', async () => {
     const control = simControl(sim.controlUrl);
     await control.addFault({ service: 'transfer', operation: 'ListServers', errorCode: 'ThrottlingException', count: 2 });
     await expectAwsError(transfer.send(new ListServersCommand({})), 'ThrottlingException');
@@ -175,7 +175,7 @@ describe('Transfer Family API', () => {
     await assert.rejects(control.addFault({ service: 'nope' } as never), /Invalid fault spec: service/);
   });
 
-  it('keeps a ledger of billed server time', async () => {
+  void it('keeps a ledger of billed server time', async () => {
     const control = simControl(sim.controlUrl);
     const serverId = await newEfsServer([{ Key: 'release', Value: 'ledger' }]);
     const before = await control.ledger();

@@ -1,0 +1,94 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { faultSpecSchema } from './fault-spec.js';
+import { readBody, sendJson } from './http-util.js';
+import { buildLedger } from './ledger.js';
+import { emptyState } from './state.js';
+import { advanceWorld } from './world.js';
+import { handleDockerControl } from './docker-api.js';
+import type { SimContext } from './context.js';
+
+export class ControlError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const body = await readBody(req, 1024 * 1024);
+  if (body.length === 0) return {};
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new ControlError(400, 'The request body is not valid JSON.');
+  }
+}
+
+export async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const value = await readJson(req);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ControlError(400, 'The request body must be a JSON object.');
+  return value as Record<string, unknown>;
+}
+
+/** `/_sim/...`: the test and demo harness's view into the sim (never part of AWS). */
+export async function handleControl(req: IncomingMessage, res: ServerResponse, path: string, ctx: SimContext): Promise<void> {
+  try {
+    const route = `${req.method ?? 'GET'} ${path.replace(/\/+$/, '')}`;
+    switch (route) {
+      case 'GET /_sim':
+      case 'GET /_sim/health':
+        sendJson(res, 200, { ok: true });
+        return;
+      case 'GET /_sim/ledger':
+        advanceWorld(ctx);
+        sendJson(res, 200, buildLedger(ctx.store.state));
+        return;
+      case 'GET /_sim/state':
+        advanceWorld(ctx);
+        ctx.store.save();
+        sendJson(res, 200, ctx.store.state);
+        return;
+      case 'GET /_sim/faults':
+        sendJson(res, 200, { faults: ctx.faults.list() });
+        return;
+      case 'POST /_sim/faults': {
+        const parsed = faultSpecSchema.safeParse(await readJson(req));
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+          throw new ControlError(400, `Invalid fault spec: ${where}${issue?.message ?? 'unknown problem'}`);
+        }
+        sendJson(res, 201, ctx.faults.add(parsed.data));
+        return;
+      }
+      case 'DELETE /_sim/faults':
+        ctx.faults.clear();
+        sendJson(res, 200, { faults: [] });
+        return;
+      case 'POST /_sim/reset':
+        await resetSim(ctx);
+        sendJson(res, 200, { ok: true });
+        return;
+      default:
+        if (path.startsWith('/_sim/docker/')) {
+          await handleDockerControl(req, res, path, ctx);
+          return;
+        }
+        throw new ControlError(404, `No control route ${route}; see docs/SIM.md for /_sim routes.`);
+    }
+  } catch (err) {
+    if (err instanceof ControlError) sendJson(res, err.status, { error: err.message });
+    else throw err;
+  }
+}
+
+async function resetSim(ctx: SimContext): Promise<void> {
+  for (const server of Object.values(ctx.store.state.transfer.servers)) ctx.hooks.closeSftpSessions(server.serverId);
+  for (const env of Object.values(ctx.store.state.eb.environments)) await ctx.hooks.closeEnvironmentListener(env.environmentId);
+  ctx.faults.clear();
+  ctx.store.replace(emptyState());
+  await rm(join(ctx.stateDir, 'efs'), { recursive: true, force: true });
+  await rm(join(ctx.stateDir, 's3'), { recursive: true, force: true });
+  await rm(join(ctx.stateDir, 'transfer-s3'), { recursive: true, force: true });
+}

@@ -1,0 +1,116 @@
+import { mkdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FaultRegistry } from './faults.js';
+import { StateStore } from './state-store.js';
+import { startSftpServer } from './sftp-server.js';
+import { startApiServer } from './server.js';
+import { EnvironmentListeners } from './services/environment-listeners.js';
+import { REGION_DEFAULT } from './ids.js';
+import type { SimContext, SimHooks } from './context.js';
+
+export { simControl } from './control-client.js';
+export type { FaultSpecInput, FaultRecord } from './fault-spec.js';
+export type { Ledger, LedgerServer } from './ledger.js';
+
+export interface StartSimOptions {
+  /** HTTP port for every AWS API and /_sim; 0 (default) picks a free one. */
+  port?: number;
+  /** SFTP port; 0 (default) picks a free one. */
+  sftpPort?: number;
+  /** Where state lives; default a new temp dir, removed again on close. */
+  stateDir?: string;
+  /** Interface to bind; default 127.0.0.1. */
+  host?: string;
+  /** Transfer STARTING → ONLINE (and STOPPING → OFFLINE) delay; default 2. */
+  transferStartSeconds?: number;
+  /** Beanstalk Launching/Updating → Ready delay; default 3. */
+  beanstalkUpdateSeconds?: number;
+  /** Beanstalk application version Processing → Processed delay; default 1. */
+  versionProcessSeconds?: number;
+  /** Region in ARNs and registry hosts; default us-east-1. */
+  region?: string;
+}
+
+export interface RunningSim {
+  /** http://127.0.0.1:PORT — the `endpoint` override for every @aws-sdk client. */
+  endpoint: string;
+  sftpHost: string;
+  sftpPort: number;
+  /** endpoint + '/_sim' */
+  controlUrl: string;
+  stateDir: string;
+  /** Directory on disk holding an EFS file system's files. */
+  efsDir(fileSystemId: string): string;
+  close(): Promise<void>;
+}
+
+export async function startSim(opts: StartSimOptions = {}): Promise<RunningSim> {
+  const host = opts.host ?? '127.0.0.1';
+  const ownsStateDir = opts.stateDir === undefined;
+  const stateDir = opts.stateDir ?? (await mkdtemp(join(tmpdir(), 'release-sim-')));
+  mkdirSync(join(stateDir, 'efs'), { recursive: true });
+  const startMs = (opts.transferStartSeconds ?? 2) * 1000;
+
+  let hooks: SimHooks = {
+    closeSftpSessions: () => undefined,
+    ensureEnvironmentListener: () => Promise.resolve(0),
+    closeEnvironmentListener: () => Promise.resolve(),
+  };
+  const ctx: SimContext = {
+    stateDir,
+    region: opts.region ?? REGION_DEFAULT,
+    store: new StateStore(stateDir),
+    faults: new FaultRegistry(),
+    timings: {
+      transferStartMs: startMs,
+      transferStopMs: startMs,
+      beanstalkUpdateMs: (opts.beanstalkUpdateSeconds ?? 3) * 1000,
+      versionProcessMs: (opts.versionProcessSeconds ?? 1) * 1000,
+    },
+    get hooks() {
+      return hooks;
+    },
+    hostKeyFingerprint: '',
+  };
+
+  const sftp = await startSftpServer(ctx, host, opts.sftpPort ?? 0);
+  ctx.hostKeyFingerprint = sftp.hostKeyFingerprint;
+  const listeners = new EnvironmentListeners(ctx, host);
+  hooks = {
+    closeSftpSessions: (serverId, userName) => sftp.closeSessions(serverId, userName),
+    ensureEnvironmentListener: (id) => listeners.ensure(id),
+    closeEnvironmentListener: (id) => listeners.close(id),
+  };
+  let api;
+  try {
+    api = await startApiServer(ctx, host, opts.port ?? 0);
+    // A restarted sim brings back the listeners of environments that still exist.
+    for (const env of Object.values(ctx.store.state.eb.environments)) {
+      if (env.status !== 'Terminated') env.port = await listeners.ensure(env.environmentId);
+    }
+    ctx.store.save();
+  } catch (err) {
+    await sftp.close();
+    await listeners.closeAll();
+    throw err;
+  }
+  const endpoint = `http://${host}:${api.port}`;
+  let closed = false;
+  return {
+    endpoint,
+    sftpHost: host,
+    sftpPort: sftp.port,
+    controlUrl: `${endpoint}/_sim`,
+    stateDir,
+    efsDir: (fileSystemId) => join(stateDir, 'efs', fileSystemId),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all([api.close(), sftp.close(), listeners.closeAll()]);
+      ctx.store.save();
+      if (ownsStateDir) await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { AwsError, defaultStatusFor } from './errors.js';
+import { sleep } from './http-util.js';
+import { advanceWorld } from './world.js';
+import type { SimContext } from './context.js';
+
+const injectedMessages: Record<string, string> = {
+  ThrottlingException: 'Rate exceeded',
+  Throttling: 'Rate exceeded',
+  ServiceUnavailableException: 'Service is unavailable. Try again later.',
+  ServiceUnavailable: 'Service is unavailable. Try again later.',
+  SlowDown: 'Please reduce your request rate.',
+  InternalServerError: 'We encountered an internal error. Please try again.',
+  InternalError: 'We encountered an internal error. Please try again.',
+  InternalFailure: 'The request processing has failed because of an unknown error, exception or failure.',
+};
+
+/**
+ * Every AWS operation goes through here: time-driven state catches up, injected faults fire
+ * (latency, then error), the handler runs, and the state is saved before the reply leaves.
+ */
+export async function runOperation<T>(ctx: SimContext, service: string, operation: string, handler: () => T | Promise<T>): Promise<T> {
+  advanceWorld(ctx);
+  const effect = ctx.faults.forRequest(service, operation);
+  if (effect.latencyMs > 0) await sleep(effect.latencyMs);
+  if (effect.error) {
+    const { code, status, message } = effect.error;
+    throw new AwsError(code, message ?? injectedMessages[code] ?? `Injected fault ${code}`, status ?? defaultStatusFor(code));
+  }
+  try {
+    return await handler();
+  } finally {
+    ctx.store.save();
+  }
+}

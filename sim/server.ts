@@ -1,0 +1,146 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AwsError } from './errors.js';
+import { newRequestId } from './ids.js';
+import { readBody, send, signingScope } from './http-util.js';
+import { jsonInput, sendJsonError, sendJsonResult, type JsonService } from './protocols/json.js';
+import { Input, queryDialect } from './protocols/input.js';
+import { queryError, queryResponse, unflattenQuery } from './protocols/query.js';
+import { runOperation } from './operation.js';
+import { handleControl } from './control-api.js';
+import { transferHandlers } from './services/transfer.js';
+import type { SimContext } from './context.js';
+
+/** A service on the query protocol (form-encoded `Action=...`, XML answers). */
+export interface QueryService {
+  name: string;
+  signingName: string;
+  namespace: string;
+  handlers: Record<string, (input: Input, ctx: SimContext) => Record<string, unknown> | Promise<Record<string, unknown>>>;
+}
+
+/** REST services (EFS, S3) route on method and path themselves. */
+export interface RestService {
+  name: string;
+  matches(req: IncomingMessage, path: string): boolean;
+  handle(req: IncomingMessage, res: ServerResponse, url: URL, ctx: SimContext, requestId: string): Promise<void>;
+  renderError(res: ServerResponse, err: AwsError, requestId: string, req: IncomingMessage): void;
+}
+
+export interface ServiceSet {
+  json: JsonService[];
+  query: QueryService[];
+  rest: RestService[];
+}
+
+export const services: ServiceSet = {
+  json: [{ name: 'transfer', targetPrefix: 'TransferService', validationCode: 'InvalidRequestException', handlers: transferHandlers }],
+  query: [],
+  rest: [],
+};
+
+async function handleJson(req: IncomingMessage, res: ServerResponse, ctx: SimContext, target: string, requestId: string): Promise<void> {
+  const dot = target.lastIndexOf('.');
+  const prefix = target.slice(0, dot);
+  const operation = target.slice(dot + 1);
+  const service = services.json.find((s) => s.targetPrefix === prefix);
+  try {
+    const body = await readBody(req);
+    if (!service) throw new AwsError('UnknownOperationException', `Unknown service target ${prefix}`);
+    const handler = service.handlers[operation];
+    if (!handler) throw new AwsError('UnknownOperationException', `Unknown operation ${operation}`);
+    const input = jsonInput(service, body);
+    const result = await runOperation(ctx, service.name, operation, () => handler(input, ctx));
+    sendJsonResult(res, result, requestId);
+  } catch (err) {
+    sendJsonError(res, asAwsError(err), requestId);
+  }
+}
+
+async function handleQuery(req: IncomingMessage, res: ServerResponse, ctx: SimContext, requestId: string): Promise<void> {
+  const xml = (status: number, body: string): void => send(res, status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body);
+  try {
+    const params = new URLSearchParams((await readBody(req)).toString('utf8'));
+    const action = params.get('Action');
+    const scope = signingScope(req).service;
+    const service = services.query.find((s) => s.signingName === scope)
+      ?? services.query.find((s) => action !== null && s.handlers[action] !== undefined);
+    if (!action) throw new AwsError('MissingAction', 'The request must contain the parameter Action');
+    const handler = service?.handlers[action];
+    if (!service || !handler) throw new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`);
+    const input = new Input(unflattenQuery(params), queryDialect);
+    const result = await runOperation(ctx, service.name, action, () => handler(input, ctx));
+    xml(200, queryResponse(action, service.namespace, result, requestId));
+  } catch (err) {
+    const e = asAwsError(err);
+    xml(e.status, queryError(e, requestId));
+  }
+}
+
+function asAwsError(err: unknown): AwsError {
+  if (err instanceof AwsError) return err;
+  // A sim bug must answer like AWS's own 500, never take the sim down.
+  console.error('sim: internal error', err);
+  return new AwsError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500);
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, ctx: SimContext): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://sim.local');
+  const requestId = newRequestId();
+  if (url.pathname === '/_sim' || url.pathname.startsWith('/_sim/')) {
+    await handleControl(req, res, url.pathname, ctx);
+    return;
+  }
+  const target = req.headers['x-amz-target'];
+  if (typeof target === 'string' && target.includes('.')) {
+    await handleJson(req, res, ctx, target, requestId);
+    return;
+  }
+  const contentType = req.headers['content-type'] ?? '';
+  if (req.method === 'POST' && url.pathname === '/' && contentType.startsWith('application/x-www-form-urlencoded')) {
+    await handleQuery(req, res, ctx, requestId);
+    return;
+  }
+  const rest = services.rest.find((s) => s.matches(req, url.pathname));
+  if (!rest) {
+    send(res, 404, { 'content-type': 'application/json' }, JSON.stringify({ message: `No sim service answers ${req.method} ${url.pathname}` }));
+    return;
+  }
+  try {
+    await rest.handle(req, res, url, ctx, requestId);
+  } catch (err) {
+    rest.renderError(res, asAwsError(err), requestId, req);
+  }
+}
+
+export interface RunningApi {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startApiServer(ctx: SimContext, host: string, port: number): Promise<RunningApi> {
+  const server = createServer((req, res) => {
+    route(req, res, ctx).catch((err: unknown) => {
+      console.error('sim: request failed', err);
+      if (!res.headersSent) send(res, 500, { 'content-type': 'application/json' }, JSON.stringify({ message: 'sim internal error' }));
+      else res.destroy();
+    });
+  });
+  // SDK clients keep sockets alive; closing must not wait for their idle timeout.
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}

@@ -1,0 +1,191 @@
+// The sim's whole world as one JSON-serialisable value, so a restarted sim (same --state-dir)
+// finds the servers, environments and objects a crashed run left behind.
+
+export interface Tag { Key: string; Value: string }
+
+export type ServerState = 'OFFLINE' | 'ONLINE' | 'STARTING' | 'STOPPING' | 'START_FAILED' | 'STOP_FAILED';
+
+export interface SshKey { id: string; body: string; importedAt: number }
+
+export interface TransferUser {
+  userName: string;
+  role: string;
+  homeDirectory?: string;
+  homeDirectoryType: 'PATH' | 'LOGICAL';
+  homeDirectoryMappings?: { Entry: string; Target: string }[];
+  posixProfile?: { Uid: number; Gid: number; SecondaryGids?: number[] };
+  sshKeys: SshKey[];
+  tags: Tag[];
+}
+
+export interface TransferServer {
+  serverId: string;
+  arn: string;
+  domain: 'S3' | 'EFS';
+  protocols: string[];
+  identityProviderType: string;
+  endpointType: string;
+  loggingRole?: string;
+  tags: Tag[];
+  state: ServerState;
+  /** When the pending transition (STARTING/STOPPING) completes; absent when stuck or settled. */
+  pendingUntil?: number;
+  pendingOutcome?: ServerState;
+  createdAt: number;
+  deletedAt?: number;
+  users: Record<string, TransferUser>;
+}
+
+export interface EfsFileSystem {
+  fileSystemId: string;
+  creationToken: string;
+  createdAt: number;
+  performanceMode: string;
+  throughputMode: string;
+  encrypted: boolean;
+  tags: Tag[];
+}
+
+export interface S3Object {
+  key: string;
+  /** File name under <stateDir>/s3/<bucket>/ holding the bytes. */
+  file: string;
+  size: number;
+  etag: string;
+  lastModified: number;
+  contentType?: string;
+  metadata: Record<string, string>;
+}
+
+export interface S3Bucket { name: string; createdAt: number; objects: Record<string, S3Object> }
+
+export interface MultipartUpload {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  initiatedAt: number;
+  contentType?: string;
+  metadata: Record<string, string>;
+  parts: Record<string, { size: number; etag: string; file: string }>;
+}
+
+export interface EbApplication {
+  name: string;
+  description?: string;
+  createdAt: number;
+  updatedAt: number;
+  /** Versions kept per application when told (ResourceLifecycleConfig MaxCountRule). */
+  maxVersionCount?: number;
+  deleteSourceFromS3?: boolean;
+  serviceRole?: string;
+}
+
+export type VersionStatus = 'Unprocessed' | 'Processing' | 'Processed' | 'Failed';
+
+export interface EbVersion {
+  applicationName: string;
+  versionLabel: string;
+  description?: string;
+  sourceBundle?: { S3Bucket: string; S3Key: string };
+  status: VersionStatus;
+  /** Outcome of processing, applied once `processedAt` passes. */
+  processOutcome?: VersionStatus;
+  processedAt?: number;
+  createdAt: number;
+}
+
+export type EnvStatus = 'Launching' | 'Updating' | 'Ready' | 'Terminating' | 'Terminated' | 'Aborting';
+export type EnvHealth = 'Green' | 'Yellow' | 'Red' | 'Grey';
+
+/** An operation in flight on an environment; it completes (events and all) once `until` passes. */
+export interface EbPendingOperation {
+  kind: 'launch' | 'update' | 'restart' | 'terminate' | 'abort';
+  startedAt: number;
+  until: number;
+  toVersion?: string;
+  fromVersion?: string;
+  goesRed: boolean;
+}
+
+export interface EbEnvironment {
+  environmentId: string;
+  environmentName: string;
+  applicationName: string;
+  versionLabel?: string;
+  solutionStackName?: string;
+  platformArn?: string;
+  tier: { Name: string; Type: string; Version: string };
+  description?: string;
+  status: EnvStatus;
+  health: EnvHealth;
+  healthStatus: string;
+  causes: string[];
+  createdAt: number;
+  updatedAt: number;
+  port: number;
+  pending?: EbPendingOperation;
+  tags: Tag[];
+}
+
+export interface EbEvent {
+  eventDate: number;
+  message: string;
+  applicationName: string;
+  versionLabel?: string;
+  environmentName?: string;
+  severity: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL';
+  /** Tie-breaker so events written in the same millisecond keep their order. */
+  seq: number;
+}
+
+export interface EcrImage {
+  digest: string;
+  tags: string[];
+  sizeInBytes: number;
+  pushedAt: number;
+}
+
+export interface EcrRepository {
+  name: string;
+  createdAt: number;
+  images: EcrImage[];
+}
+
+export interface DockerImage {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  created: number;
+  size: number;
+  buildArgs: Record<string, string>;
+}
+
+export interface SimState {
+  version: 1;
+  transfer: { servers: Record<string, TransferServer> };
+  efs: { fileSystems: Record<string, EfsFileSystem> };
+  s3: { buckets: Record<string, S3Bucket>; uploads: Record<string, MultipartUpload> };
+  eb: {
+    applications: Record<string, EbApplication>;
+    versions: EbVersion[];
+    environments: Record<string, EbEnvironment>;
+    events: EbEvent[];
+    eventSeq: number;
+  };
+  ecr: { repositories: Record<string, EcrRepository>; tokens: string[] };
+  ecrPublic: { repositories: Record<string, EcrRepository>; tokens: string[] };
+  docker: { logins: Record<string, string>; images: DockerImage[] };
+}
+
+export function emptyState(): SimState {
+  return {
+    version: 1,
+    transfer: { servers: {} },
+    efs: { fileSystems: {} },
+    s3: { buckets: {}, uploads: {} },
+    eb: { applications: {}, versions: [], environments: {}, events: [], eventSeq: 0 },
+    ecr: { repositories: {}, tokens: [] },
+    ecrPublic: { repositories: {}, tokens: [] },
+    docker: { logins: {}, images: [] },
+  };
+}
