@@ -35,6 +35,7 @@ export const compileSchema = z.strictObject({
     .optional(),
   heartbeatTimeoutSeconds: z.number().int().min(5, 'must be at least 5 seconds').max(3600).default(120),
   maxAttempts: z.number().int().min(1).max(100).default(5),
+  retryInitialSeconds: z.number().min(1).max(3600).default(10),
   killGraceSeconds: z.number().min(0).max(600).default(10),
 });
 

@@ -35,11 +35,16 @@ const { loadSiteConfig, prepareOutputDir, commitOutputDir, restorePreviousOutput
 const { validateCompiledData } = proxyActivities<Acts>(validationActivity);
 
 /** A long step: days to finish, minutes without a heartbeat before another worker takes over. */
-function longRunning(timeoutHours: number, heartbeatTimeoutSeconds: number, maximumAttempts: number) {
+function longRunning(timeoutHours: number, compile: { heartbeatTimeoutSeconds: number; maxAttempts: number; retryInitialSeconds: number }) {
   return proxyActivities<Acts>({
     startToCloseTimeout: `${timeoutHours} hours`,
-    heartbeatTimeout: `${heartbeatTimeoutSeconds} seconds`,
-    retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts },
+    heartbeatTimeout: `${compile.heartbeatTimeoutSeconds} seconds`,
+    retry: {
+      initialInterval: `${compile.retryInitialSeconds} seconds`,
+      backoffCoefficient: 2,
+      maximumInterval: '10 minutes',
+      maximumAttempts: compile.maxAttempts,
+    },
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
 }
@@ -123,11 +128,7 @@ async function runCompile(input: ReturnType<typeof compileInputSchema.parse>, st
       status.total = null;
       status.lastLine = null;
       status.nextAction = `wait: step ${index + 1} of ${steps.length} ("${step.name}") is running; cancel the workflow to stop it`;
-      const { runCompileStep } = longRunning(
-        step.timeoutHours ?? DEFAULT_STEP_HOURS,
-        config.compile.heartbeatTimeoutSeconds,
-        config.compile.maxAttempts,
-      );
+      const { runCompileStep } = longRunning(step.timeoutHours ?? DEFAULT_STEP_HOURS, config.compile);
       const result = await runCompileStep({
         step,
         siteDir: config.siteDir,
@@ -173,7 +174,7 @@ async function runCompile(input: ReturnType<typeof compileInputSchema.parse>, st
     status.total = config.figures.length;
     status.lastLine = null;
     status.nextAction = 'wait: figure scripts are running';
-    const { runFigureScript } = longRunning(24, config.compile.heartbeatTimeoutSeconds, config.compile.maxAttempts);
+    const { runFigureScript } = longRunning(24, config.compile);
     const produced: ManifestFile[] = [];
     const queue = [...config.figures];
     const worker = async (): Promise<void> => {

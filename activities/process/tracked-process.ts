@@ -134,7 +134,8 @@ export async function runTrackedProcess(opts: TrackedProcessOptions): Promise<Tr
   if (record) {
     follower = await LogFollower.fromTail(paths.log, opts.progressPattern);
   } else {
-    const resumeFrom = previousBeat?.done ?? null;
+    // Any retry tells the script where the last attempt had got to (0 if it never reported).
+    const resumeFrom = info.attempt > 1 || previous ? (previousBeat?.done ?? 0) : null;
     const started = await startProcess(opts, paths, host, info.attempt, resumeFrom);
     record = started.record;
     follower = new LogFollower(paths.log, started.logOffset, opts.progressPattern);

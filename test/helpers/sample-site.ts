@@ -40,6 +40,7 @@ export async function makeSampleSite(opts: {
   const compile = config.compile as Record<string, unknown>;
   compile.heartbeatTimeoutSeconds = opts.heartbeatTimeoutSeconds ?? 10;
   compile.killGraceSeconds = 2;
+  compile.retryInitialSeconds = 1;
   for (const figure of config.figures as { env?: Record<string, string> }[]) {
     figure.env = { ...figure.env, SAMPLE_FIGURE_MS: String(opts.figureMs ?? 50) };
   }

@@ -14,6 +14,7 @@ const units = Number(process.env.SAMPLE_UNITS ?? 12);
 const unitMs = Number(process.env.SAMPLE_UNIT_MS ?? 1500);
 const rows = Number(process.env.SAMPLE_ROWS ?? 2000);
 const outputDir = path.resolve(process.env.SAMPLE_OUTPUT_DIR ?? 'data/compiled');
+const resuming = process.env.RUNBOOK_RESUME_FROM !== undefined;
 const resumeFrom = Number(process.env.RUNBOOK_RESUME_FROM ?? 0);
 const [failUnit, failCode] = (process.env.SAMPLE_FAIL_AT ?? '').split(':').map(Number);
 
@@ -44,9 +45,10 @@ function compileUnit(unit: number): void {
 }
 
 async function main(): Promise<void> {
-  console.log(`compiling ${part}: ${units} units into ${outputDir}${resumeFrom ? `, resuming after unit ${resumeFrom}` : ''}`);
+  console.log(`compiling ${part}: ${units} units into ${outputDir}${resuming ? `, resuming (last reported progress ${resumeFrom})` : ''}`);
   for (let unit = 1; unit <= units; unit++) {
-    if (unit <= resumeFrom && existsSync(unitFile(unit))) {
+    // A resumed run trusts files that exist: each was renamed into place only when complete.
+    if (resuming && existsSync(unitFile(unit))) {
       console.log(`progress ${unit}/${units} ${part} unit ${unit} already compiled, skipped`);
       continue;
     }
