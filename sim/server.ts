@@ -10,6 +10,10 @@ import { queryError, queryResponse, unflattenQuery } from './protocols/query.js'
 import { runOperation } from './operation.js';
 import { handleControl } from './control-api.js';
 import { transferHandlers } from './services/transfer.js';
+import { ecrHandlers, ecrPublicHandlers } from './services/ecr.js';
+import { efsService } from './services/efs.js';
+import { stsService } from './services/sts.js';
+import { s3Service } from './services/s3.js';
 import type { SimContext } from './context.js';
 
 /** A service on the query protocol (form-encoded `Action=...`, XML answers). */
@@ -35,9 +39,13 @@ export interface ServiceSet {
 }
 
 export const services: ServiceSet = {
-  json: [{ name: 'transfer', targetPrefix: 'TransferService', validationCode: 'InvalidRequestException', handlers: transferHandlers }],
-  query: [],
-  rest: [],
+  json: [
+    { name: 'transfer', targetPrefix: 'TransferService', validationCode: 'InvalidRequestException', handlers: transferHandlers },
+    { name: 'ecr', targetPrefix: 'AmazonEC2ContainerRegistry_V20150921', validationCode: 'InvalidParameterException', handlers: ecrHandlers },
+    { name: 'ecr-public', targetPrefix: 'SpencerFrontendService', validationCode: 'InvalidParameterException', handlers: ecrPublicHandlers },
+  ],
+  query: [stsService],
+  rest: [efsService, s3Service],
 };
 
 async function handleJson(req: IncomingMessage, res: ServerResponse, ctx: SimContext, target: string, requestId: string): Promise<void> {
@@ -110,6 +118,9 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: SimContext)
   try {
     await rest.handle(req, res, url, ctx, requestId);
   } catch (err) {
+    // An error before the body was read (a fault, a missing bucket): drain it so the client
+    // sees the error reply instead of a reset connection.
+    if (!req.complete) req.resume();
     rest.renderError(res, asAwsError(err), requestId, req);
   }
 }

@@ -1,0 +1,393 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform, type Readable } from 'node:stream';
+import { XMLParser } from 'fast-xml-parser';
+import { AwsError } from '../errors.js';
+import { AwsChunkedDecoder } from '../aws-chunked.js';
+import { iso, now } from '../clock.js';
+import { readBody, send } from '../http-util.js';
+import { escapeXml } from '../protocols/query.js';
+import { runOperation } from '../operation.js';
+import type { RestService } from '../server.js';
+import type { SimContext } from '../context.js';
+import type { S3Bucket, S3Object } from '../state.js';
+
+const NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+const MIN_PART = 5 * 1024 * 1024;
+
+const noSuchBucket = (bucket: string): AwsError =>
+  new AwsError('NoSuchBucket', 'The specified bucket does not exist', 404, { BucketName: bucket });
+const noSuchKey = (key: string): AwsError => new AwsError('NoSuchKey', 'The specified key does not exist.', 404, { Key: key });
+const noSuchUpload = (id: string): AwsError =>
+  new AwsError('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', 404, { UploadId: id });
+
+function xml(res: ServerResponse, status: number, body: string, requestId: string, headers: Record<string, string> = {}): void {
+  send(res, status, { 'content-type': 'application/xml', 'x-amz-request-id': requestId, ...headers },
+    `<?xml version="1.0" encoding="UTF-8"?>\n${body}`);
+}
+
+const tag = (name: string, value: string | number | boolean | undefined): string =>
+  value === undefined ? '' : `<${name}>${escapeXml(String(value))}</${name}>`;
+
+function bucketDir(ctx: SimContext, bucket: string): string {
+  return join(ctx.stateDir, 's3', bucket);
+}
+
+function getBucket(ctx: SimContext, name: string): S3Bucket {
+  const bucket = ctx.store.state.s3.buckets[name];
+  if (!bucket) throw noSuchBucket(name);
+  return bucket;
+}
+
+function metadataFrom(req: IncomingMessage): Record<string, string> {
+  const meta: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (k.startsWith('x-amz-meta-') && typeof v === 'string') meta[k.slice('x-amz-meta-'.length)] = v;
+  }
+  return meta;
+}
+
+/** Streams the request body to a file, decoding aws-chunked, and returns its size and MD5. */
+async function receiveBody(req: IncomingMessage, file: string): Promise<{ size: number; md5: string }> {
+  const hash = createHash('md5');
+  let size = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  const chunked = (req.headers['content-encoding'] ?? '').includes('aws-chunked')
+    || String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
+  const stages: (Readable | Transform)[] = chunked ? [req, new AwsChunkedDecoder(), meter] : [req, meter];
+  await pipeline([...stages, createWriteStream(file)]);
+  const expected = req.headers['content-md5'];
+  const md5 = hash.digest();
+  if (typeof expected === 'string' && expected !== md5.toString('base64')) {
+    await rm(file, { force: true });
+    throw new AwsError('BadDigest', 'The Content-MD5 you specified did not match what we received.');
+  }
+  return { size, md5: md5.toString('hex') };
+}
+
+function objectHeaders(obj: S3Object): Record<string, string | number> {
+  const headers: Record<string, string | number> = {
+    'last-modified': new Date(obj.lastModified).toUTCString(),
+    etag: obj.etag,
+    'content-type': obj.contentType ?? 'binary/octet-stream',
+    'accept-ranges': 'bytes',
+  };
+  for (const [k, v] of Object.entries(obj.metadata)) headers[`x-amz-meta-${k}`] = v;
+  return headers;
+}
+
+function parseRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
+  if (!header) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m) return undefined;
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (start > end || start >= size) {
+    throw new AwsError('InvalidRange', 'The requested range is not satisfiable', 416);
+  }
+  return { start, end };
+}
+
+function listObjectsV2(bucket: S3Bucket, url: URL): string {
+  const prefix = url.searchParams.get('prefix') ?? '';
+  const delimiter = url.searchParams.get('delimiter') ?? '';
+  const maxKeys = Math.min(Number(url.searchParams.get('max-keys') ?? 1000), 1000);
+  if (!Number.isInteger(maxKeys) || maxKeys < 0) throw new AwsError('InvalidArgument', 'Provided max-keys not an integer or within integer range');
+  const token = url.searchParams.get('continuation-token');
+  const startAfter = url.searchParams.get('start-after') ?? '';
+  let after = startAfter;
+  if (token !== null) {
+    try {
+      after = Buffer.from(token, 'base64url').toString('utf8');
+    } catch {
+      throw new AwsError('InvalidArgument', 'The continuation token provided is incorrect');
+    }
+  }
+  const keys = Object.keys(bucket.objects).filter((k) => k.startsWith(prefix) && k > after).sort();
+  const contents: S3Object[] = [];
+  const prefixes: string[] = [];
+  let last = '';
+  let truncated = false;
+  for (const key of keys) {
+    if (contents.length + prefixes.length >= maxKeys) {
+      truncated = true;
+      break;
+    }
+    if (delimiter !== '') {
+      const idx = key.indexOf(delimiter, prefix.length);
+      if (idx !== -1) {
+        const common = key.slice(0, idx + delimiter.length);
+        if (!prefixes.includes(common)) prefixes.push(common);
+        last = key;
+        continue;
+      }
+    }
+    contents.push(bucket.objects[key] as S3Object);
+    last = key;
+  }
+  // Keys rolled into the last common prefix must not come back on the next page.
+  if (truncated && delimiter !== '' && prefixes.length > 0) {
+    const lastPrefix = prefixes[prefixes.length - 1] as string;
+    if (last.startsWith(lastPrefix)) last = `${lastPrefix}\uffff`;
+  }
+  return `<ListBucketResult xmlns="${NS}">${tag('Name', bucket.name)}${tag('Prefix', prefix)}`
+    + `${delimiter ? tag('Delimiter', delimiter) : ''}${tag('MaxKeys', maxKeys)}${tag('KeyCount', contents.length + prefixes.length)}`
+    + `${tag('IsTruncated', truncated)}${token !== null ? tag('ContinuationToken', token) : ''}${startAfter ? tag('StartAfter', startAfter) : ''}`
+    + `${truncated ? tag('NextContinuationToken', Buffer.from(last).toString('base64url')) : ''}`
+    + contents.map((o) => `<Contents>${tag('Key', o.key)}${tag('LastModified', iso(o.lastModified))}${tag('ETag', o.etag)}`
+      + `${tag('Size', o.size)}<StorageClass>STANDARD</StorageClass></Contents>`).join('')
+    + prefixes.map((p) => `<CommonPrefixes>${tag('Prefix', p)}</CommonPrefixes>`).join('')
+    + '</ListBucketResult>';
+}
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const xmlParser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, isArray: (name) => name === 'Part' });
+
+export const s3Service: RestService = {
+  name: 's3',
+  matches: () => true,
+  renderError(res: ServerResponse, err: AwsError, requestId: string, req: IncomingMessage): void {
+    if (req.method === 'HEAD') {
+      // HEAD answers carry no body; the SDK maps the bare status (404 → NotFound).
+      send(res, err.status, { 'x-amz-request-id': requestId });
+      return;
+    }
+    const extra = Object.entries(err.extra).map(([k, v]) => tag(k, v)).join('');
+    xml(res, err.status, `<Error>${tag('Code', err.code)}${tag('Message', err.message)}${extra}${tag('RequestId', requestId)}${tag('HostId', randomBytes(12).toString('base64'))}</Error>`, requestId);
+  },
+
+  async handle(req, res, url, ctx, requestId): Promise<void> {
+    const method = req.method ?? 'GET';
+    const [rawBucket = '', ...rest] = url.pathname.slice(1).split('/');
+    const bucketName = decodeURIComponent(rawBucket);
+    const key = rest.length > 0 ? rest.map(decodeURIComponent).join('/') : '';
+    const q = url.searchParams;
+    const state = ctx.store.state.s3;
+
+    if (bucketName === '') {
+      if (method !== 'GET') throw new AwsError('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
+      await runOperation(ctx, 's3', 'ListBuckets', () => {
+        const buckets = Object.values(state.buckets).sort((a, b) => a.name.localeCompare(b.name));
+        xml(res, 200, `<ListAllMyBucketsResult xmlns="${NS}"><Owner><ID>sim</ID><DisplayName>sim</DisplayName></Owner><Buckets>`
+          + buckets.map((b) => `<Bucket>${tag('Name', b.name)}${tag('CreationDate', iso(b.createdAt))}</Bucket>`).join('')
+          + '</Buckets></ListAllMyBucketsResult>', requestId);
+      });
+      return;
+    }
+
+    if (key === '') {
+      switch (method) {
+        case 'PUT':
+          await readBody(req);
+          await runOperation(ctx, 's3', 'CreateBucket', async () => {
+            if (!BUCKET_NAME.test(bucketName) || bucketName.includes('..')) {
+              throw new AwsError('InvalidBucketName', 'The specified bucket is not valid.', 400, { BucketName: bucketName });
+            }
+            // us-east-1 answers 200 for a bucket you already own (legacy behaviour); keep it.
+            if (!state.buckets[bucketName]) {
+              state.buckets[bucketName] = { name: bucketName, createdAt: now(), objects: {} };
+              await mkdir(bucketDir(ctx, bucketName), { recursive: true });
+            }
+            send(res, 200, { location: `/${bucketName}`, 'x-amz-request-id': requestId });
+          });
+          return;
+        case 'HEAD':
+          await runOperation(ctx, 's3', 'HeadBucket', () => {
+            getBucket(ctx, bucketName);
+            send(res, 200, { 'x-amz-request-id': requestId, 'x-amz-bucket-region': ctx.region });
+          });
+          return;
+        case 'DELETE':
+          await runOperation(ctx, 's3', 'DeleteBucket', async () => {
+            const bucket = getBucket(ctx, bucketName);
+            if (Object.keys(bucket.objects).length > 0) {
+              throw new AwsError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409, { BucketName: bucketName });
+            }
+            delete state.buckets[bucketName];
+            await rm(bucketDir(ctx, bucketName), { recursive: true, force: true });
+            send(res, 204, { 'x-amz-request-id': requestId });
+          });
+          return;
+        case 'GET':
+          await runOperation(ctx, 's3', q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects', () => {
+            xml(res, 200, listObjectsV2(getBucket(ctx, bucketName), url), requestId);
+          });
+          return;
+        default:
+          throw new AwsError('NotImplemented', `The sim's S3 does not implement ${method} on a bucket.`, 501);
+      }
+    }
+
+    const uploadId = q.get('uploadId');
+    if (method === 'PUT' && uploadId !== null) {
+      await runOperation(ctx, 's3', 'UploadPart', async () => {
+        const upload = state.uploads[uploadId];
+        if (!upload || upload.bucket !== bucketName || upload.key !== key) throw noSuchUpload(uploadId);
+        const partNumber = Number(q.get('partNumber'));
+        if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) {
+          throw new AwsError('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', 400);
+        }
+        const file = `${uploadId}.part${partNumber}`;
+        const { size, md5 } = await receiveBody(req, join(bucketDir(ctx, bucketName), file));
+        upload.parts[String(partNumber)] = { size, etag: `"${md5}"`, file };
+        send(res, 200, { etag: `"${md5}"`, 'x-amz-request-id': requestId });
+      });
+      return;
+    }
+
+    if (method === 'PUT') {
+      if (req.headers['x-amz-copy-source']) throw new AwsError('NotImplemented', 'The sim\'s S3 does not implement CopyObject.', 501);
+      await runOperation(ctx, 's3', 'PutObject', async () => {
+        const bucket = getBucket(ctx, bucketName);
+        const file = `${randomUUID()}.obj`;
+        const tmp = join(bucketDir(ctx, bucketName), `${file}.tmp`);
+        const { size, md5 } = await receiveBody(req, tmp);
+        await rename(tmp, join(bucketDir(ctx, bucketName), file));
+        const previous = bucket.objects[key];
+        bucket.objects[key] = {
+          key, file, size, etag: `"${md5}"`, lastModified: now(),
+          contentType: req.headers['content-type'], metadata: metadataFrom(req),
+        };
+        if (previous) await rm(join(bucketDir(ctx, bucketName), previous.file), { force: true });
+        send(res, 200, { etag: `"${md5}"`, 'x-amz-request-id': requestId });
+      });
+      return;
+    }
+
+    if (method === 'GET' || method === 'HEAD') {
+      await runOperation(ctx, 's3', method === 'GET' ? 'GetObject' : 'HeadObject', async () => {
+        const bucket = getBucket(ctx, bucketName);
+        const obj = bucket.objects[key];
+        if (!obj) throw noSuchKey(key);
+        const range = parseRange(typeof req.headers.range === 'string' ? req.headers.range : undefined, obj.size);
+        const headers: Record<string, string | number> = { ...objectHeaders(obj), 'x-amz-request-id': requestId };
+        const path = join(bucketDir(ctx, bucketName), obj.file);
+        if (method === 'HEAD') {
+          res.writeHead(200, { ...headers, 'content-length': obj.size });
+          res.end();
+          return;
+        }
+        if (range) {
+          res.writeHead(206, { ...headers, 'content-length': range.end - range.start + 1, 'content-range': `bytes ${range.start}-${range.end}/${obj.size}` });
+        } else {
+          res.writeHead(200, { ...headers, 'content-length': obj.size });
+        }
+        await stat(path);
+        await pipeline(createReadStream(path, range ? { start: range.start, end: range.end } : {}), res);
+      });
+      return;
+    }
+
+    if (method === 'DELETE') {
+      if (uploadId !== null) {
+        await runOperation(ctx, 's3', 'AbortMultipartUpload', async () => {
+          const upload = state.uploads[uploadId];
+          if (!upload) throw noSuchUpload(uploadId);
+          for (const part of Object.values(upload.parts)) await rm(join(bucketDir(ctx, bucketName), part.file), { force: true });
+          delete state.uploads[uploadId];
+          send(res, 204, { 'x-amz-request-id': requestId });
+        });
+        return;
+      }
+      await runOperation(ctx, 's3', 'DeleteObject', async () => {
+        const bucket = getBucket(ctx, bucketName);
+        const obj = bucket.objects[key];
+        if (obj) {
+          delete bucket.objects[key];
+          await rm(join(bucketDir(ctx, bucketName), obj.file), { force: true });
+        }
+        send(res, 204, { 'x-amz-request-id': requestId });
+      });
+      return;
+    }
+
+    if (method === 'POST' && q.has('uploads')) {
+      await readBody(req);
+      await runOperation(ctx, 's3', 'CreateMultipartUpload', () => {
+        getBucket(ctx, bucketName);
+        const id = randomBytes(24).toString('base64url');
+        state.uploads[id] = {
+          uploadId: id, bucket: bucketName, key, initiatedAt: now(),
+          contentType: req.headers['content-type'], metadata: metadataFrom(req), parts: {},
+        };
+        xml(res, 200, `<InitiateMultipartUploadResult xmlns="${NS}">${tag('Bucket', bucketName)}${tag('Key', key)}${tag('UploadId', id)}</InitiateMultipartUploadResult>`, requestId);
+      });
+      return;
+    }
+
+    if (method === 'POST' && uploadId !== null) {
+      const body = (await readBody(req)).toString('utf8');
+      await runOperation(ctx, 's3', 'CompleteMultipartUpload', async () => {
+        const bucket = getBucket(ctx, bucketName);
+        const upload = state.uploads[uploadId];
+        if (!upload || upload.bucket !== bucketName || upload.key !== key) throw noSuchUpload(uploadId);
+        let parsed: { CompleteMultipartUpload?: { Part?: { PartNumber?: string; ETag?: string }[] } };
+        try {
+          parsed = xmlParser.parse(body) as typeof parsed;
+        } catch {
+          throw new AwsError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
+        }
+        const parts = parsed.CompleteMultipartUpload?.Part ?? [];
+        if (parts.length === 0) throw new AwsError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
+        parts.reduce((previous, p) => {
+          const n = Number(p.PartNumber);
+          if (!(n > previous)) throw new AwsError('InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.');
+          return n;
+        }, 0);
+        const chosen = parts.map((p, i) => {
+          const n = Number(p.PartNumber);
+          const stored = upload.parts[String(n)];
+          const etag = (p.ETag ?? '').replace(/&quot;/g, '"');
+          if (!stored || stored.etag.replace(/"/g, '') !== etag.replace(/"/g, '')) {
+            throw new AwsError('InvalidPart', 'One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part\'s entity tag.');
+          }
+          if (i < parts.length - 1 && stored.size < MIN_PART) {
+            throw new AwsError('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.');
+          }
+          return stored;
+        });
+        const dir = bucketDir(ctx, bucketName);
+        const file = `${randomUUID()}.obj`;
+        const out = createWriteStream(join(dir, `${file}.tmp`));
+        const md5s: Buffer[] = [];
+        let size = 0;
+        for (const part of chosen) {
+          await pipeline(createReadStream(join(dir, part.file)), out, { end: false });
+          md5s.push(Buffer.from(part.etag.replace(/"/g, ''), 'hex'));
+          size += part.size;
+        }
+        await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+        await rename(join(dir, `${file}.tmp`), join(dir, file));
+        const etag = `"${createHash('md5').update(Buffer.concat(md5s)).digest('hex')}-${chosen.length}"`;
+        const previousObj = bucket.objects[key];
+        bucket.objects[key] = { key, file, size, etag, lastModified: now(), contentType: upload.contentType, metadata: upload.metadata };
+        if (previousObj) await rm(join(dir, previousObj.file), { force: true });
+        for (const part of Object.values(upload.parts)) await rm(join(dir, part.file), { force: true });
+        delete state.uploads[uploadId];
+        xml(res, 200, `<CompleteMultipartUploadResult xmlns="${NS}">${tag('Location', `${url.origin}/${bucketName}/${key}`)}`
+          + `${tag('Bucket', bucketName)}${tag('Key', key)}${tag('ETag', etag)}</CompleteMultipartUploadResult>`, requestId);
+      });
+      return;
+    }
+
+    throw new AwsError('NotImplemented', `The sim's S3 does not implement ${method} ${url.pathname}${url.search}.`, 501);
+  },
+};

@@ -1,0 +1,16 @@
+import { ACCOUNT_ID } from '../ids.js';
+import type { QueryService } from '../server.js';
+
+// Dummy credentials map to one fixed identity, the account every sim ARN uses.
+export const stsService: QueryService = {
+  name: 'sts',
+  signingName: 'sts',
+  namespace: 'https://sts.amazonaws.com/doc/2011-06-15/',
+  handlers: {
+    GetCallerIdentity: () => ({
+      UserId: 'AIDASIMULATORUSER0001',
+      Account: ACCOUNT_ID,
+      Arn: `arn:aws:iam::${ACCOUNT_ID}:user/sim`,
+    }),
+  },
+};
