@@ -18,7 +18,10 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
-      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] }] },
+      ],
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
@@ -29,12 +32,12 @@ export default tseslint.config(
   {
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
+      '@typescript-eslint/no-restricted-imports': ['error', {
         paths: nodeBuiltins.flatMap((name) => [
           { name, message: 'Workflow code must be deterministic: do I/O in an activity.' },
           { name: `node:${name}`, message: 'Workflow code must be deterministic: do I/O in an activity.' },
         ]),
-        patterns: [{ group: ['../activities/*', '!../activities/types*'], message: 'Workflows import activity types only, through proxyActivities.' }],
+        patterns: [{ group: ['../activities/**'], allowTypeImports: true, message: 'Workflows import activity types only, through proxyActivities.' }],
       }],
       'no-console': 'error',
     },

@@ -16,6 +16,7 @@ export async function connect(): Promise<Connected> {
     throw new Error(
       `Cannot reach the Temporal server at ${settings.address} (${(err as Error).message}): start one ` +
         `(npm run demo, or "temporal server start-dev") or set TEMPORAL_ADDRESS.`,
+      { cause: err },
     );
   }
   return {
