@@ -14,6 +14,8 @@ import { ecrHandlers, ecrPublicHandlers } from './services/ecr.js';
 import { efsService } from './services/efs.js';
 import { stsService } from './services/sts.js';
 import { s3Service } from './services/s3.js';
+import { beanstalkService, advanceBeanstalk } from './services/beanstalk.js';
+import { registerAdvance } from './world.js';
 import type { SimContext } from './context.js';
 
 /** A service on the query protocol (form-encoded `Action=...`, XML answers). */
@@ -38,13 +40,15 @@ export interface ServiceSet {
   rest: RestService[];
 }
 
+registerAdvance(advanceBeanstalk);
+
 export const services: ServiceSet = {
   json: [
     { name: 'transfer', targetPrefix: 'TransferService', validationCode: 'InvalidRequestException', handlers: transferHandlers },
     { name: 'ecr', targetPrefix: 'AmazonEC2ContainerRegistry_V20150921', validationCode: 'InvalidParameterException', handlers: ecrHandlers },
     { name: 'ecr-public', targetPrefix: 'SpencerFrontendService', validationCode: 'InvalidParameterException', handlers: ecrPublicHandlers },
   ],
-  query: [stsService],
+  query: [stsService, beanstalkService],
   rest: [efsService, s3Service],
 };
 
