@@ -1,0 +1,38 @@
+// Records the workflow histories the replay test replays. Run after a deliberate change of a
+// workflow's shape (with patched() for runs already in flight), then commit the new JSON:
+//   node --import tsx test/replay/record-histories.ts
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { createRunbookWorker } from '../../worker/create-worker.js';
+import { compileWorkflow } from '../../workflows/compile.js';
+import { makeSampleSite } from '../helpers/sample-site.js';
+import { startDevServer, uniqueTaskQueue, workflowBundle } from '../helpers/temporal-env.js';
+
+const historiesDir = fileURLToPath(new URL('./histories/', import.meta.url));
+
+async function run(): Promise<void> {
+  const env = await startDevServer();
+  const site = await makeSampleSite({ units: 3, unitMs: 20 });
+  try {
+    const taskQueue = uniqueTaskQueue('record');
+    const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(compileWorkflow, { taskQueue, workflowId: 'replay-compile-full', args: [{ configPath: site.configPath }] });
+      await handle.result();
+      const history = await handle.fetchHistory();
+      const file = path.join(historiesDir, 'compile-full.json');
+      await writeFile(file, historyToJSON(history));
+      console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
+    });
+  } finally {
+    await rm(site.dir, { recursive: true, force: true });
+    await env.teardown();
+  }
+}
+
+run().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
