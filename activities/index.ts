@@ -1,3 +1,4 @@
+import { createAwsClientFactory, type AwsClientFactory } from './aws/clients.js';
 import { loadSiteConfig } from './compile/load-site-config.js';
 import { commitOutputDir, prepareOutputDir, restorePreviousOutput } from './compile/output-dir.js';
 import { recordFiguresInManifest } from './compile/record-figures.js';
@@ -5,11 +6,18 @@ import { runCompileStep } from './compile/run-compile-step.js';
 import { runFigureScript } from './compile/run-figure-script.js';
 import { validateCompiledData } from './compile/validate-compiled-data.js';
 
-/** Dependencies the activities need from the process that hosts them (AWS clients join here). */
-export type ActivityDeps = Record<string, never>;
+/** What the activities need from the process that hosts them; tests pass their own. */
+export interface ActivityDeps {
+  /** Builds AWS SDK clients for a region (and the sim's endpoint when configured). */
+  aws: AwsClientFactory;
+}
+
+export function defaultActivityDeps(): ActivityDeps {
+  return { aws: createAwsClientFactory() };
+}
 
 /** Every activity the worker registers; tests build their own set with other deps. */
-export function createActivities(_deps: ActivityDeps = {}) {
+export function createActivities(_deps: ActivityDeps = defaultActivityDeps()) {
   return {
     loadSiteConfig,
     prepareOutputDir,

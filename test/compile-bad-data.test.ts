@@ -29,7 +29,7 @@ after(async () => {
 async function siteWritingWith(script: string) {
   return makeSampleSite({
     edit: (config) => {
-      config.compile.steps = [{ name: 'write', command: ['node', '--input-type=module', '-e', script] }] as typeof config.compile.steps;
+      (config.compile as Record<string, unknown>).steps = [{ name: 'write', command: ['node', '--input-type=module', '-e', script] }];
       (config as Record<string, unknown>).figures = [];
     },
   });

@@ -1,0 +1,80 @@
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
+import { EFSClient } from '@aws-sdk/client-efs';
+import { ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
+import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
+import { TransferClient } from '@aws-sdk/client-transfer';
+import { log } from '@temporalio/activity';
+
+export interface AwsTarget {
+  region: string;
+  /** Set for the local sim (or LocalStack); the real account otherwise. */
+  endpoint?: string;
+}
+
+/** Every AWS client the runbook uses, built from one set of options. */
+export interface AwsClients {
+  transfer: TransferClient;
+  efs: EFSClient;
+  beanstalk: ElasticBeanstalkClient;
+  s3: S3Client;
+  ecrPublic: ECRPUBLICClient;
+  ecr: ECRClient;
+  sts: STSClient;
+}
+
+export type AwsClientFactory = (target: AwsTarget) => AwsClients;
+
+// Routes the SDK's own warnings into the activity log (with workflow context), drops its chatter.
+const sdkLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (...content: unknown[]) => activityLog('warn', content),
+  error: (...content: unknown[]) => activityLog('error', content),
+};
+
+function activityLog(level: 'warn' | 'error', content: unknown[]): void {
+  try {
+    log[level]('aws sdk', { content: content.map(String) });
+  } catch {
+    // Outside an activity (a client used by a script): stderr is the only place left.
+    console.error(`aws sdk ${level}:`, ...content);
+  }
+}
+
+/**
+ * One place that makes clients for the real account or the sim. Credentials come from the
+ * worker's environment (the usual chain), never from workflow input; against a local endpoint
+ * without credentials, dummy ones are used because the sim does not check signatures.
+ */
+export function createAwsClientFactory(env: NodeJS.ProcessEnv = process.env): AwsClientFactory {
+  const cache = new Map<string, AwsClients>();
+  return (target) => {
+    const endpoint = target.endpoint ?? env.AWS_ENDPOINT_URL;
+    const key = `${target.region}|${endpoint ?? ''}`;
+    const cached = cache.get(key);
+    if (cached) return cached;
+    const local = endpoint !== undefined && /^https?:\/\/(127\.|localhost|\[::1\])/.test(endpoint);
+    const common = {
+      region: target.region,
+      ...(endpoint ? { endpoint } : {}),
+      ...(local && !env.AWS_ACCESS_KEY_ID ? { credentials: { accessKeyId: 'AKIALOCALSIM', secretAccessKey: 'local-sim' } } : {}),
+      // Adaptive retry backs off on throttling ("Rate exceeded") across calls of one client.
+      retryMode: 'adaptive',
+      maxAttempts: 6,
+      logger: sdkLogger,
+    } as const;
+    const clients: AwsClients = {
+      transfer: new TransferClient(common),
+      efs: new EFSClient(common),
+      beanstalk: new ElasticBeanstalkClient(common),
+      s3: new S3Client({ ...common, forcePathStyle: local }),
+      ecrPublic: new ECRPUBLICClient(common),
+      ecr: new ECRClient(common),
+      sts: new STSClient(common),
+    };
+    cache.set(key, clients);
+    return clients;
+  };
+}
