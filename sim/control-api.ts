@@ -2,34 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { faultSpecSchema } from './fault-spec.js';
-import { readBody, sendJson } from './http-util.js';
+import { sendJson } from './http-util.js';
+import { ControlError, readJson } from './control-request.js';
 import { buildLedger } from './ledger.js';
 import { emptyState } from './state.js';
 import { advanceWorld } from './world.js';
 import { handleDockerControl } from './docker-api.js';
 import type { SimContext } from './context.js';
-
-export class ControlError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const body = await readBody(req, 1024 * 1024);
-  if (body.length === 0) return {};
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new ControlError(400, 'The request body is not valid JSON.');
-  }
-}
-
-export async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const value = await readJson(req);
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ControlError(400, 'The request body must be a JSON object.');
-  return value as Record<string, unknown>;
-}
 
 /** `/_sim/...`: the test and demo harness's view into the sim (never part of AWS). */
 export async function handleControl(req: IncomingMessage, res: ServerResponse, path: string, ctx: SimContext): Promise<void> {

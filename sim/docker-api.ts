@@ -1,8 +1,92 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ControlError } from './control-api.js';
+import { createHash } from 'node:crypto';
+import { ControlError, readJsonObject } from './control-request.js';
+import { sendJson } from './http-util.js';
+import { advanceWorld } from './world.js';
+import { PUBLIC_ALIAS, PUBLIC_REGISTRY, privateRegistry, recordPush, repositoryExists, tokenIsValid } from './services/ecr.js';
 import type { SimContext } from './context.js';
+import type { DockerImage } from './state.js';
 
-/** Routes used by the docker CLI test double (sim/docker-double/). */
-export async function handleDockerControl(_req: IncomingMessage, _res: ServerResponse, path: string, _ctx: SimContext): Promise<void> {
-  throw new ControlError(404, `No docker route ${path}`);
+/** Which sim registry a docker registry host names, if any. */
+function flavourOf(ctx: SimContext, registry: string): 'ecr' | 'ecrPublic' | undefined {
+  if (registry === privateRegistry(ctx.region)) return 'ecr';
+  if (registry === PUBLIC_REGISTRY) return 'ecrPublic';
+  return undefined;
+}
+
+const str = (body: Record<string, unknown>, name: string): string => {
+  const v = body[name];
+  if (typeof v !== 'string' || v === '') throw new ControlError(400, `${name} must be a non-empty string`);
+  return v;
+};
+
+/**
+ * Routes used by the docker CLI test double (sim/docker-double/): its logins, local images and
+ * pushes live in the sim so pushes land in the ECR registries the deploy step verifies.
+ */
+export async function handleDockerControl(req: IncomingMessage, res: ServerResponse, path: string, ctx: SimContext): Promise<void> {
+  const route = `${req.method ?? 'GET'} ${path}`;
+  const docker = ctx.store.state.docker;
+  advanceWorld(ctx);
+  switch (route) {
+    case 'POST /_sim/docker/fault': {
+      const operation = str(await readJsonObject(req), 'operation');
+      const [fault] = ctx.faults.fire('docker', operation, (s) => s.hang !== undefined || s.exitCode !== undefined);
+      sendJson(res, 200, { fault: fault ? { hang: fault.hang ?? false, exitCode: fault.exitCode ?? 1, message: fault.message } : null });
+      return;
+    }
+    case 'POST /_sim/docker/login': {
+      const body = await readJsonObject(req);
+      const registry = str(body, 'registry');
+      const flavour = flavourOf(ctx, registry);
+      if (!flavour) throw new ControlError(404, `unknown registry ${registry}`);
+      if (str(body, 'username') !== 'AWS' || !tokenIsValid(ctx, flavour, str(body, 'password'))) {
+        throw new ControlError(401, 'bad credentials');
+      }
+      docker.logins[registry] = 'AWS';
+      ctx.store.save();
+      sendJson(res, 200, { ok: true });
+      return;
+    }
+    case 'GET /_sim/docker/images':
+      sendJson(res, 200, { images: docker.images, logins: Object.keys(docker.logins) });
+      return;
+    case 'PUT /_sim/docker/images': {
+      const image = (await readJsonObject(req)) as unknown as DockerImage;
+      if (typeof image.id !== 'string' || !Array.isArray(image.repoTags)) throw new ControlError(400, 'image needs id and repoTags');
+      // A tag names one image: moving it strips it from whichever image had it.
+      for (const other of docker.images) other.repoTags = other.repoTags.filter((t) => !image.repoTags.includes(t));
+      docker.images = docker.images.filter((i) => i.id !== image.id && (i.repoTags.length > 0 || i.repoDigests.length > 0));
+      docker.images.push(image);
+      ctx.store.save();
+      sendJson(res, 200, { ok: true });
+      return;
+    }
+    case 'POST /_sim/docker/push': {
+      const body = await readJsonObject(req);
+      const registry = str(body, 'registry');
+      const repository = str(body, 'repository');
+      const tag = str(body, 'tag');
+      const imageId = str(body, 'imageId');
+      const size = typeof body.size === 'number' ? body.size : 0;
+      const flavour = flavourOf(ctx, registry);
+      if (!flavour) throw new ControlError(404, `unknown registry ${registry}`);
+      if (!docker.logins[registry]) throw new ControlError(401, 'no basic auth credentials');
+      // ECR Public repository paths carry the registry alias first.
+      const repoName = flavour === 'ecrPublic' ? repository.replace(new RegExp(`^${PUBLIC_ALIAS}/`), '') : repository;
+      if ((flavour === 'ecrPublic' && !repository.startsWith(`${PUBLIC_ALIAS}/`)) || !repositoryExists(ctx, flavour, repoName)) {
+        throw new ControlError(404, `name unknown: The repository with name '${repoName}' does not exist in the registry with id '123456789012'`);
+      }
+      const digest = `sha256:${createHash('sha256').update(`manifest:${imageId}`).digest('hex')}`;
+      recordPush(ctx, flavour, repoName, tag, digest, size);
+      const image = docker.images.find((i) => i.id === imageId);
+      const repoDigest = `${registry}/${repository}@${digest}`;
+      if (image && !image.repoDigests.includes(repoDigest)) image.repoDigests.push(repoDigest);
+      ctx.store.save();
+      sendJson(res, 200, { digest });
+      return;
+    }
+    default:
+      throw new ControlError(404, `No docker route ${route}`);
+  }
 }

@@ -30,7 +30,7 @@ export const faultSpecSchema = z.strictObject({
   nextDeployRed: z.strictObject({ environmentName: z.string().min(1), versionLabel: z.string().optional() }).optional(),
   /** docker: the command sleeps until killed instead of finishing. */
   hang: z.boolean().optional(),
-  /** docker: exit code of the failing command (default 1). */
+  /** docker: exit code of the failing command (default 1); `message` replaces its stderr. */
   exitCode: z.number().int().min(1).max(255).optional(),
 }).superRefine((spec, ctx) => {
   const effects = [spec.errorCode, spec.latencyMs, spec.dropAfterBytes, spec.serverState, spec.nextDeployRed, spec.hang, spec.exitCode]
@@ -48,6 +48,9 @@ export const faultSpecSchema = z.strictObject({
   onlyFor('nextDeployRed', 'elasticbeanstalk');
   onlyFor('hang', 'docker');
   onlyFor('exitCode', 'docker');
+  if ((spec.service === 'sftp' || spec.service === 'docker') && spec.errorCode !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['errorCode'], message: `errorCode is for AWS APIs; for "${spec.service}" use ${spec.service === 'sftp' ? 'dropAfterBytes' : 'exitCode or hang'}` });
+  }
 });
 
 export type FaultSpecInput = z.input<typeof faultSpecSchema>;
