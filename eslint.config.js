@@ -9,7 +9,7 @@ const nodeBuiltins = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**', '**/*.js', '**/*.mjs', '**/*.cjs', 'examples/**/data/**'] },
+  { ignores: ['node_modules/**', 'coverage/**', '.scratch/**', 'bench/tmp/**', '**/*.js', '**/*.mjs', '**/*.cjs', 'examples/**/data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

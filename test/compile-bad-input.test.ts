@@ -8,7 +8,6 @@ import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@t
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createRunbookWorker } from '../worker/create-worker.js';
-import { compileWorkflow } from '../workflows/compile.js';
 import { makeSampleSite, repoRoot } from './helpers/sample-site.js';
 import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
 
