@@ -75,16 +75,23 @@ export async function startSim(opts: StartSimOptions = {}): Promise<RunningSim> 
     hostKeyFingerprint: '',
   };
 
-  const sftp = await startSftpServer(ctx, host, opts.sftpPort ?? 0);
-  ctx.hostKeyFingerprint = sftp.hostKeyFingerprint;
-  const listeners = new EnvironmentListeners(ctx, host);
-  hooks = {
-    closeSftpSessions: (serverId, userName) => sftp.closeSessions(serverId, userName),
-    ensureEnvironmentListener: (id) => listeners.ensure(id),
-    closeEnvironmentListener: (id) => listeners.close(id),
-  };
+  // Whatever started before a failure is stopped again, and a state dir we made is removed.
+  const undo: (() => Promise<void>)[] = ownsStateDir ? [() => rm(stateDir, { recursive: true, force: true })] : [];
   let api;
+  let sftp;
+  let listeners;
   try {
+    sftp = await startSftpServer(ctx, host, opts.sftpPort ?? 0);
+    undo.unshift(sftp.close);
+    ctx.hostKeyFingerprint = sftp.hostKeyFingerprint;
+    listeners = new EnvironmentListeners(ctx, host);
+    undo.unshift(listeners.closeAll.bind(listeners));
+    const live = { sftp, listeners };
+    hooks = {
+      closeSftpSessions: (serverId, userName) => live.sftp.closeSessions(serverId, userName),
+      ensureEnvironmentListener: (id) => live.listeners.ensure(id),
+      closeEnvironmentListener: (id) => live.listeners.close(id),
+    };
     api = await startApiServer(ctx, host, opts.port ?? 0);
     // A restarted sim brings back the listeners of environments that still exist.
     for (const env of Object.values(ctx.store.state.eb.environments)) {
@@ -92,23 +99,24 @@ export async function startSim(opts: StartSimOptions = {}): Promise<RunningSim> 
     }
     ctx.store.save();
   } catch (err) {
-    await sftp.close();
-    await listeners.closeAll();
+    for (const step of undo) await step().catch(() => undefined);
+    if (api) await api.close();
     throw err;
   }
-  const endpoint = `http://${host}:${api.port}`;
+  const running = { api, sftp, listeners };
+  const endpoint = `http://${host}:${running.api.port}`;
   let closed = false;
   return {
     endpoint,
     sftpHost: host,
-    sftpPort: sftp.port,
+    sftpPort: running.sftp.port,
     controlUrl: `${endpoint}/_sim`,
     stateDir,
     efsDir: (fileSystemId) => join(stateDir, 'efs', fileSystemId),
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all([api.close(), sftp.close(), listeners.closeAll()]);
+      await Promise.all([running.api.close(), running.sftp.close(), running.listeners.closeAll()]);
       ctx.store.save();
       if (ownsStateDir) await rm(stateDir, { recursive: true, force: true });
     },

@@ -9,6 +9,7 @@ import type { SimContext } from './context.js';
 import type { TransferServer, TransferUser } from './state.js';
 import { SftpSession } from './sftp-session.js';
 import type { Mount } from './sftp-paths.js';
+import { generateEd25519 } from './ssh-keys.js';
 
 const { utils } = ssh2;
 
@@ -21,7 +22,7 @@ export function parseLoginName(username: string): { serverId?: string; userName:
 function loadOrCreateHostKey(stateDir: string): string {
   const file = join(stateDir, 'ssh_host_ed25519_key');
   if (existsSync(file)) return readFileSync(file, 'utf8');
-  const pair = utils.generateKeyPairSync('ed25519');
+  const pair = generateEd25519();
   writeFileSync(file, pair.private, { mode: 0o600 });
   return pair.private;
 }

@@ -15,7 +15,12 @@ export class StateStore {
     this.state = emptyState();
     if (existsSync(this.file)) {
       const text = readFileSync(this.file, 'utf8');
-      const loaded = JSON.parse(text) as Partial<SimState>;
+      let loaded: Partial<SimState>;
+      try {
+        loaded = JSON.parse(text) as Partial<SimState>;
+      } catch (err) {
+        throw new Error(`${this.file} is not valid JSON; move it aside or start the sim with another --state-dir.`, { cause: err });
+      }
       // Merge onto an empty state so a file from an older sim gains the sections it lacked.
       this.state = { ...emptyState(), ...loaded } as SimState;
       this.lastWritten = text;

@@ -1,8 +1,8 @@
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { startSim, type RunningSim, type StartSimOptions } from '../../sim/index.js';
+import { generateEd25519 } from '../../sim/ssh-keys.js';
 
 export const REGION = 'us-east-1';
 
@@ -25,7 +25,7 @@ export interface KeyPair { privateKey: string; publicKey: string; privateKeyFile
 
 /** An ed25519 key in OpenSSH format, written to a 0600 file so OpenSSH's sftp accepts it. */
 export function makeKeyPair(): KeyPair {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519');
+  const pair = generateEd25519();
   const dir = mkdtempSync(join(tmpdir(), 'sim-key-'));
   const privateKeyFile = join(dir, 'id_ed25519');
   writeFileSync(privateKeyFile, pair.private, { mode: 0o600 });
