@@ -11,11 +11,22 @@ export const NonRetryable = {
   StepFailed: 'StepFailed',
   CorruptData: 'CorruptData',
   MissingOutput: 'MissingOutput',
+  InvalidDataDir: 'InvalidDataDir',
+  FileSystemNotFound: 'FileSystemNotFound',
+  InvalidRole: 'InvalidRole',
+  CostLimitExceeded: 'CostLimitExceeded',
+  ServerStartFailed: 'ServerStartFailed',
+  RemotePermissionDenied: 'RemotePermissionDenied',
+  RemoteMismatch: 'RemoteMismatch',
+  EnvironmentNotFound: 'EnvironmentNotFound',
 } as const;
 
 export const Retryable = {
   StepCrashed: 'StepCrashed',
   StepExitedNonZero: 'StepExitedNonZero',
+  TransferThrottled: 'TransferThrottled',
+  SftpConnectionLost: 'SftpConnectionLost',
+  ServerNotOnline: 'ServerNotOnline',
 } as const;
 
 export function nonRetryable(type: keyof typeof NonRetryable, message: string, details?: unknown): ApplicationFailure {

@@ -5,6 +5,7 @@ import { recordFiguresInManifest } from './compile/record-figures.js';
 import { runCompileStep } from './compile/run-compile-step.js';
 import { runFigureScript } from './compile/run-figure-script.js';
 import { validateCompiledData } from './compile/validate-compiled-data.js';
+import { createSyncActivities } from './sync/index.js';
 
 /** What the activities need from the process that hosts them; tests pass their own. */
 export interface ActivityDeps {
@@ -27,6 +28,7 @@ export function createActivities(_deps: ActivityDeps = defaultActivityDeps()) {
     validateCompiledData,
     runFigureScript,
     recordFiguresInManifest,
+    ...createSyncActivities(_deps),
   };
 }
 

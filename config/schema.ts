@@ -55,6 +55,8 @@ export const dataSchema = z.strictObject({
   deleteExtraneous: z.boolean().default(false),
   parallelism: z.number().int().min(1).max(32).default(4),
   verify: z.enum(['size', 'sample', 'all']).default('sample'),
+  /** How many uploaded files `verify: "sample"` reads back and checksums. */
+  verifySample: z.number().int().min(1, 'must be at least 1 file (or set verify to "size")').max(10_000).default(20),
 });
 
 export const awsSchema = z.strictObject({
@@ -77,6 +79,18 @@ export const transferSchema = z.strictObject({
   maxServerHours: positiveHours.max(72).default(6),
   hourlyRate: z.number().min(0).default(0.3),
   perGbRate: z.number().min(0).default(0.04),
+  /** Transfer user the sync creates on its own server; Transfer allows 3-100 of [A-Za-z0-9_@.-]. */
+  userName: z.string().regex(/^[\w][\w@.-]{2,99}$/, 'must be 3 to 100 letters, digits, "_", "@", "." or "-", such as "runbook-sync"').default('runbook-sync'),
+  /** DescribeServer poll interval while waiting for ONLINE or for deletion. */
+  pollSeconds: z.number().min(0.1, 'must be at least 0.1 seconds').max(300).default(5),
+  /** A server still STARTING after this long is given up on (and deleted). */
+  onlineTimeoutMinutes: z.number().positive('must be greater than 0').max(120).default(15),
+  /** How long an upload may go silent before another worker resumes it. */
+  heartbeatTimeoutSeconds: z.number().min(1, 'must be at least 1 second').max(3600).default(60),
+  retryInitialSeconds: z.number().min(0.1, 'must be at least 0.1 seconds').max(3600).default(5),
+  maxAttempts: z.number().int().min(1, 'must be at least 1').max(100).default(10),
+  /** Default interval of the janitor's Temporal Schedule (`npm run schedule -- create janitor`). */
+  janitorEveryMinutes: z.number().int().min(1, 'must be at least 1 minute').max(24 * 60).default(15),
 });
 
 export const imageSchema = z.strictObject({

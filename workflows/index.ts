@@ -1,2 +1,4 @@
 // Every workflow the worker registers; the names are what the Temporal UI and CLI use.
 export { compileWorkflow } from './compile.js';
+export { syncDataWorkflow } from './sync.js';
+export { sftpJanitorWorkflow } from './janitor.js';

@@ -1,0 +1,142 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { DescribeEnvironmentsCommand } from '@aws-sdk/client-elastic-beanstalk';
+import { log } from '@temporalio/activity';
+import type { ApplicationFailure } from '@temporalio/common';
+import type { ResolvedConfig } from '../../config/load.js';
+import type { AwsClientFactory } from '../aws/clients.js';
+import { nonRetryable } from '../failures.js';
+import { wrapAwsError } from './aws-errors.js';
+import { findFileSystem } from './find-file-system.js';
+import { walkLocalTree } from './local-tree.js';
+import { totals, type Totals } from './plan-sync.js';
+import { resolveRoleArn } from './resolve-role.js';
+import type { SyncTarget } from './sync-target.js';
+
+export interface CheckSyncInput {
+  config: ResolvedConfig;
+  /** From the workflow input: absolute, or relative to the site dir. */
+  localDir?: string;
+  deleteExtraneous?: boolean;
+}
+
+/** Everything the sync needs, checked and resolved before anything billable exists. */
+export interface SyncSettings {
+  site: string;
+  target: SyncTarget;
+  stateDir: string;
+  localDir: string;
+  local: Totals;
+  remoteDir: string;
+  fileSystemId: string;
+  userRoleArn: string;
+  loggingRoleArn?: string;
+  userName: string;
+  posixUid: number;
+  posixGid: number;
+  deleteExtraneous: boolean;
+  parallelism: number;
+  verify: 'size' | 'sample' | 'all';
+  verifySample: number;
+  maxServerHours: number;
+  hourlyRate: number;
+  perGbRate: number;
+  pollSeconds: number;
+  onlineTimeoutMinutes: number;
+  heartbeatTimeoutSeconds: number;
+  retryInitialSeconds: number;
+  maxAttempts: number;
+  /** Beanstalk environment to restart after the upload, when `beanstalk.restartAfterSync`. */
+  restartEnvironment?: string;
+}
+
+/**
+ * Validates at the edge: the local data dir, the file system (by id or Name tag), the roles and
+ * the environment to restart. Each failure is one sentence naming the field and the fix, and
+ * comes before any server exists.
+ */
+export function checkSyncPrerequisites(aws: AwsClientFactory) {
+  return async (input: CheckSyncInput): Promise<SyncSettings> => {
+    const { config } = input;
+    const missing = (section: string, example: string): ApplicationFailure =>
+      nonRetryable('InvalidConfig', `Config file ${config.configPath} has no "${section}" section: add one such as ${example}.`, { field: section });
+    if (!config.data) throw missing('data', '{"localDir": "data/compiled", "remoteDir": "/data"}');
+    if (!config.transfer) throw missing('transfer', '{"efsFileSystem": "fs-0123456789abcdef0", "userRole": "aws-elasticbeanstalk-ec2-role"}');
+    if (!config.aws) throw missing('aws', '{"region": "us-east-1"}');
+    const { data, transfer } = config;
+    const target: SyncTarget = { region: config.aws.region, endpoint: config.aws.endpoint, sftpEndpoint: config.aws.sftpEndpoint };
+    const clients = aws(target);
+
+    const field = input.localDir ? 'input "localDir"' : 'data.localDir';
+    const localDir = input.localDir ? path.resolve(config.siteDir, input.localDir) : data.localDir;
+    const info = await stat(localDir).catch(() => undefined);
+    if (!info?.isDirectory()) {
+      throw nonRetryable(
+        'InvalidDataDir',
+        `${field} ${localDir} ${info ? 'is not a directory' : 'does not exist'}: run the compile first, or point ${field} at the directory to upload.`,
+        { field },
+      );
+    }
+    const deleteExtraneous = input.deleteExtraneous ?? data.deleteExtraneous;
+    const local = totals((await walkLocalTree(localDir)).files);
+    if (local.files === 0 && deleteExtraneous) {
+      // An empty dir with deleteExtraneous would wipe the site's data; that is never intended.
+      throw nonRetryable(
+        'InvalidDataDir',
+        `${field} ${localDir} is empty and deleteExtraneous is on, which would delete everything under ${data.remoteDir}: check that the compile wrote its output there.`,
+        { field },
+      );
+    }
+
+    const where = `${config.aws.region}${config.aws.endpoint ? ` at ${config.aws.endpoint}` : ''}`;
+    try {
+      const fileSystemId = await findFileSystem(clients.efs, transfer.efsFileSystem, where);
+      const userRoleArn = await resolveRoleArn(clients.sts, transfer.userRole, 'transfer.userRole');
+      const loggingRoleArn = transfer.loggingRole ? await resolveRoleArn(clients.sts, transfer.loggingRole, 'transfer.loggingRole') : undefined;
+      let restartEnvironment: string | undefined;
+      if (config.beanstalk?.restartAfterSync) {
+        restartEnvironment = config.beanstalk.environment;
+        const { Environments } = await clients.beanstalk.send(
+          new DescribeEnvironmentsCommand({ ApplicationName: config.beanstalk.application, EnvironmentNames: [restartEnvironment], IncludeDeleted: false }),
+        );
+        if (!Environments?.some((e) => e.Status !== 'Terminated')) {
+          throw nonRetryable(
+            'EnvironmentNotFound',
+            `beanstalk.environment "${restartEnvironment}" does not exist in application "${config.beanstalk.application}" (${where}), and beanstalk.restartAfterSync needs it: fix the name or set restartAfterSync to false.`,
+            { field: 'beanstalk.environment' },
+          );
+        }
+      }
+      log.info('sync prerequisites checked', { fileSystemId, localDir, files: local.files, bytes: local.bytes });
+      return {
+        site: config.site,
+        target,
+        stateDir: config.stateDir,
+        localDir,
+        local,
+        remoteDir: data.remoteDir,
+        fileSystemId,
+        userRoleArn,
+        ...(loggingRoleArn ? { loggingRoleArn } : {}),
+        userName: transfer.userName,
+        posixUid: transfer.posixUid,
+        posixGid: transfer.posixGid,
+        deleteExtraneous,
+        parallelism: data.parallelism,
+        verify: data.verify,
+        verifySample: data.verifySample,
+        maxServerHours: transfer.maxServerHours,
+        hourlyRate: transfer.hourlyRate,
+        perGbRate: transfer.perGbRate,
+        pollSeconds: transfer.pollSeconds,
+        onlineTimeoutMinutes: transfer.onlineTimeoutMinutes,
+        heartbeatTimeoutSeconds: transfer.heartbeatTimeoutSeconds,
+        retryInitialSeconds: transfer.retryInitialSeconds,
+        maxAttempts: transfer.maxAttempts,
+        ...(restartEnvironment ? { restartEnvironment } : {}),
+      };
+    } catch (err) {
+      throw wrapAwsError(err, 'the sync prerequisites check');
+    }
+  };
+}

@@ -1,0 +1,28 @@
+import type { AwsClientFactory } from '../aws/clients.js';
+import { checkSyncPrerequisites } from './check-sync-prerequisites.js';
+import { createSftpUser } from './create-sftp-user.js';
+import { inspectRunbookServers } from './janitor.js';
+import { planDryRun } from './plan-dry-run.js';
+import { provisionSftpServer } from './provision-sftp-server.js';
+import { syncDirectory } from './sync-directory.js';
+import { teardownSftpServer } from './teardown-sftp-server.js';
+import { verifyRemoteTree } from './verify-remote-tree.js';
+import { waitForServerOnline } from './wait-server-online.js';
+
+/**
+ * The data sync's activities and the janitor's, bound to the AWS clients they use. The restart
+ * after the upload reuses the deploy's `restartAppServer` and `waitForHealthyEnvironment`.
+ */
+export function createSyncActivities(deps: { aws: AwsClientFactory }) {
+  return {
+    checkSyncPrerequisites: checkSyncPrerequisites(deps.aws),
+    planDryRun,
+    provisionSftpServer: provisionSftpServer(deps.aws),
+    waitForServerOnline: waitForServerOnline(deps.aws),
+    createSftpUser: createSftpUser(deps.aws),
+    syncDirectory: syncDirectory(deps.aws),
+    verifyRemoteTree: verifyRemoteTree(deps.aws),
+    teardownSftpServer: teardownSftpServer(deps.aws),
+    inspectRunbookServers: inspectRunbookServers(deps.aws),
+  };
+}

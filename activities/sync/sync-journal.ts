@@ -1,0 +1,52 @@
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/** One line per completed upload or deletion, so a retry can tell what this run already did. */
+export type JournalEntry =
+  | { op: 'upload'; path: string; size: number; mtime: number; sha256: string; attempt: number }
+  | { op: 'delete'; path: string; size: number; attempt: number };
+
+export interface Journal {
+  uploads: Map<string, Extract<JournalEntry, { op: 'upload' }>>;
+  deletes: Map<string, Extract<JournalEntry, { op: 'delete' }>>;
+}
+
+export function journalPath(runDirectory: string): string {
+  return path.join(runDirectory, 'sync-journal.jsonl');
+}
+
+export async function readJournal(file: string): Promise<Journal> {
+  const journal: Journal = { uploads: new Map(), deletes: new Map() };
+  const text = await readFile(file, 'utf8').catch(() => '');
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    let entry: JournalEntry;
+    try {
+      entry = JSON.parse(line) as JournalEntry;
+    } catch {
+      continue; // A line cut short by a crash.
+    }
+    if (entry.op === 'upload') journal.uploads.set(entry.path, entry);
+    else journal.deletes.set(entry.path, entry);
+  }
+  return journal;
+}
+
+export class JournalWriter {
+  private queue: Promise<void> = Promise.resolve();
+  constructor(private readonly file: string) {}
+
+  async open(): Promise<this> {
+    await mkdir(path.dirname(this.file), { recursive: true });
+    return this;
+  }
+
+  /** Appends in order; awaiting `flush` guarantees every entry so far is on disk. */
+  add(entry: JournalEntry): void {
+    this.queue = this.queue.then(() => appendFile(this.file, `${JSON.stringify(entry)}\n`));
+  }
+
+  flush(): Promise<void> {
+    return this.queue;
+  }
+}

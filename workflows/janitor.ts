@@ -1,0 +1,139 @@
+import { ApplicationFailure, defineQuery, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import type * as activities from '../activities/index.js';
+import type { RunbookServer } from '../activities/sync/janitor.js';
+import { parseInput } from './inputs.js';
+import { janitorInputSchema, type JanitorInput } from './sync-input.js';
+
+type Acts = ReturnType<typeof activities.createActivities>;
+
+const quickActivity = {
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
+} as const;
+
+const teardownActivity = {
+  startToCloseTimeout: '20 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
+} as const;
+
+const { loadSiteConfig, inspectRunbookServers } = proxyActivities<Acts>(quickActivity);
+const { teardownSftpServer } = proxyActivities<Acts>(teardownActivity);
+
+export type JanitorReason = 'owner-closed' | 'owner-not-found' | 'too-old';
+
+export interface JanitorEntry {
+  serverId: string;
+  workflowId: string | null;
+  site: string | null;
+  state: string;
+  ageHours: number | null;
+  ownerStatus: string | null;
+  reason: JanitorReason | 'owner-running';
+}
+
+export interface JanitorReport {
+  checked: number;
+  deleted: JanitorEntry[];
+  kept: JanitorEntry[];
+  /** Deletions that failed; the next scheduled run tries again. */
+  failed: (JanitorEntry & { error: string })[];
+  maxAgeHours: number;
+  dryRun: boolean;
+}
+
+export interface JanitorStatus {
+  workflow: 'janitor';
+  stage: 'starting' | 'inspecting' | 'deleting' | 'completed' | 'failed';
+  step: string | null;
+  done: number | null;
+  total: number | null;
+  elapsedMs: number;
+  lastLine: string | null;
+  nextAction: string;
+}
+
+export const janitorStatusQuery = defineQuery<JanitorStatus>('status');
+
+/** Why a server should go, or undefined to keep it. Unknown owner state keeps a young server. */
+export function janitorVerdict(server: RunbookServer, maxAgeHours: number): JanitorReason | undefined {
+  if (server.ageHours !== null && server.ageHours > maxAgeHours) return 'too-old';
+  if (server.owner === 'closed') return 'owner-closed';
+  if (server.owner === 'not-found') return 'owner-not-found';
+  return undefined;
+}
+
+/**
+ * Run on a Temporal Schedule: deletes every runbook-tagged Transfer server whose owning workflow
+ * run is closed or unknown to Temporal, or that outlived the maximum lifetime. A sync deletes
+ * its own server; this catches what a terminated workflow or a lost teardown left billing.
+ */
+export async function sftpJanitorWorkflow(rawInput: JanitorInput = {}): Promise<JanitorReport> {
+  const input = parseInput(janitorInputSchema, rawInput, 'sftpJanitorWorkflow');
+  const startedAt = Date.now();
+  const status: JanitorStatus = {
+    workflow: 'janitor',
+    stage: 'starting',
+    step: null,
+    done: null,
+    total: null,
+    elapsedMs: 0,
+    lastLine: null,
+    nextAction: 'wait: listing runbook-tagged Transfer servers',
+  };
+  setHandler(janitorStatusQuery, () => ({ ...status, elapsedMs: Date.now() - startedAt }));
+
+  const config = await loadSiteConfig({ configPath: input.configPath, site: input.site });
+  if (!config.aws) {
+    status.stage = 'failed';
+    throw ApplicationFailure.create({
+      type: 'InvalidConfig',
+      message: `Config file ${config.configPath} has no "aws" section: add one such as {"region": "us-east-1"} so the janitor knows where to look.`,
+      nonRetryable: true,
+      details: [{ field: 'aws' }],
+    });
+  }
+  const target = { region: config.aws.region, endpoint: config.aws.endpoint, sftpEndpoint: config.aws.sftpEndpoint };
+  const maxAgeHours = input.maxAgeHours ?? config.transfer?.maxServerHours ?? 6;
+  const dryRun = input.dryRun ?? false;
+
+  status.stage = 'inspecting';
+  const servers = await inspectRunbookServers({ target });
+  const report: JanitorReport = { checked: servers.length, deleted: [], kept: [], failed: [], maxAgeHours, dryRun };
+  const doomed: JanitorEntry[] = [];
+  for (const server of servers) {
+    const verdict = janitorVerdict(server, maxAgeHours);
+    const entry: JanitorEntry = {
+      serverId: server.serverId,
+      workflowId: server.workflowId,
+      site: server.site,
+      state: server.state,
+      ageHours: server.ageHours === null ? null : Math.round(server.ageHours * 1000) / 1000,
+      ownerStatus: server.ownerStatus,
+      reason: verdict ?? 'owner-running',
+    };
+    (verdict ? doomed : report.kept).push(entry);
+  }
+
+  status.stage = 'deleting';
+  status.total = doomed.length;
+  status.done = 0;
+  for (const entry of doomed) {
+    status.lastLine = `deleting ${entry.serverId} (${entry.reason})`;
+    if (dryRun) {
+      report.deleted.push(entry);
+      continue;
+    }
+    try {
+      await teardownSftpServer({ target, serverId: entry.serverId, userName: config.transfer?.userName, pollSeconds: config.transfer?.pollSeconds ?? 5 });
+      log.warn('janitor deleted an SFTP server', { serverId: entry.serverId, reason: entry.reason, workflowId: entry.workflowId });
+      report.deleted.push(entry);
+    } catch (err) {
+      report.failed.push({ ...entry, error: err instanceof Error ? err.message : String(err) });
+    }
+    status.done += 1;
+  }
+  status.stage = 'completed';
+  status.nextAction = report.failed.length ? 'the next scheduled run retries the failed deletions' : 'none';
+  return report;
+}

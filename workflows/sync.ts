@@ -1,0 +1,340 @@
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type * as activities from '../activities/index.js';
+import type { SyncSettings } from '../activities/sync/check-sync-prerequisites.js';
+import type { DryRunPlan } from '../activities/sync/plan-dry-run.js';
+import type { Totals } from '../activities/sync/plan-sync.js';
+import type { ProvisionedServer } from '../activities/sync/provision-sftp-server.js';
+import type { SyncDirectoryResult } from '../activities/sync/sync-directory.js';
+import type { TeardownResult } from '../activities/sync/teardown-sftp-server.js';
+import type { VerifyResult } from '../activities/sync/verify-remote-tree.js';
+import { parseInput } from './inputs.js';
+import { estimateCost, serverDeadline } from './sync-cost.js';
+import { syncInputSchema, type SyncInput } from './sync-input.js';
+import { syncProgressSignal, syncStatusQuery, type SyncStatus } from './sync-status.js';
+
+type Acts = ReturnType<typeof activities.createActivities>;
+
+/** Config reads and single AWS calls: quick, a few retries (the SDK already retried throttles). */
+const quickActivity = {
+  startToCloseTimeout: '3 minutes',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
+} as const;
+
+/**
+ * Teardown stops the bill: retried for about an hour before the workflow gives up and says so.
+ * It runs in a non-cancellable scope, so cancellation never reaches it.
+ */
+const teardownActivity = {
+  startToCloseTimeout: '20 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 60 },
+} as const;
+
+const { loadSiteConfig, checkSyncPrerequisites, planDryRun, provisionSftpServer, createSftpUser } = proxyActivities<Acts>(quickActivity);
+const { teardownSftpServer } = proxyActivities<Acts>(teardownActivity);
+
+/** The long, heartbeating activities, timed from the config (tests use seconds, AWS minutes). */
+function longActivities(s: SyncSettings) {
+  const retry = {
+    initialInterval: `${s.retryInitialSeconds} seconds`,
+    backoffCoefficient: 2,
+    maximumInterval: '2 minutes',
+    maximumAttempts: s.maxAttempts,
+  } as const;
+  const waiting = proxyActivities<Acts>({
+    startToCloseTimeout: `${Math.ceil(s.onlineTimeoutMinutes * 60 + 60)} seconds`,
+    // The wait heartbeats once per poll.
+    heartbeatTimeout: `${Math.max(s.heartbeatTimeoutSeconds, Math.ceil(s.pollSeconds * 3))} seconds`,
+    retry,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+  const transferring = proxyActivities<Acts>({
+    // Never longer than the server may live; the cost guard inside stops it earlier.
+    startToCloseTimeout: `${Math.ceil(s.maxServerHours * 3600) + 60} seconds`,
+    heartbeatTimeout: `${s.heartbeatTimeoutSeconds} seconds`,
+    retry,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+  // The deploy's own activities: wait Ready, restart, then wait until healthy again.
+  const restarting = proxyActivities<Acts>({
+    startToCloseTimeout: '1 hour',
+    heartbeatTimeout: '2 minutes',
+    retry: { ...retry, maximumAttempts: 5 },
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+  return {
+    waitForServerOnline: waiting.waitForServerOnline,
+    syncDirectory: transferring.syncDirectory,
+    verifyRemoteTree: transferring.verifyRemoteTree,
+    restartAppServer: restarting.restartAppServer,
+    waitForHealthyEnvironment: restarting.waitForHealthyEnvironment,
+  };
+}
+
+export interface SyncResult {
+  site: string;
+  dryRun: boolean;
+  localDir: string;
+  remoteDir: string;
+  fileSystemId: string;
+  /** For a dry run: what would be uploaded, deleted and skipped. */
+  uploaded: Totals;
+  deleted: Totals;
+  skipped: Totals;
+  deletedDirs: number;
+  serverId: string | null;
+  /** From creation to confirmed deletion: what Transfer bills. */
+  serverSeconds: number;
+  /** Server hours at transfer.hourlyRate plus GB uploaded at transfer.perGbRate, in USD. */
+  estimatedCost: number;
+  verified: VerifyResult | null;
+  /** Environment restarted after the upload (beanstalk.restartAfterSync). */
+  restarted: string | null;
+  /** Dry runs only: what the plan was compared against. */
+  plan: DryRunPlan | null;
+  /** Attempt of the upload that finished (2+ means it resumed after a crash or a drop). */
+  uploadAttempt: number;
+  bytesPerSecond: number;
+  durationMs: number;
+}
+
+/**
+ * Uploads the site's data dir to EFS through a Transfer Family SFTP server that exists only for
+ * this run: provision (idempotent by tags) → wait ONLINE → user → sync → verify → teardown,
+ * which runs whatever happened before it, cancellation included.
+ */
+export async function syncDataWorkflow(rawInput: SyncInput = {}): Promise<SyncResult> {
+  const input = parseInput(syncInputSchema, rawInput, 'syncDataWorkflow');
+  const startedAt = Date.now();
+  const status: SyncStatus = {
+    workflow: 'sync',
+    site: input.site ?? null,
+    stage: 'starting',
+    step: null,
+    done: null,
+    total: null,
+    elapsedMs: 0,
+    lastLine: null,
+    nextAction: 'wait: loading the site config',
+    startedAt: new Date(startedAt).toISOString(),
+    dryRun: input.dryRun ?? false,
+    filesDone: 0,
+    filesTotal: 0,
+    bytesDone: 0,
+    bytesTotal: 0,
+    bytesPerSecond: 0,
+    attempt: 1,
+    serverId: null,
+    serverCreatedAt: null,
+    serverAgeMs: null,
+    serverSeconds: null,
+    estimatedCost: null,
+    error: null,
+  };
+  setHandler(syncStatusQuery, () => ({
+    ...status,
+    elapsedMs: Date.now() - startedAt,
+    serverAgeMs: status.serverCreatedAt && status.serverSeconds === null ? Date.now() - Date.parse(status.serverCreatedAt) : status.serverAgeMs,
+  }));
+  setHandler(syncProgressSignal, (p) => {
+    if (status.stage !== 'syncing' && status.stage !== 'verifying') return;
+    status.filesDone = p.filesDone;
+    status.filesTotal = p.filesTotal;
+    status.bytesDone = p.bytesDone;
+    status.bytesTotal = p.bytesTotal;
+    status.bytesPerSecond = p.bytesPerSecond;
+    status.attempt = p.attempt;
+    status.done = p.filesDone;
+    status.total = p.filesTotal;
+    status.lastLine = p.lastLine;
+  });
+
+  try {
+    return await runSync(input, status, startedAt);
+  } catch (err) {
+    const cancelled = isCancellation(err);
+    status.stage = cancelled ? 'cancelled' : 'failed';
+    status.error = innermostMessage(err);
+    status.nextAction = cancelled
+      ? 'none: the sync was cancelled and its server deleted'
+      : 'fix the cause named in the error, then start the sync again (files already uploaded are kept)';
+    throw err;
+  }
+}
+
+async function runSync(input: ReturnType<typeof syncInputSchema.parse>, status: SyncStatus, startedAt: number): Promise<SyncResult> {
+  const config = await loadSiteConfig({ configPath: input.configPath, site: input.site });
+  status.site = config.site;
+  status.stage = 'checking';
+  status.nextAction = 'wait: checking the data dir, the EFS file system and the roles';
+  const s = await checkSyncPrerequisites({ config, localDir: input.localDir, deleteExtraneous: input.deleteExtraneous });
+  const base = { site: s.site, localDir: s.localDir, remoteDir: s.remoteDir, fileSystemId: s.fileSystemId };
+
+  if (input.dryRun) {
+    status.stage = 'planning';
+    const plan = await planDryRun({ localDir: s.localDir, stateDir: s.stateDir, fileSystemId: s.fileSystemId, remoteDir: s.remoteDir, deleteExtraneous: s.deleteExtraneous });
+    status.stage = 'completed';
+    status.nextAction = 'none: dry run; start without dryRun to upload';
+    return {
+      ...base,
+      dryRun: true,
+      uploaded: plan.upload,
+      deleted: plan.delete,
+      skipped: plan.skip,
+      deletedDirs: 0,
+      serverId: null,
+      serverSeconds: 0,
+      estimatedCost: estimateCost(0, plan.upload.bytes, s),
+      verified: null,
+      restarted: null,
+      plan,
+      uploadAttempt: 0,
+      bytesPerSecond: 0,
+      durationMs: Date.now() - startedAt,
+    };
+  }
+
+  const acts = longActivities(s);
+  const { workflowId, runId } = workflowInfo();
+  const owner = { workflowId, runId, site: s.site };
+  const login = (serverId: string) => ({ target: s.target, serverId, userName: s.userName });
+  let server: ProvisionedServer | undefined;
+  let synced: SyncDirectoryResult | undefined;
+  let verified: VerifyResult | undefined;
+  let failure: unknown;
+
+  try {
+    status.stage = 'provisioning';
+    status.nextAction = 'wait: creating the SFTP server (billed from now until it is deleted)';
+    server = await provisionSftpServer({ target: s.target, owner, loggingRoleArn: s.loggingRoleArn });
+    status.serverId = server.serverId;
+    status.serverCreatedAt = server.createdAt;
+    const deadlineMs = serverDeadline(server.createdAt, s.maxServerHours);
+
+    status.stage = 'waiting-online';
+    status.nextAction = `wait: server ${server.serverId} is starting (usually a few minutes)`;
+    await acts.waitForServerOnline({
+      target: s.target,
+      serverId: server.serverId,
+      createdAt: server.createdAt,
+      pollSeconds: s.pollSeconds,
+      onlineTimeoutMinutes: s.onlineTimeoutMinutes,
+      deadlineMs,
+      maxServerHours: s.maxServerHours,
+    });
+
+    status.stage = 'creating-user';
+    await createSftpUser({
+      target: s.target,
+      serverId: server.serverId,
+      userName: s.userName,
+      roleArn: s.userRoleArn,
+      fileSystemId: s.fileSystemId,
+      posixUid: s.posixUid,
+      posixGid: s.posixGid,
+    });
+
+    status.stage = 'syncing';
+    status.nextAction = 'wait: uploading; cancel the workflow to stop (the server is deleted either way)';
+    const common = {
+      login: login(server.serverId),
+      fileSystemId: s.fileSystemId,
+      remoteDir: s.remoteDir,
+      localDir: s.localDir,
+      stateDir: s.stateDir,
+      deleteExtraneous: s.deleteExtraneous,
+      progressSignal: syncProgressSignal.name,
+    };
+    synced = await acts.syncDirectory({ ...common, parallelism: s.parallelism, deadlineMs, maxServerHours: s.maxServerHours });
+    status.filesDone = synced.uploaded.files;
+    status.bytesDone = synced.uploaded.bytes;
+    status.bytesPerSecond = synced.bytesPerSecond;
+
+    status.stage = 'verifying';
+    status.nextAction = `wait: checking the remote side (${s.verify})`;
+    verified = await acts.verifyRemoteTree({ ...common, mode: s.verify, sample: s.verifySample });
+  } catch (err) {
+    failure = err;
+  }
+
+  // Compensation: whatever happened above (cancellation included), the server goes.
+  status.stage = 'tearing-down';
+  status.nextAction = 'wait: deleting the SFTP user and server';
+  let teardown: TeardownResult | undefined;
+  let teardownError: unknown;
+  await CancellationScope.nonCancellable(async () => {
+    try {
+      teardown = await teardownSftpServer({ target: s.target, serverId: server?.serverId, owner, userName: s.userName, pollSeconds: s.pollSeconds });
+    } catch (err) {
+      teardownError = err;
+      log.error('SFTP server teardown failed', { serverId: server?.serverId, error: innermostMessage(err) });
+    }
+  });
+  const goneAt = teardown?.deleted.find((d) => d.serverId === server?.serverId)?.goneAt;
+  const serverSeconds = server && goneAt ? Math.max(0, (Date.parse(goneAt) - Date.parse(server.createdAt)) / 1000) : 0;
+  const uploadedBytes = synced?.uploaded.bytes ?? status.bytesDone;
+  status.serverSeconds = serverSeconds;
+  status.serverAgeMs = serverSeconds * 1000;
+  status.estimatedCost = estimateCost(serverSeconds, uploadedBytes, s);
+
+  if (teardownError !== undefined) {
+    const leftover = server?.serverId ?? `tagged runbook:workflowId=${workflowId}`;
+    const message =
+      `The SFTP server ${leftover} could not be deleted (${innermostMessage(teardownError)}) and may still be billing: ` +
+      `the janitor (npm run schedule -- create janitor) deletes it, or run "aws transfer delete-server --server-id ${server?.serverId ?? '<id>'}".`;
+    if (failure === undefined) throw ApplicationFailure.create({ type: 'TeardownFailed', message, nonRetryable: true, details: [{ serverId: server?.serverId }] });
+    log.error(message);
+  }
+  if (failure !== undefined) throw failure;
+  if (!server || !synced || !verified) throw ApplicationFailure.nonRetryable('sync ended without a result', 'InternalError');
+
+  let restarted: string | null = null;
+  if (s.restartEnvironment && config.beanstalk && config.aws) {
+    status.stage = 'restarting';
+    status.nextAction = `wait: restarting the app servers of ${s.restartEnvironment} so the site loads the new data`;
+    const site = { site: s.site, siteDir: config.siteDir, stateDir: config.stateDir, aws: { region: config.aws.region, endpoint: config.aws.endpoint }, beanstalk: config.beanstalk };
+    const deadlineMs = Date.now() + config.beanstalk.timeoutMinutes * 60_000;
+    const request = await acts.restartAppServer({ site, deadlineMs });
+    await acts.waitForHealthyEnvironment({ site, expectVersion: null, since: request.requestedAt, deadlineMs, purpose: 'restart' });
+    restarted = s.restartEnvironment;
+  }
+
+  status.stage = 'completed';
+  status.nextAction = 'none: the data is on EFS and the server is deleted';
+  return {
+    ...base,
+    dryRun: false,
+    uploaded: synced.uploaded,
+    deleted: synced.deleted,
+    skipped: synced.skipped,
+    deletedDirs: synced.deletedDirs,
+    serverId: server.serverId,
+    serverSeconds: Math.round(serverSeconds * 10) / 10,
+    estimatedCost: estimateCost(serverSeconds, synced.uploaded.bytes, s),
+    verified,
+    restarted,
+    plan: null,
+    uploadAttempt: synced.attempt,
+    bytesPerSecond: synced.bytesPerSecond,
+    durationMs: Date.now() - startedAt,
+  };
+}
+
+function innermostMessage(err: unknown): string {
+  let current: unknown = err;
+  let message = String(err);
+  while (current instanceof Error) {
+    if (current.message) message = current.message;
+    current = current.cause;
+  }
+  return message;
+}
