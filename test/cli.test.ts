@@ -40,7 +40,7 @@ function cli(script: string, args: string[]): Promise<{ code: number | null; std
 }
 
 test('start-workflow compile --wait --json follows the run and ends with one JSON line; status reads it', async () => {
-  const site = await makeSampleSite({ units: 4, unitMs: 800 });
+  const site = await makeSampleSite({ units: 6, unitMs: 800 });
   const workflowId = `cli-compile-${Date.now()}`;
   const started = cli('start-workflow.ts', ['compile', '--config', site.configPath, '--id', workflowId, '--wait', '--json']);
 
@@ -58,15 +58,15 @@ test('start-workflow compile --wait --json follows the run and ends with one JSO
   const last = JSON.parse(stdout.trim().split('\n').at(-1)!) as { workflowId: string; status: string; result: { manifest: { files: number } } };
   assert.equal(last.workflowId, workflowId);
   assert.equal(last.status, 'COMPLETED');
-  assert.equal(last.result.manifest.files, 8 + 3);
+  assert.equal(last.result.manifest.files, 12 + 3);
   assert.match(stderr, new RegExp(`Temporal UI: http://127\\.0\\.0\\.1:\\d+/namespaces/default/workflows/${workflowId}`));
   // Off a terminal, progress comes as plain lines.
-  assert.match(stderr, /compiling {2}step expression {2}\d\/4/);
+  assert.match(stderr, /compiling {2}step (expression|interactions) {2}\d\/6/);
 
   const followed = await follower;
   assert.equal(followed.code, 0, followed.stderr);
   assert.match(followed.stdout, new RegExp(`${workflowId} completed`));
-  assert.match(followed.stdout, /manifest: 11 files, 1,600 rows/);
+  assert.match(followed.stdout, /manifest: 15 files, 2,400 rows/);
 
   const done = await cli('status.ts', [workflowId, '--json']);
   const final = JSON.parse(done.stdout.trim()) as Record<string, unknown>;

@@ -4,11 +4,11 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ProcessRecord } from '../activities/process/tracked-process.js';
-import { groupAlive, isAlive } from '../activities/process/process-identity.js';
+import { groupAlive, isAlive, liveGroupMembers } from '../activities/process/process-identity.js';
 import { compileWorkflow } from '../workflows/compile.js';
 import { makeSampleSite, readAudit, type SampleSite } from './helpers/sample-site.js';
 import { startDevServer, uniqueTaskQueue } from './helpers/temporal-env.js';
-import { startWorkerProcess, waitFor } from './helpers/worker-process.js';
+import { startWorkerProcess, waitFor, type WorkerProcess } from './helpers/worker-process.js';
 
 let env: TestWorkflowEnvironment;
 before(async () => {
@@ -35,6 +35,20 @@ async function stepRecord(site: SampleSite, workflowId: string, step: string): P
   return JSON.parse(await readFile(file, 'utf8')) as ProcessRecord;
 }
 
+/** Both workers start before the run; the one whose child the step is gets killed. */
+async function twoWorkers(taskQueue: string): Promise<[WorkerProcess, WorkerProcess]> {
+  return Promise.all([startWorkerProcess({ address: env.address, taskQueue }), startWorkerProcess({ address: env.address, taskQueue })]);
+}
+
+async function ownerOf(workers: WorkerProcess[], pid: number): Promise<{ owner: WorkerProcess; other: WorkerProcess }> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  const owner = workers.find((w) => w.pid === ppid);
+  const other = workers.find((w) => w.pid !== ppid);
+  assert.ok(owner && other, `the step's supervisor ${pid} is a child of one of the workers (parent ${ppid})`);
+  return { owner, other };
+}
+
 function assertEachUnitOnce(audit: Awaited<ReturnType<typeof readAudit>>, part: string, units: number, allowedRedo = 0): void {
   const done = audit.filter((a) => a.event === 'done' && a.part === part).map((a) => a.unit);
   assert.deepEqual([...new Set(done)].sort((a, b) => a - b), Array.from({ length: units }, (_, i) => i + 1), `${part}: every unit compiled`);
@@ -42,17 +56,16 @@ function assertEachUnitOnce(audit: Awaited<ReturnType<typeof readAudit>>, part: 
 }
 
 test('a worker killed with SIGKILL mid-step: the next worker adopts the running step, nothing is redone', async () => {
-  const site = await crashSite(2500);
+  const site = await crashSite(2000);
   const taskQueue = uniqueTaskQueue('crash-adopt');
   const workflowId = `compile-crash-adopt-${Date.now()}`;
-  const first = await startWorkerProcess({ address: env.address, taskQueue });
+  const workers = await twoWorkers(taskQueue);
   const handle = await env.client.workflow.start(compileWorkflow, { taskQueue, workflowId, args: [{ configPath: site.configPath, skipFigures: true }] });
   await waitFor('step 2 to finish unit 1', async () => (await readAudit(site.auditLog)).some((a) => a.part === 'interactions' && a.event === 'done'));
   const record = await stepRecord(site, workflowId, 'interactions');
-  await first.crash();
+  const { owner, other: second } = await ownerOf(workers, record.pid);
+  await owner.crash();
   assert.ok(isAlive(record.pid), 'the step outlives its worker');
-
-  const second = await startWorkerProcess({ address: env.address, taskQueue });
   try {
     const result = await handle.result();
     assert.deepEqual(result.steps.map((s) => [s.name, s.adopted]), [['expression', false], ['interactions', true]]);
@@ -72,15 +85,14 @@ test('a worker and its step both killed (a reboot): the retry resumes after the 
   const site = await crashSite(700);
   const taskQueue = uniqueTaskQueue('crash-resume');
   const workflowId = `compile-crash-resume-${Date.now()}`;
-  const first = await startWorkerProcess({ address: env.address, taskQueue });
+  const workers = await twoWorkers(taskQueue);
   const handle = await env.client.workflow.start(compileWorkflow, { taskQueue, workflowId, args: [{ configPath: site.configPath, skipFigures: true }] });
   await waitFor('step 2 to finish 3 units', async () => (await readAudit(site.auditLog)).filter((a) => a.part === 'interactions' && a.event === 'done').length >= 3);
   const record = await stepRecord(site, workflowId, 'interactions');
-  await first.crash();
+  const { owner, other: second } = await ownerOf(workers, record.pid);
+  await owner.crash();
   process.kill(-record.pgid, 'SIGKILL');
   await waitFor('the step to die', async () => !groupAlive(record.pgid));
-
-  const second = await startWorkerProcess({ address: env.address, taskQueue });
   try {
     const result = await handle.result();
     const step2 = result.steps.find((s) => s.name === 'interactions');
@@ -99,19 +111,18 @@ test('a worker and its step both killed (a reboot): the retry resumes after the 
 });
 
 test('a supervisor killed while its child lives on: the leftover is ended before the step starts anew', async () => {
-  const site = await crashSite(1500);
+  const site = await crashSite(2000);
   const taskQueue = uniqueTaskQueue('crash-orphan');
   const workflowId = `compile-crash-orphan-${Date.now()}`;
-  const first = await startWorkerProcess({ address: env.address, taskQueue });
+  const workers = await twoWorkers(taskQueue);
   const handle = await env.client.workflow.start(compileWorkflow, { taskQueue, workflowId, args: [{ configPath: site.configPath, skipFigures: true }] });
   await waitFor('step 2 to start a unit', async () => (await readAudit(site.auditLog)).some((a) => a.part === 'interactions'));
   const record = await stepRecord(site, workflowId, 'interactions');
-  await first.crash();
+  const { owner, other: second } = await ownerOf(workers, record.pid);
+  await owner.crash();
   process.kill(record.pid, 'SIGKILL'); // the supervisor only: the compile itself keeps running
-  await waitFor('the supervisor to die', async () => !isAlive(record.pid));
+  await waitFor('the supervisor to die', async () => !isAlive(record.pid) || liveGroupMembers(record.pgid)?.includes(record.pid) === false);
   assert.ok(groupAlive(record.pgid), 'the orphaned compile is still running');
-
-  const second = await startWorkerProcess({ address: env.address, taskQueue });
   try {
     await handle.result();
     const audit = (await readAudit(site.auditLog)).filter((a) => a.part === 'interactions');

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createRunbookWorker } from '../worker/create-worker.js';
+import { syncDataWorkflow } from '../workflows/sync.js';
+import { makeSyncSite, removeSite, snapshotTree, startSyncSim, writeTree, type SyncFixture } from './helpers/sync-site.js';
+import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+
+let env: TestWorkflowEnvironment;
+let fx: SyncFixture;
+before(async () => {
+  [env, fx] = await Promise.all([startDevServer(), startSyncSim()]);
+});
+after(async () => {
+  await fx?.close();
+  await env?.teardown();
+});
+async function withWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = uniqueTaskQueue('sync-faults');
+  const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+  return worker.runUntil(fn(taskQueue));
+}
+
+const files = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`part-${String(i).padStart(2, '0')}.feather`, 400_000]));
+
+test('a dropped SFTP connection and throttled Transfer calls are survived; the private key never reaches history', async () => {
+  const serversBefore = (await fx.control.ledger()).servers.length;
+  const site = await makeSyncSite(fx, { data: { parallelism: 2 } });
+  await writeTree(site.dataDir, files);
+  // The first SFTP session is cut after ~1.5 MB; a third of Transfer API calls are throttled.
+  await fx.control.addFault({ service: 'sftp', dropAfterBytes: 1_500_000, count: 1 });
+  await fx.control.addFault({ service: 'transfer', operation: '*', errorCode: 'ThrottlingException', rate: 0.3, seed: 7 });
+  try {
+    await withWorker(async (taskQueue) => {
+      const handle = await env.client.workflow.start(syncDataWorkflow, { taskQueue, workflowId: `sync-faults-${Date.now()}`, args: [{ configPath: site.configPath }] });
+      const result = await handle.result();
+      assert.deepEqual(await snapshotTree(fx.remoteDir), await snapshotTree(site.dataDir));
+      assert.deepEqual(result.uploaded, { files: 12, bytes: 12 * 400_000 }, 'every file counted once, across attempts');
+      assert.ok(result.uploadAttempt >= 2, `the upload resumed (attempt ${result.uploadAttempt})`);
+
+      const faults = await fx.control.faults();
+      assert.ok(faults.every((f) => f.fired > 0), 'both faults fired');
+
+      const history = JSON.stringify(await handle.fetchHistory());
+      for (const secret of ['PRIVATE KEY', 'openssh-key-v1', 'b3BlbnNzaC1rZXktdjE', 'ssh-ed25519']) {
+        assert.ok(!history.includes(secret), `history must not contain "${secret}"`);
+      }
+    });
+    await fx.control.clearFaults();
+    const ledger = await fx.control.ledger();
+    assert.equal(ledger.servers.length - serversBefore, 1, 'retries never created a second server');
+    assert.equal(ledger.alive, 0);
+  } finally {
+    await fx.control.clearFaults();
+    await removeSite(site);
+  }
+});
+
+test('the cost guard stops a run that would outlive transfer.maxServerHours, tears down and says how far it got', async () => {
+  const serversBefore = (await fx.control.ledger()).servers.length;
+  // 2.9 s of allowance minus the teardown margin: the server starts (0.5 s) but the upload of
+  // 60 MB one file at a time cannot finish.
+  const site = await makeSyncSite(fx, { data: { parallelism: 1 }, transfer: { maxServerHours: 0.0008 } });
+  await writeTree(site.dataDir, Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`chunk-${i}.bin`, 2_000_000])));
+  try {
+    await withWorker(async (taskQueue) => {
+      const err = await env.client.workflow
+        .execute(syncDataWorkflow, { taskQueue, workflowId: `sync-cost-${Date.now()}`, args: [{ configPath: site.configPath }] })
+        .then(() => assert.fail('the cost guard must stop this run'), (e: unknown) => e);
+      assert.ok(err instanceof WorkflowFailedError);
+      assert.ok(err.cause instanceof ActivityFailure);
+      assert.ok(err.cause.cause instanceof ApplicationFailure);
+      assert.equal(err.cause.cause.type, 'CostLimitExceeded');
+      assert.match(err.cause.cause.message, /of 30 files .*transfer\.maxServerHours = 0\.0008/);
+    });
+    const ledger = await fx.control.ledger();
+    assert.equal(ledger.servers.length - serversBefore, 1);
+    assert.equal(ledger.alive, 0);
+    assert.ok((ledger.servers.at(-1)?.billedSeconds ?? 99) < 0.0008 * 3600 + 2, `billed ${ledger.servers.at(-1)?.billedSeconds}s`);
+  } finally {
+    await removeSite(site);
+  }
+});
