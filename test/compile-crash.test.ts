@@ -138,3 +138,28 @@ test('a supervisor killed while its child lives on: the leftover is ended before
     await rm(site.dir, { recursive: true, force: true });
   }
 });
+
+test('a worker stopped with SIGTERM shuts down cleanly and leaves the step running for the next worker', async () => {
+  const site = await crashSite(1500);
+  const taskQueue = uniqueTaskQueue('graceful');
+  const workflowId = `compile-graceful-${Date.now()}`;
+  const workers = await twoWorkers(taskQueue);
+  const handle = await env.client.workflow.start(compileWorkflow, { taskQueue, workflowId, args: [{ configPath: site.configPath, skipFigures: true }] });
+  await waitFor('step 2 to finish unit 1', async () => (await readAudit(site.auditLog)).some((a) => a.part === 'interactions' && a.event === 'done'));
+  const record = await stepRecord(site, workflowId, 'interactions');
+  const { owner, other: second } = await ownerOf(workers, record.pid);
+  const started = Date.now();
+  assert.equal(await owner.stop(), 0, `the worker exits 0 on SIGTERM:\n${owner.output()}`);
+  assert.ok(Date.now() - started < 15_000, 'within the shutdown grace time');
+  assert.ok(isAlive(record.pid), 'a worker restart is not a reason to kill a day of compute');
+  try {
+    const result = await handle.result();
+    assert.equal(result.steps.find((s) => s.name === 'interactions')?.adopted, true);
+    const audit = await readAudit(site.auditLog);
+    assertEachUnitOnce(audit, 'interactions', 8);
+    assert.equal(new Set(audit.filter((a) => a.part === 'interactions').map((a) => a.pid)).size, 1);
+  } finally {
+    await second.stop();
+    await rm(site.dir, { recursive: true, force: true });
+  }
+});
