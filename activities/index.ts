@@ -6,6 +6,7 @@ import { runCompileStep } from './compile/run-compile-step.js';
 import { runFigureScript } from './compile/run-figure-script.js';
 import { validateCompiledData } from './compile/validate-compiled-data.js';
 import { createSyncActivities } from './sync/index.js';
+import { createDeployActivities } from './deploy/index.js';
 
 /** What the activities need from the process that hosts them; tests pass their own. */
 export interface ActivityDeps {
@@ -29,6 +30,7 @@ export function createActivities(_deps: ActivityDeps = defaultActivityDeps()) {
     runFigureScript,
     recordFiguresInManifest,
     ...createSyncActivities(_deps),
+    ...createDeployActivities(_deps),
   };
 }
 

@@ -1,9 +1,11 @@
 import type { FollowOutcome } from './follow.js';
 import { formatDuration } from './progress-view.js';
+import type { DeployResult } from '../workflows/deploy.js';
 
 /** Prints how a run ended; the exit code is 0 only for COMPLETED. */
 export function printOutcome(outcome: FollowOutcome, json: boolean): number {
-  const ok = outcome.status === 'COMPLETED';
+  // A deploy that was rejected or never approved completes, but deployed nothing: not a success.
+  const ok = outcome.status === 'COMPLETED' && (outcome.result as { deployed?: boolean } | null | undefined)?.deployed !== false;
   if (json) {
     console.log(
       JSON.stringify({
@@ -16,9 +18,10 @@ export function printOutcome(outcome: FollowOutcome, json: boolean): number {
     );
     return ok ? 0 : 1;
   }
-  if (ok) {
+  if (outcome.status === 'COMPLETED') {
     console.log(`${outcome.workflowId} completed`);
     printSummary(outcome.result);
+    printDeploySummary(outcome.result);
   } else {
     console.error(`${outcome.workflowId} ended ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`);
   }
@@ -41,4 +44,26 @@ function printSummary(result: unknown): void {
     console.log(`  manifest: ${manifest.files} files, ${manifest.rows.toLocaleString('en-US')} rows, ${(manifest.bytes / 1e6).toFixed(1)} MB → ${manifest.path}`);
   }
   if (typeof r.durationMs === 'number') console.log(`  took ${formatDuration(r.durationMs)}`);
+}
+
+/** The deploy's result: what runs now, who approved it, or why nothing was deployed. */
+function printDeploySummary(result: unknown): void {
+  const r = result as Partial<DeployResult> | null;
+  if (!r || typeof r !== 'object' || (r.mode !== 'deploy' && r.mode !== 'restart') || r.outcome === undefined) return;
+  if (r.outcome === 'rejected') {
+    console.log(`  NOT deployed: rejected by ${r.rejectedBy ?? '?'}: ${r.rejectionReason ?? ''}`);
+    return;
+  }
+  if (r.outcome === 'approval-timed-out') {
+    console.log('  NOT deployed: nobody approved before the approval timeout (beanstalk.approvalTimeoutHours)');
+    return;
+  }
+  if (r.image) console.log(`  image: ${r.image.reference}${r.image.pushed ? ` (pushed as :${r.image.tag})` : ' (already in the registry)'}`);
+  const env = `${r.application ?? ''}/${r.environment ?? ''}`;
+  if (r.outcome === 'restarted') console.log(`  restarted app servers of ${env}, version ${r.finalHealth?.versionLabel ?? '?'}`);
+  else console.log(`  ${env}: ${r.previousVersion ?? '(new environment)'} → ${r.versionLabel ?? '?'}${r.environmentCreated ? ' (environment created)' : ''}`);
+  if (r.finalHealth) console.log(`  health: ${r.finalHealth.status}, ${r.finalHealth.color}${r.smoke ? `; GET ${r.smoke.url} → ${r.smoke.status}` : ''}`);
+  console.log(`  approved: ${r.autoApproved ? 'automatically (autoApprove)' : `by ${r.approvedBy ?? '?'} at ${r.approvedAt ?? '?'}${r.approvalNote ? ` ("${r.approvalNote}")` : ''}`}`);
+  if (typeof r.deployDurationMs === 'number') console.log(`  Beanstalk change to healthy: ${formatDuration(r.deployDurationMs)}`);
+  if (r.eventsLog) console.log(`  Beanstalk events: ${r.eventsLog}`);
 }

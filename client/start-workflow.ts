@@ -10,7 +10,7 @@ import { followWorkflow } from './follow.js';
 import { printOutcome } from './print-outcome.js';
 import { isWorkflowKind, workflowKinds } from './workflow-kinds.js';
 
-const USAGE = `npm run start-workflow -- <${Object.keys(workflowKinds).join('|')}> [--config FILE] [--input JSON] [--id ID] [--wait] [--json]`;
+const USAGE = `npm run start-workflow -- <${Object.keys(workflowKinds).join('|')}> [--config FILE] [--input JSON] [--id ID] [--auto-approve] [--wait] [--json]`;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseCli(
@@ -20,6 +20,7 @@ async function main(): Promise<number> {
       input: { type: 'string' },
       id: { type: 'string' },
       wait: { type: 'boolean', default: false },
+      'auto-approve': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
     USAGE,
@@ -38,6 +39,13 @@ async function main(): Promise<number> {
   }
   const configFile = values.config ?? process.env.RUNBOOK_CONFIG;
   if (values.config) rawInput.configPath = path.resolve(values.config);
+  if (values['auto-approve']) {
+    // Only workflows with an approval gate take it; the schema below would call it an unknown key.
+    if (!('autoApprove' in inputSchema.shape)) {
+      throw new InputError('InvalidArgument', '--auto-approve', `--auto-approve applies to workflows with an approval step (deploy, release), not ${kind}.`);
+    }
+    rawInput.autoApprove = true;
+  }
   const parsed = inputSchema.safeParse(rawInput);
   if (!parsed.success) {
     const { field, message } = summarizeIssues(parsed.error, `${workflowType} input`);

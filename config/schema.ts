@@ -100,6 +100,11 @@ export const imageSchema = z.strictObject({
   buildArgs: z.array(z.string()).default(['--compress', '--rm']),
   context: z.string().default('.'),
   dockerPath: z.string().default('docker'),
+  buildTimeoutHours: positiveHours.max(48, 'must be at most 48 hours').default(2),
+  // A push stuck on a dead connection never ends by itself; each attempt is cut off after this.
+  pushTimeoutMinutes: z.number({ error: 'must be a number of minutes' }).positive('must be greater than 0').max(240, 'must be at most 240 minutes').default(30),
+  pushAttempts: z.number().int('must be a whole number').min(1, 'must be at least 1').max(20, 'must be at most 20').default(3),
+  retryInitialSeconds: z.number().min(0.1, 'must be at least 0.1 seconds').max(600, 'must be at most 600 seconds').default(10),
 });
 
 export const beanstalkSchema = z.strictObject({
@@ -118,6 +123,14 @@ export const beanstalkSchema = z.strictObject({
   rollback: z.boolean().default(true),
   smokePath: z.string().regex(/^\//, 'must start with "/"').default('/'),
   restartAfterSync: z.boolean().default(false),
+  // Approval waits for a person: a week by default, then the run ends without deploying.
+  approvalTimeoutHours: z.number({ error: 'must be a number of hours' }).positive('must be greater than 0').max(24 * 30, 'must be at most 720 hours (30 days)').default(24 * 7),
+  smokeTimeoutSeconds: z.number().positive('must be greater than 0').max(3600, 'must be at most 3600 seconds').default(120),
+  // Enhanced health often reads Warning for a minute after a deploy; only a lasting Red/Yellow fails it.
+  healthGraceSeconds: z.number().min(0, 'must be 0 or more seconds').max(1800, 'must be at most 1800 seconds').default(60),
+  // A missing environment is created only on a first deploy (no live environment in the application)
+  // unless this is set, so a typo in "environment" never launches a second, billed environment.
+  createIfMissing: z.boolean({ error: 'must be true or false' }).default(false),
 });
 
 export const runbookConfigSchema = z.strictObject({

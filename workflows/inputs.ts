@@ -4,8 +4,8 @@ import { ApplicationFailure } from '@temporalio/workflow';
 // Workflow inputs are what a person types into the Temporal UI: small, every field optional,
 // unknown keys refused (a typo like "skipFigure" must not be silently ignored).
 
-const site = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and hyphens, such as "contact-tracing"');
-const configPath = z.string().startsWith('/', 'must be an absolute path to a runbook.config.json on the worker\'s machine');
+export const site = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and hyphens, such as "contact-tracing"');
+export const configPath = z.string().startsWith('/', 'must be an absolute path to a runbook.config.json on the worker\'s machine');
 
 export const compileInputSchema = z.strictObject({
   site: site.optional(),

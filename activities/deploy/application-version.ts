@@ -1,0 +1,111 @@
+import {
+  CreateApplicationCommand,
+  CreateApplicationVersionCommand,
+  DescribeApplicationVersionsCommand,
+  DescribeApplicationsCommand,
+  DescribeEventsCommand,
+  type ApplicationVersionDescription,
+  type ElasticBeanstalkClient,
+} from '@aws-sdk/client-elastic-beanstalk';
+import { log } from '@temporalio/activity';
+import type { AwsClientFactory } from '../aws/clients.js';
+import { nonRetryable } from '../failures.js';
+import { describeAwsError, isTransient, pause, rethrowAws } from './aws-calls.js';
+import type { DeploySite } from './deploy-config.js';
+
+export interface CreateVersionInput {
+  site: DeploySite;
+  versionLabel: string;
+  bucket: string;
+  key: string;
+  description: string;
+}
+
+export interface CreatedVersion {
+  versionLabel: string;
+  /** True when the label already existed (a retry, or a re-run), so it was reused. */
+  reused: boolean;
+  applicationCreated: boolean;
+}
+
+/**
+ * CreateApplicationVersion with Process=true, then waits until Beanstalk has processed it. A
+ * label that already exists with the same bundle is reused instead of failing with "already
+ * exists" (what the EB CLI and beanstalk-deploy trip over on a retry).
+ */
+export async function createApplicationVersion(aws: AwsClientFactory, input: CreateVersionInput): Promise<CreatedVersion> {
+  const eb = aws(input.site.aws).beanstalk;
+  const application = input.site.beanstalk.application;
+  const applicationCreated = await ensureApplication(eb, application, input.site.site);
+  let reused = false;
+  let existing = await findVersion(eb, application, input.versionLabel);
+  if (!existing) {
+    try {
+      await eb.send(
+        new CreateApplicationVersionCommand({
+          ApplicationName: application,
+          VersionLabel: input.versionLabel,
+          Description: input.description.slice(0, 200),
+          SourceBundle: { S3Bucket: input.bucket, S3Key: input.key },
+          Process: true,
+        }),
+      );
+    } catch (err) {
+      if (!/already exists/i.test((err as Error).message)) rethrowAws(err, `Creating application version ${input.versionLabel}`);
+    }
+    existing = await findVersion(eb, application, input.versionLabel);
+  } else {
+    reused = true;
+  }
+  if (existing?.SourceBundle && (existing.SourceBundle.S3Bucket !== input.bucket || existing.SourceBundle.S3Key !== input.key)) {
+    throw nonRetryable(
+      'BundleInvalid',
+      `Application version ${input.versionLabel} already exists with another bundle (s3://${existing.SourceBundle.S3Bucket}/${existing.SourceBundle.S3Key}): start a new deploy, which picks a new label.`,
+    );
+  }
+  for (let polls = 0; ; polls++) {
+    const status = existing?.Status ?? 'Unknown';
+    if (status === 'Processed' || status === 'Unprocessed') break;
+    if (status === 'Failed') {
+      const reason = await versionFailureReason(eb, application, input.versionLabel);
+      throw nonRetryable('BundleInvalid', `Beanstalk could not process application version ${input.versionLabel}: ${reason} Fix the source bundle (Dockerrun.aws.json, .ebextensions) and deploy again.`);
+    }
+    await pause(Math.min(5000, 500 * 2 ** Math.min(polls, 4)), () => ({ versionLabel: input.versionLabel, status }));
+    existing = await findVersion(eb, application, input.versionLabel);
+  }
+  log.info('application version ready', { versionLabel: input.versionLabel, reused, applicationCreated });
+  return { versionLabel: input.versionLabel, reused, applicationCreated };
+}
+
+async function ensureApplication(eb: ElasticBeanstalkClient, application: string, site: string): Promise<boolean> {
+  try {
+    const apps = await eb.send(new DescribeApplicationsCommand({ ApplicationNames: [application] }));
+    if ((apps.Applications ?? []).some((a) => a.ApplicationName === application)) return false;
+    await eb.send(new CreateApplicationCommand({ ApplicationName: application, Description: `${site}, created by release-runbook`, Tags: [{ Key: 'runbook:site', Value: site }] }));
+    log.info('created Beanstalk application', { application });
+    return true;
+  } catch (err) {
+    if (/already exists/i.test((err as Error).message)) return false;
+    rethrowAws(err, `Creating Beanstalk application ${application}`);
+  }
+}
+
+async function findVersion(eb: ElasticBeanstalkClient, application: string, label: string): Promise<ApplicationVersionDescription | undefined> {
+  try {
+    const out = await eb.send(new DescribeApplicationVersionsCommand({ ApplicationName: application, VersionLabels: [label] }));
+    return out.ApplicationVersions?.find((v) => v.VersionLabel === label);
+  } catch (err) {
+    if (isTransient(err)) throw err;
+    rethrowAws(err, `Describing application version ${label}`);
+  }
+}
+
+async function versionFailureReason(eb: ElasticBeanstalkClient, application: string, label: string): Promise<string> {
+  try {
+    const out = await eb.send(new DescribeEventsCommand({ ApplicationName: application, VersionLabel: label, Severity: 'WARN', MaxRecords: 5 }));
+    const messages = (out.Events ?? []).map((e) => e.Message).filter(Boolean);
+    return messages.length ? `${messages.join(' ')}` : 'no reason given in its events.';
+  } catch (err) {
+    return `(its events could not be read: ${describeAwsError(err)})`;
+  }
+}

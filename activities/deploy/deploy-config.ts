@@ -1,0 +1,32 @@
+import type { AwsTarget } from '../aws/clients.js';
+import type { ResolvedConfig } from '../../config/load.js';
+
+/** The parts of the site config the deploy activities read; passed in, never re-read from disk. */
+export interface DeploySite {
+  site: string;
+  siteDir: string;
+  stateDir: string;
+  aws: AwsTarget;
+  image?: NonNullable<ResolvedConfig['image']>;
+  beanstalk: NonNullable<ResolvedConfig['beanstalk']>;
+}
+
+/** What `describeEnvironment` and the preflight report about an environment. */
+export interface EnvironmentSnapshot {
+  name: string;
+  id: string;
+  application: string;
+  status: string;
+  health: string;
+  versionLabel: string | null;
+  cname: string | null;
+  abortable: boolean;
+}
+
+/** Environment variables the docker CLI needs: the sim's double finds the sim through AWS_ENDPOINT_URL. */
+export function dockerEnv(site: DeploySite, dockerConfigDir?: string): Record<string, string> {
+  return {
+    ...(site.aws.endpoint ? { AWS_ENDPOINT_URL: site.aws.endpoint } : {}),
+    ...(dockerConfigDir ? { DOCKER_CONFIG: dockerConfigDir } : {}),
+  };
+}

@@ -1,0 +1,31 @@
+import { DescribeEnvironmentsCommand, type EnvironmentDescription } from '@aws-sdk/client-elastic-beanstalk';
+import type { ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
+import type { EnvironmentSnapshot } from './deploy-config.js';
+
+export function snapshotOf(env: EnvironmentDescription): EnvironmentSnapshot {
+  return {
+    name: env.EnvironmentName ?? '',
+    id: env.EnvironmentId ?? '',
+    application: env.ApplicationName ?? '',
+    status: env.Status ?? 'Unknown',
+    health: env.Health ?? 'Grey',
+    versionLabel: env.VersionLabel ?? null,
+    cname: env.CNAME ?? null,
+    abortable: env.AbortableOperationInProgress ?? false,
+  };
+}
+
+/** The live (not terminated) environment of that name in the application, if any. */
+export async function findEnvironment(client: ElasticBeanstalkClient, application: string, environment: string): Promise<EnvironmentSnapshot | undefined> {
+  const out = await client.send(
+    new DescribeEnvironmentsCommand({ ApplicationName: application, EnvironmentNames: [environment], IncludeDeleted: false }),
+  );
+  const live = (out.Environments ?? []).find((e) => e.Status !== 'Terminated' && e.Status !== 'Terminating');
+  return live ? snapshotOf(live) : undefined;
+}
+
+/** Every live environment of an application, for an error that names what does exist. */
+export async function liveEnvironments(client: ElasticBeanstalkClient, application: string): Promise<string[]> {
+  const out = await client.send(new DescribeEnvironmentsCommand({ ApplicationName: application, IncludeDeleted: false }));
+  return (out.Environments ?? []).filter((e) => e.Status !== 'Terminated').map((e) => e.EnvironmentName ?? '');
+}

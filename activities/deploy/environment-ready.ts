@@ -1,0 +1,46 @@
+import type { ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
+import { nonRetryable } from '../failures.js';
+import { isTransient, pause, rethrowAws } from './aws-calls.js';
+import type { EnvironmentSnapshot } from './deploy-config.js';
+import { findEnvironment } from './describe-environment.js';
+
+/**
+ * The environment as it is now, or once it has settled into Ready: Beanstalk refuses
+ * UpdateEnvironment and RestartAppServer with "invalid state … Must be Ready" while another
+ * operation runs, so instead of failing we wait for it (bounded).
+ */
+export async function waitUntilReady(opts: {
+  eb: ElasticBeanstalkClient;
+  application: string;
+  environment: string;
+  pollMs: number;
+  deadlineMs: number;
+  accept?: (snap: EnvironmentSnapshot) => boolean;
+}): Promise<EnvironmentSnapshot> {
+  let delay = opts.pollMs;
+  for (;;) {
+    let snap: EnvironmentSnapshot | undefined;
+    try {
+      snap = await findEnvironment(opts.eb, opts.application, opts.environment);
+    } catch (err) {
+      if (!isTransient(err)) rethrowAws(err, `Describing environment ${opts.environment}`);
+      // Throttled or a 5xx: back off, keep waiting.
+      delay = Math.min(delay * 2, 60_000);
+      await pause(delay, () => ({ waitingFor: 'Ready', backoffMs: delay }));
+      continue;
+    }
+    if (!snap) {
+      throw nonRetryable('EnvironmentNotFound', `Environment "${opts.environment}" of application "${opts.application}" does not exist (any more): was it terminated meanwhile?`);
+    }
+    if (snap.status === 'Ready' || opts.accept?.(snap)) return snap;
+    if (Date.now() > opts.deadlineMs) {
+      throw nonRetryable(
+        'EnvironmentNotReady',
+        `Environment "${opts.environment}" stayed ${snap.status} until the deploy's time limit: another deploy or update may be running; check the Beanstalk console and start again once it is Ready.`,
+      );
+    }
+    delay = opts.pollMs;
+    const status = snap.status;
+    await pause(delay, () => ({ waitingFor: 'Ready', status }));
+  }
+}

@@ -1,0 +1,47 @@
+import { log } from '@temporalio/activity';
+import { nonRetryable } from '../failures.js';
+import { pause } from './aws-calls.js';
+
+export interface SmokeCheckInput {
+  /** The environment's CNAME (host, or host:port on the sim). */
+  cname: string;
+  path: string;
+  timeoutSeconds: number;
+}
+
+export interface SmokeCheckResult {
+  url: string;
+  status: number;
+  attempts: number;
+  elapsedMs: number;
+}
+
+/**
+ * GET the site through its CNAME until it answers 200, within the timeout: Green health means
+ * the load balancer's check passes, not that the page a visitor opens does.
+ */
+export async function smokeCheck(input: SmokeCheckInput): Promise<SmokeCheckResult> {
+  const url = /^https?:\/\//.test(input.cname) ? `${input.cname.replace(/\/$/, '')}${input.path}` : `http://${input.cname}${input.path}`;
+  const began = Date.now();
+  const deadline = began + input.timeoutSeconds * 1000;
+  let attempts = 0;
+  let last = 'no answer yet';
+  for (;;) {
+    attempts += 1;
+    try {
+      const res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(Math.min(15_000, Math.max(1000, deadline - Date.now()))) });
+      const body = (await res.text()).slice(0, 200).replace(/\s+/g, ' ');
+      if (res.status === 200) {
+        log.info('smoke check passed', { url, attempts });
+        return { url, status: 200, attempts, elapsedMs: Date.now() - began };
+      }
+      last = `HTTP ${res.status}${body ? `: ${body}` : ''}`;
+    } catch (err) {
+      last = (err as Error).name === 'TimeoutError' ? 'no answer within 15 s' : `${(err as Error).message}${(err as { cause?: Error }).cause ? ` (${(err as { cause?: Error }).cause?.message})` : ''}`;
+    }
+    if (Date.now() >= deadline) {
+      throw nonRetryable('SmokeCheckFailed', `Smoke check GET ${url} did not answer 200 within ${input.timeoutSeconds} s (${attempts} tries); last: ${last}.`, { url, last });
+    }
+    await pause(Math.min(2000 * attempts, 10_000, Math.max(0, deadline - Date.now())), () => ({ url, attempts, lastLine: last }));
+  }
+}
