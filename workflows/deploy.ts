@@ -120,6 +120,8 @@ export interface DeployResult {
   /** From the Beanstalk change (update, create or restart) to healthy and smoke-checked. */
   deployDurationMs: number | null;
   healthWaitMs: number | null;
+  /** True when a worker died during the health wait and another one picked the wait up. */
+  healthWaitResumed: boolean;
   eventsLog: string | null;
   durationMs: number;
 }
@@ -531,6 +533,7 @@ class DeployRun {
       smoke,
       deployDurationMs: this.changeStartedAt === null ? null : Date.now() - this.changeStartedAt,
       healthWaitMs: healthy.waitedMs,
+      healthWaitResumed: healthy.resumed,
       eventsLog: healthy.eventsLogPath,
     };
   }
@@ -563,6 +566,7 @@ class DeployRun {
       rolledBack: false,
       deployDurationMs: null,
       healthWaitMs: null,
+      healthWaitResumed: false,
       eventsLog: null,
       durationMs: Date.now() - this.startedAt,
     };
