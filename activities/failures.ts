@@ -28,6 +28,7 @@ export const NonRetryable = {
   ServerStartFailed: 'ServerStartFailed',
   RemotePermissionDenied: 'RemotePermissionDenied',
   RemoteMismatch: 'RemoteMismatch',
+  ReleaseAlreadyRunning: 'ReleaseAlreadyRunning',
 } as const;
 
 export const Retryable = {

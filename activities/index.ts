@@ -7,6 +7,7 @@ import { runFigureScript } from './compile/run-figure-script.js';
 import { validateCompiledData } from './compile/validate-compiled-data.js';
 import { createSyncActivities } from './sync/index.js';
 import { createDeployActivities } from './deploy/index.js';
+import { createReleaseActivities } from './release/index.js';
 
 /** What the activities need from the process that hosts them; tests pass their own. */
 export interface ActivityDeps {
@@ -31,6 +32,7 @@ export function createActivities(_deps: ActivityDeps = defaultActivityDeps()) {
     recordFiguresInManifest,
     ...createSyncActivities(_deps),
     ...createDeployActivities(_deps),
+    ...createReleaseActivities(),
   };
 }
 

@@ -41,7 +41,7 @@ test('cancelling a compile ends the whole process tree and restores the previous
     const record = JSON.parse(await readFile(recordPath, 'utf8')) as ProcessRecord;
     assert.ok(groupAlive(record.pgid));
     // While the step runs, the old data is out of the way but kept.
-    assert.deepEqual(await readdir(path.join(site.dir, 'data', 'compiled.previous')), ['old.feather']);
+    assert.deepEqual(await readdir(path.join(site.dir, '.runbook', 'output-backup', 'previous')), ['old.feather']);
 
     await handle.cancel();
     const err = await handle.result().then(
@@ -56,6 +56,7 @@ test('cancelling a compile ends the whole process tree and restores the previous
   });
   // The previous data is back where the site reads it, byte for byte.
   assert.deepEqual(await readFile(previous), Buffer.from(oldBytes));
-  assert.deepEqual((await readdir(path.join(site.dir, 'data'))).sort(), ['compiled', 'compiled.failed']);
+  assert.deepEqual(await readdir(path.join(site.dir, 'data')), ['compiled'], 'nothing but the data in the data dir');
+  assert.ok((await readdir(path.join(site.dir, '.runbook', 'output-backup', 'failed'))).length > 0, 'the failed output is kept for a look');
   await rm(site.dir, { recursive: true, force: true });
 });

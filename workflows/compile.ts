@@ -155,7 +155,7 @@ async function runCompile(input: ReturnType<typeof compileInputSchema.parse>, st
       // Runs even when the workflow is being cancelled: the site's last good data comes back.
       await CancellationScope.nonCancellable(async () => {
         try {
-          const { failedDir } = await restorePreviousOutput({ outputDir: config.compile.outputDir, prepared: previous });
+          const { failedDir } = await restorePreviousOutput({ stateDir: config.stateDir, outputDir: config.compile.outputDir, prepared: previous });
           log.warn('compile failed; previous data restored', { failedDir });
         } catch (restoreErr) {
           log.error('could not restore the previous compiled data', { error: String(restoreErr) });

@@ -3,3 +3,4 @@ export { compileWorkflow } from './compile.js';
 export { deployWorkflow } from './deploy.js';
 export { syncDataWorkflow } from './sync.js';
 export { sftpJanitorWorkflow } from './janitor.js';
+export { releaseWorkflow } from './release.js';

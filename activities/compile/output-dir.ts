@@ -22,8 +22,25 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
-function backupPath(outputDir: string): string {
-  return `${outputDir}.previous`;
+// Kept under the state dir, not beside the data: a sync of the data dir must never upload them.
+function backupPath(stateDir: string): string {
+  return path.join(stateDir, 'output-backup', 'previous');
+}
+
+export function failedOutputPath(stateDir: string): string {
+  return path.join(stateDir, 'output-backup', 'failed');
+}
+
+/** rename, or copy and delete when the state dir is on another file system. */
+async function move(from: string, to: string): Promise<void> {
+  await mkdir(path.dirname(to), { recursive: true });
+  try {
+    await rename(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    await cp(from, to, { recursive: true, preserveTimestamps: true });
+    await rm(from, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -37,18 +54,19 @@ export async function prepareOutputDir(input: OutputDirInput): Promise<PreparedO
   } catch {
     // First attempt for this workflow.
   }
-  const backup = backupPath(input.outputDir);
+  const backup = backupPath(input.stateDir);
   if (await exists(backup)) {
     // An earlier run died between prepare and commit: its backup is the last data that validated.
     log.warn('found the backup of an earlier unfinished compile; restoring it first', { backup });
     await rm(input.outputDir, { recursive: true, force: true });
-    await rename(backup, input.outputDir);
+    await move(backup, input.outputDir);
   }
   let prepared: PreparedOutput = { backupDir: null, mode: input.mode };
   if (await exists(input.outputDir)) {
     if (input.mode === 'fresh') {
-      await rename(input.outputDir, backup); // same file system: instant, whatever the size
+      await move(input.outputDir, backup); // a rename on one file system: instant, whatever the size
     } else {
+      await mkdir(path.dirname(backup), { recursive: true });
       await cp(input.outputDir, `${backup}.partial`, { recursive: true, preserveTimestamps: true });
       await rename(`${backup}.partial`, backup);
     }
@@ -67,13 +85,13 @@ export async function commitOutputDir(input: { outputDir: string; prepared: Prep
 }
 
 /** The compile failed or was cancelled: put the last good data back, keep the failed output for a look. */
-export async function restorePreviousOutput(input: { outputDir: string; prepared: PreparedOutput }): Promise<{ failedDir: string | null }> {
+export async function restorePreviousOutput(input: { stateDir: string; outputDir: string; prepared: PreparedOutput }): Promise<{ failedDir: string | null }> {
   const backup = input.prepared.backupDir;
   if (!backup || !(await exists(backup))) return { failedDir: null };
-  const failedDir = `${input.outputDir}.failed`;
+  const failedDir = failedOutputPath(input.stateDir);
   await rm(failedDir, { recursive: true, force: true });
-  if (await exists(input.outputDir)) await rename(input.outputDir, failedDir);
-  await rename(backup, input.outputDir);
+  if (await exists(input.outputDir)) await move(input.outputDir, failedDir);
+  await move(backup, input.outputDir);
   log.warn('restored the previous compiled data', { outputDir: input.outputDir, failedDir });
   return { failedDir };
 }

@@ -1,0 +1,5 @@
+import { claimSiteForRelease } from './claim-site.js';
+
+export function createReleaseActivities() {
+  return { claimSiteForRelease };
+}

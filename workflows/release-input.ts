@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { configPath, site } from './inputs.js';
+
+export const releaseStages = ['compile', 'figures', 'sync', 'image', 'deploy', 'restart'] as const;
+export type ReleaseStage = (typeof releaseStages)[number];
+
+/** The reference runbook, start to finish. */
+export const defaultReleaseStages: ReleaseStage[] = ['compile', 'figures', 'sync', 'image', 'deploy'];
+
+// `{}` typed into the Temporal UI is a whole release; every field narrows it.
+export const releaseInputSchema = z
+  .strictObject({
+    site: site.optional(),
+    stages: z
+      .array(z.enum(releaseStages, { error: `must each be one of ${releaseStages.map((s) => `"${s}"`).join(', ')}` }), {
+        error: 'must be a list of stages, such as ["compile", "sync", "restart"]',
+      })
+      .min(1, 'must name at least one stage')
+      .optional(),
+    autoApprove: z.boolean({ error: 'must be true or false' }).optional(),
+    dryRun: z.boolean({ error: 'must be true or false' }).optional(),
+    configPath: configPath.optional(),
+  })
+  .superRefine((input, ctx) => {
+    const stages = input.stages ?? [];
+    if (stages.includes('deploy') && stages.includes('restart')) {
+      ctx.addIssue({ code: 'custom', path: ['stages'], message: 'cannot hold both "deploy" and "restart": a deploy already restarts the app; keep one' });
+    }
+    if (stages.includes('image') && !stages.includes('deploy')) {
+      ctx.addIssue({ code: 'custom', path: ['stages'], message: 'holds "image" without "deploy": the image is built for a deploy; add "deploy" or drop "image"' });
+    }
+  });
+
+export type ReleaseInput = z.input<typeof releaseInputSchema>;

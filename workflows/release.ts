@@ -1,0 +1,249 @@
+import {
+  ApplicationFailure,
+  ChildWorkflowCancellationType,
+  isCancellation,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
+import type * as activities from '../activities/index.js';
+import { compileWorkflow, type CompileResult } from './compile.js';
+import { deployWorkflow, type DeployResult } from './deploy.js';
+import { approveDeploySignal, rejectDeploySignal, type ApproveDeploy, type RejectDeploy } from './deploy-status.js';
+import { parseInput } from './inputs.js';
+import { defaultReleaseStages, releaseInputSchema, type ReleaseInput, type ReleaseStage } from './release-input.js';
+import { releaseStatusQuery, type ReleaseStatus, type StageView } from './release-status.js';
+import { runbookSiteKey, runbookStageKey } from './search-attributes.js';
+import { syncDataWorkflow, type SyncResult } from './sync.js';
+
+type Acts = ReturnType<typeof activities.createActivities>;
+
+const quickActivity = {
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+} as const;
+
+const { loadSiteConfig, claimSiteForRelease } = proxyActivities<Acts>(quickActivity);
+
+/** Children are cancelled (never terminated) with the release, and the release waits for their teardown. */
+const childDefaults = {
+  parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+  cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+} as const;
+
+export interface ReleaseResult {
+  site: string;
+  workflowId: string;
+  dryRun: boolean;
+  stages: { stage: ReleaseStage; workflowId: string | null; result: 'ok' | 'skipped'; durationMs: number; summary: string }[];
+  compile: CompileResult | null;
+  sync: SyncResult | null;
+  deploy: DeployResult | null;
+  durationMs: number;
+}
+
+/** One child workflow run by the release: which stages it covers and how to start it. */
+interface Group {
+  name: 'compile' | 'sync' | 'deploy';
+  stages: ReleaseStage[];
+}
+
+/**
+ * The whole release as a person starts it from the UI with `{}`: compile and figures, data sync,
+ * image and deploy behind the approval gate (or a restart for data-only releases), each stage a
+ * child workflow whose id derives from the release's, stopping at the first failure.
+ */
+export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<ReleaseResult> {
+  const input = parseInput(releaseInputSchema, rawInput, 'releaseWorkflow');
+  const { workflowId, namespace } = workflowInfo();
+  const startedAt = Date.now();
+  const selected = input.stages ?? defaultReleaseStages;
+  const stageViews: StageView[] = selected.map((stage) => ({ stage, state: 'pending', workflowId: null, workflowType: null, startedAt: null, durationMs: null, summary: null }));
+  const status: ReleaseStatus = {
+    workflow: 'release',
+    site: input.site ?? null,
+    stage: 'starting',
+    step: null,
+    done: 0,
+    total: selected.length,
+    lastLine: null,
+    elapsedMs: 0,
+    startedAt: new Date(startedAt).toISOString(),
+    stages: stageViews,
+    pendingDecision: null,
+    error: null,
+    nextAction: 'wait: loading the site config',
+  };
+  setHandler(releaseStatusQuery, () => ({ ...status, elapsedMs: Date.now() - startedAt }));
+
+  // A person signals the release they started; the decision reaches the deploy child, even when
+  // it was sent before that child existed.
+  let deployChild: ChildWorkflowHandle<typeof deployWorkflow> | undefined;
+  let pending: { kind: 'approve'; payload: ApproveDeploy } | { kind: 'reject'; payload: RejectDeploy } | undefined;
+  const forward = async (): Promise<void> => {
+    if (!deployChild || !pending) return;
+    const decision = pending;
+    pending = undefined;
+    status.pendingDecision = null;
+    if (decision.kind === 'approve') await deployChild.signal(approveDeploySignal, decision.payload);
+    else await deployChild.signal(rejectDeploySignal, decision.payload);
+  };
+  setHandler(approveDeploySignal, async (payload) => {
+    pending = { kind: 'approve', payload };
+    status.pendingDecision = 'approve';
+    await forward();
+  });
+  setHandler(rejectDeploySignal, async (payload) => {
+    pending = { kind: 'reject', payload };
+    status.pendingDecision = 'reject';
+    await forward();
+  });
+
+  const view = (stage: ReleaseStage): StageView | undefined => stageViews.find((s) => s.stage === stage);
+  const mark = (stages: ReleaseStage[], patch: Partial<StageView>): void => {
+    for (const stage of stages) Object.assign(view(stage) ?? {}, patch);
+  };
+
+  const config = await loadSiteConfig({ configPath: input.configPath, site: input.site });
+  const site = config.site;
+  status.site = site;
+  upsertMemo({ site, stages: selected });
+  const claim = await claimSiteForRelease({ site });
+  const setStage = (stage: string): void => {
+    status.stage = stage;
+    if (claim.searchAttributes) upsertSearchAttributes([{ key: runbookSiteKey, value: site }, { key: runbookStageKey, value: stage }]);
+  };
+
+  const groups: Group[] = [];
+  const compileStages = selected.filter((s) => s === 'compile' || s === 'figures');
+  if (compileStages.length) groups.push({ name: 'compile', stages: compileStages });
+  if (selected.includes('sync')) groups.push({ name: 'sync', stages: ['sync'] });
+  const deployStages = selected.filter((s) => s === 'image' || s === 'deploy' || s === 'restart');
+  if (deployStages.length) groups.push({ name: 'deploy', stages: deployStages });
+
+  const result: ReleaseResult = { site, workflowId, dryRun: input.dryRun ?? false, stages: [], compile: null, sync: null, deploy: null, durationMs: 0 };
+  const common = { site, ...(input.configPath ? { configPath: input.configPath } : {}) };
+
+  try {
+    for (const group of groups) {
+      const childId = `${workflowId}-${group.name}`;
+      if (input.dryRun && group.name !== 'sync') {
+        // A dry run neither spends a day compiling nor touches the environment: it plans the sync.
+        mark(group.stages, { state: 'skipped', summary: 'dry run' });
+        for (const stage of group.stages) result.stages.push({ stage, workflowId: null, result: 'skipped', durationMs: 0, summary: 'dry run' });
+        status.done += group.stages.length;
+        continue;
+      }
+      const began = Date.now();
+      setStage(group.stages.join('+'));
+      status.step = childId;
+      mark(group.stages, { state: 'running', workflowId: childId, startedAt: new Date(began).toISOString() });
+      status.nextAction =
+        group.name === 'deploy' && !input.autoApprove && !group.stages.includes('restart')
+          ? `wait; once the image is pushed, approve with: npm run approve -- ${workflowId}  (or in the UI: Signal "approveDeploy" with {"by":"your-name"} on this workflow)`
+          : `wait: ${group.name} is running as ${childId}; cancel this workflow to stop the release`;
+      let summary: string;
+      try {
+        summary = await runGroup(group, childId, common, input, result, (handle) => {
+          deployChild = handle;
+          return forward();
+        });
+      } catch (err) {
+        const failedState = isCancellation(err) ? 'cancelled' : 'failed';
+        mark(group.stages, { state: failedState, durationMs: Date.now() - began, summary: describe(err) });
+        if (isCancellation(err)) throw err;
+        throw ApplicationFailure.create({
+          type: 'ReleaseStageFailed',
+          message: `Release stage "${group.stages.join('+')}" failed in child workflow ${childId} (see /namespaces/${namespace}/workflows/${childId} in the Temporal UI): ${describe(err)}`,
+          nonRetryable: true,
+          cause: err instanceof Error ? err : undefined,
+          details: [{ stage: group.name, workflowId: childId }],
+        });
+      }
+      const durationMs = Date.now() - began;
+      mark(group.stages, { state: 'completed', durationMs, summary });
+      for (const stage of group.stages) result.stages.push({ stage, workflowId: childId, result: 'ok', durationMs, summary });
+      status.done += group.stages.length;
+    }
+  } catch (err) {
+    status.stage = isCancellation(err) ? 'cancelled' : 'failed';
+    status.step = null;
+    status.error = describe(err);
+    status.nextAction = isCancellation(err) ? 'none: the release was cancelled' : 'fix the cause named in the error, then start a new release';
+    if (claim.searchAttributes) upsertSearchAttributes([{ key: runbookStageKey, value: status.stage }]);
+    throw err;
+  }
+  setStage('completed');
+  status.step = null;
+  status.nextAction = 'none: the release is done';
+  result.durationMs = Date.now() - startedAt;
+  log.info('release finished', { site, stages: selected });
+  return result;
+}
+
+async function runGroup(
+  group: Group,
+  workflowId: string,
+  common: { site: string; configPath?: string },
+  input: ReturnType<typeof releaseInputSchema.parse>,
+  result: ReleaseResult,
+  onDeployStarted: (handle: ChildWorkflowHandle<typeof deployWorkflow>) => Promise<void>,
+): Promise<string> {
+  switch (group.name) {
+    case 'compile': {
+      const onlyFigures = !group.stages.includes('compile');
+      const child = await startChild(compileWorkflow, {
+        ...childDefaults,
+        workflowId,
+        args: [{ ...common, skipFigures: !group.stages.includes('figures'), ...(onlyFigures ? { steps: [] } : {}) }],
+      });
+      const compiled = await child.result();
+      result.compile = compiled;
+      return `${compiled.steps.length} steps, ${compiled.manifest.files} files, ${compiled.manifest.rows} rows${compiled.figures.length ? `, figures ${compiled.figures.join(', ')}` : ''}`;
+    }
+    case 'sync': {
+      const child = await startChild(syncDataWorkflow, { ...childDefaults, workflowId, args: [{ ...common, ...(input.dryRun ? { dryRun: true } : {}) }] });
+      const synced = await child.result();
+      result.sync = synced;
+      return `${synced.dryRun ? 'would upload' : 'uploaded'} ${synced.uploaded.files} files (${synced.uploaded.bytes} bytes), ${synced.dryRun ? 'would delete' : 'deleted'} ${synced.deleted.files}, server ${synced.serverId ?? 'none'} for ${Math.round(synced.serverSeconds)} s`;
+    }
+    case 'deploy': {
+      const restartOnly = group.stages.includes('restart');
+      const child = await startChild(deployWorkflow, {
+        ...childDefaults,
+        workflowId,
+        args: [{ ...common, restartOnly, skipBuild: !group.stages.includes('image'), ...(input.autoApprove ? { autoApprove: true } : {}) }],
+      });
+      await onDeployStarted(child);
+      const deployed = await child.result();
+      result.deploy = deployed;
+      if (!deployed.deployed) {
+        throw ApplicationFailure.create({
+          type: 'DeployNotApproved',
+          message:
+            deployed.outcome === 'rejected'
+              ? `the deploy was rejected by ${deployed.rejectedBy ?? 'someone'}: ${deployed.rejectionReason ?? 'no reason given'}`
+              : 'nobody approved the deploy in time; nothing was changed',
+          nonRetryable: true,
+        });
+      }
+      return restartOnly
+        ? `restarted ${deployed.environment}, ${deployed.finalHealth?.color ?? 'unknown'}`
+        : `${deployed.versionLabel ?? '?'} on ${deployed.environment} (${deployed.image?.reference ?? 'existing image'}), approved by ${deployed.approvedBy ?? '?'}`;
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  const messages: string[] = [];
+  for (let current: unknown = err; current instanceof Error; current = current.cause) {
+    if (current.message && !messages.includes(current.message)) messages.push(current.message);
+  }
+  return messages.at(-1) ?? String(err);
+}
