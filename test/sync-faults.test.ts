@@ -29,9 +29,12 @@ test('a dropped SFTP connection and throttled Transfer calls are survived; the p
   const serversBefore = (await fx.control.ledger()).servers.length;
   const site = await makeSyncSite(fx, { data: { parallelism: 2 } });
   await writeTree(site.dataDir, files);
-  // The first SFTP session is cut after ~1.5 MB; a third of Transfer API calls are throttled.
+  // The first SFTP session is cut after ~1.5 MB; every step of the server's life is throttled
+  // a few times (counted, so the SDK's adaptive backoff stays in seconds).
   await fx.control.addFault({ service: 'sftp', dropAfterBytes: 1_500_000, count: 1 });
-  await fx.control.addFault({ service: 'transfer', operation: '*', errorCode: 'ThrottlingException', rate: 0.3, seed: 7 });
+  for (const operation of ['CreateServer', 'DescribeServer', 'ImportSshPublicKey', 'DeleteServer']) {
+    await fx.control.addFault({ service: 'transfer', operation, errorCode: 'ThrottlingException', count: 1 });
+  }
   try {
     await withWorker(async (taskQueue) => {
       const handle = await env.client.workflow.start(syncDataWorkflow, { taskQueue, workflowId: `sync-faults-${Date.now()}`, args: [{ configPath: site.configPath }] });

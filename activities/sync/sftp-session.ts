@@ -7,6 +7,7 @@ import type { AwsClientFactory } from '../aws/clients.js';
 import { retryable } from '../failures.js';
 import { isNotFound, wrapAwsError } from './aws-errors.js';
 import type { SftpLogin } from './sync-target.js';
+import { makeUploadKey } from './upload-key.js';
 
 /** The SFTP calls the sync uses, as promises. */
 export interface Sftp {
@@ -50,7 +51,7 @@ function fingerprint(key: Buffer): string {
  */
 export async function withSftpSession<T>(aws: AwsClientFactory, login: SftpLogin, use: (sftp: Sftp) => Promise<T>, signal?: AbortSignal): Promise<T> {
   const { transfer } = aws(login.target);
-  const pair = ssh2.utils.generateKeyPairSync('ed25519');
+  const pair = makeUploadKey();
   let keyId: string | undefined;
   let hostFingerprint: string | undefined;
   try {
@@ -89,8 +90,14 @@ function connect(login: SftpLogin, privateKey: string, hostFingerprint: string |
       reject(retryable('SftpConnectionLost', `SFTP connection to ${address.host}:${address.port} failed: ${err.message}`));
     };
     client.once('error', fail);
+    const pending = new Set<(err: Error) => void>();
+    // ssh2 does not always fail requests in flight when the socket dies; without this an
+    // upload would wait forever while the activity's heartbeat ticker kept it looking alive.
     client.on('close', () => {
       lost ??= 'connection closed';
+      const err = new Error(`SFTP connection lost (${lost})`);
+      for (const rejectCall of pending) rejectCall(err);
+      pending.clear();
     });
     const onAbort = (): void => {
       client.end();
@@ -108,7 +115,7 @@ function connect(login: SftpLogin, privateKey: string, hostFingerprint: string |
           lost ??= e.message;
         });
         wrapper.on('error', () => undefined);
-        resolve(promisified(wrapper, () => lost, () => {
+        resolve(promisified(wrapper, pending, () => lost, () => {
           lost ??= 'ended';
           signal?.removeEventListener('abort', onAbort);
           client.end();
@@ -133,12 +140,23 @@ function connect(login: SftpLogin, privateKey: string, hostFingerprint: string |
   });
 }
 
-function promisified(w: SFTPWrapper, lost: () => string | undefined, end: () => void): Sftp {
+function promisified(w: SFTPWrapper, pending: Set<(err: Error) => void>, lost: () => string | undefined, end: () => void): Sftp {
   const call = <R>(fn: (cb: (err: Error | undefined | null, result?: R) => void) => void): Promise<R> =>
     new Promise<R>((resolve, reject) => {
+      const gone = lost();
+      if (gone) {
+        reject(new Error(`SFTP connection lost (${gone})`));
+        return;
+      }
+      pending.add(reject);
       try {
-        fn((err, result) => (err ? reject(err) : resolve(result as R)));
+        fn((err, result) => {
+          pending.delete(reject);
+          if (err) reject(err);
+          else resolve(result as R);
+        });
       } catch (err) {
+        pending.delete(reject);
         reject(err as Error);
       }
     });
