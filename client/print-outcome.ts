@@ -1,6 +1,8 @@
 import type { FollowOutcome } from './follow.js';
 import { formatDuration } from './progress-view.js';
 import type { DeployResult } from '../workflows/deploy.js';
+import type { JanitorReport } from '../workflows/janitor.js';
+import type { SyncResult } from '../workflows/sync.js';
 
 /** Prints how a run ended; the exit code is 0 only for COMPLETED. */
 export function printOutcome(outcome: FollowOutcome, json: boolean): number {
@@ -22,6 +24,8 @@ export function printOutcome(outcome: FollowOutcome, json: boolean): number {
     console.log(`${outcome.workflowId} completed`);
     printSummary(outcome.result);
     printDeploySummary(outcome.result);
+    printSyncSummary(outcome.result);
+    printJanitorSummary(outcome.result);
   } else {
     console.error(`${outcome.workflowId} ended ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`);
   }
@@ -66,4 +70,38 @@ function printDeploySummary(result: unknown): void {
   console.log(`  approved: ${r.autoApproved ? 'automatically (autoApprove)' : `by ${r.approvedBy ?? '?'} at ${r.approvedAt ?? '?'}${r.approvalNote ? ` ("${r.approvalNote}")` : ''}`}`);
   if (typeof r.deployDurationMs === 'number') console.log(`  Beanstalk change to healthy: ${formatDuration(r.deployDurationMs)}`);
   if (r.eventsLog) console.log(`  Beanstalk events: ${r.eventsLog}`);
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/** The sync's result: what moved, what it cost, and that the server is gone. */
+function printSyncSummary(result: unknown): void {
+  const r = result as Partial<SyncResult> | null;
+  if (!r || typeof r !== 'object' || r.uploaded === undefined || r.skipped === undefined || r.fileSystemId === undefined) return;
+  const verb = r.dryRun ? 'would upload' : 'uploaded';
+  console.log(`  ${r.localDir ?? '?'} → ${r.fileSystemId}:${r.remoteDir ?? '?'}`);
+  console.log(`  ${verb} ${r.uploaded.files} files (${mb(r.uploaded.bytes)}), ${r.dryRun ? 'would delete' : 'deleted'} ${r.deleted?.files ?? 0} (${mb(r.deleted?.bytes ?? 0)}), unchanged ${r.skipped.files} (${mb(r.skipped.bytes)})`);
+  if (r.dryRun) {
+    console.log(r.plan?.basis === 'last-sync'
+      ? `  compared with the remote side as the last sync recorded it (${r.plan.recordedAt ?? '?'}); no server was created`
+      : '  no earlier sync recorded on this worker, so the remote side is unknown: every file counts as new; no server was created');
+    return;
+  }
+  if (r.verified) console.log(`  verified: ${r.verified.files} sizes, ${r.verified.checksummed} checksums (${r.verified.mode})`);
+  if (r.uploadAttempt && r.uploadAttempt > 1) console.log(`  the upload resumed (attempt ${r.uploadAttempt})`);
+  if (r.bytesPerSecond) console.log(`  throughput: ${mb(r.bytesPerSecond)}/s`);
+  console.log(`  server ${r.serverId ?? '?'} lived ${formatDuration((r.serverSeconds ?? 0) * 1000)} and is deleted; estimated cost $${(r.estimatedCost ?? 0).toFixed(4)}`);
+  if (r.restarted) console.log(`  restarted the app servers of ${r.restarted}`);
+}
+
+/** The janitor's report: every runbook server it saw, and what it did about it. */
+function printJanitorSummary(result: unknown): void {
+  const r = result as Partial<JanitorReport> | null;
+  if (!r || typeof r !== 'object' || r.checked === undefined || !Array.isArray(r.deleted)) return;
+  console.log(`  checked ${r.checked} runbook servers (max age ${r.maxAgeHours ?? '?'} h)${r.dryRun ? ' — dry run, nothing deleted' : ''}`);
+  for (const d of r.deleted) console.log(`  ${r.dryRun ? 'would delete' : 'deleted'} ${d.serverId} (${d.reason}; owner ${d.workflowId ?? '?'} ${d.ownerStatus ?? ''})`);
+  for (const k of r.kept ?? []) console.log(`  kept ${k.serverId} (owner ${k.workflowId ?? '?'} is running)`);
+  for (const f of r.failed ?? []) console.log(`  FAILED to delete ${f.serverId}: ${f.error}`);
 }

@@ -10,7 +10,7 @@ import { followWorkflow } from './follow.js';
 import { printOutcome } from './print-outcome.js';
 import { isWorkflowKind, workflowKinds } from './workflow-kinds.js';
 
-const USAGE = `npm run start-workflow -- <${Object.keys(workflowKinds).join('|')}> [--config FILE] [--input JSON] [--id ID] [--auto-approve] [--wait] [--json]`;
+const USAGE = `npm run start-workflow -- <${Object.keys(workflowKinds).join('|')}> [--config FILE] [--input JSON] [--id ID] [--auto-approve] [--dry-run] [--wait] [--json]`;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseCli(
@@ -21,6 +21,7 @@ async function main(): Promise<number> {
       id: { type: 'string' },
       wait: { type: 'boolean', default: false },
       'auto-approve': { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
     USAGE,
@@ -45,6 +46,12 @@ async function main(): Promise<number> {
       throw new InputError('InvalidArgument', '--auto-approve', `--auto-approve applies to workflows with an approval step (deploy, release), not ${kind}.`);
     }
     rawInput.autoApprove = true;
+  }
+  if (values['dry-run']) {
+    if (!('dryRun' in inputSchema.shape)) {
+      throw new InputError('InvalidArgument', '--dry-run', `--dry-run applies to sync and janitor, not ${kind}.`);
+    }
+    rawInput.dryRun = true;
   }
   const parsed = inputSchema.safeParse(rawInput);
   if (!parsed.success) {

@@ -1,11 +1,14 @@
 import type { z } from 'zod';
 import { compileInputSchema } from '../workflows/inputs.js';
 import { deployInputSchema } from '../workflows/deploy-input.js';
+import { janitorInputSchema, syncInputSchema } from '../workflows/sync-input.js';
 
 /** What `start-workflow <kind>` can start; each later workflow adds its line here. */
 export const workflowKinds = {
   compile: { workflowType: 'compileWorkflow', inputSchema: compileInputSchema },
   deploy: { workflowType: 'deployWorkflow', inputSchema: deployInputSchema },
+  sync: { workflowType: 'syncDataWorkflow', inputSchema: syncInputSchema },
+  janitor: { workflowType: 'sftpJanitorWorkflow', inputSchema: janitorInputSchema },
 } satisfies Record<string, { workflowType: string; inputSchema: z.ZodType }>;
 
 export type WorkflowKind = keyof typeof workflowKinds;

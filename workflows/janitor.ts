@@ -126,7 +126,7 @@ export async function sftpJanitorWorkflow(rawInput: JanitorInput = {}): Promise<
     }
     try {
       await teardownSftpServer({ target, serverId: entry.serverId, userName: config.transfer?.userName, pollSeconds: config.transfer?.pollSeconds ?? 5 });
-      log.warn('janitor deleted an SFTP server', { serverId: entry.serverId, reason: entry.reason, workflowId: entry.workflowId });
+      log.warn('janitor deleted an SFTP server', { serverId: entry.serverId, reason: entry.reason, ownerWorkflowId: entry.workflowId });
       report.deleted.push(entry);
     } catch (err) {
       report.failed.push({ ...entry, error: err instanceof Error ? err.message : String(err) });

@@ -1,0 +1,36 @@
+import type { z } from 'zod';
+import type { ResolvedConfig } from '../config/load.js';
+import { janitorInputSchema } from '../workflows/sync-input.js';
+
+export interface ScheduleKind {
+  /** Fixed id, so `create` twice updates one schedule instead of making two. */
+  scheduleId: string;
+  workflowType: string;
+  inputSchema: z.ZodType;
+  /** Interval when neither --every nor --cron is given (the config may set it). */
+  defaultEvery: (config: ResolvedConfig | undefined) => string;
+  description: string;
+}
+
+/**
+ * What `npm run schedule` manages; `release` or `compile` get their line here (a nightly cron,
+ * say) and need nothing else.
+ */
+export const scheduleKinds = {
+  janitor: {
+    scheduleId: 'release-runbook-janitor',
+    workflowType: 'sftpJanitorWorkflow',
+    inputSchema: janitorInputSchema,
+    defaultEvery: (config) => `${config?.transfer?.janitorEveryMinutes ?? 15}m`,
+    description: 'deletes runbook-tagged Transfer servers whose workflow is closed or that outlived transfer.maxServerHours',
+  },
+} satisfies Record<string, ScheduleKind>;
+
+export type ScheduleKindName = keyof typeof scheduleKinds;
+
+export function isScheduleKind(name: string): name is ScheduleKindName {
+  return Object.hasOwn(scheduleKinds, name);
+}
+
+/** Every schedule this runbook creates has an id with this prefix; `list` shows only those. */
+export const SCHEDULE_PREFIX = 'release-runbook-';
