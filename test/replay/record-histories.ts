@@ -1,14 +1,16 @@
 // Records the workflow histories the replay test replays. Run after a deliberate change of a
 // workflow's shape (with patched() for runs already in flight), then commit the new JSON:
-//   node --import tsx test/replay/record-histories.ts
+//   node --import tsx test/replay/record-histories.ts [compile] [sync]   (default: all)
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { createRunbookWorker } from '../../worker/create-worker.js';
 import { compileWorkflow } from '../../workflows/compile.js';
+import { syncDataWorkflow } from '../../workflows/sync.js';
 import { makeSampleSite } from '../helpers/sample-site.js';
 import { startDevServer, uniqueTaskQueue, workflowBundle } from '../helpers/temporal-env.js';
+import { makeSyncSite, startSyncSim, writeTree } from '../helpers/sync-site.js';
 
 const historiesDir = fileURLToPath(new URL('./histories/', import.meta.url));
 
@@ -18,7 +20,10 @@ async function run(): Promise<void> {
   try {
     const taskQueue = uniqueTaskQueue('record');
     const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+    const only = process.argv.slice(2);
+    const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
     await worker.runUntil(async () => {
+      if (!wanted('compile')) return;
       const handle = await env.client.workflow.start(compileWorkflow, { taskQueue, workflowId: 'replay-compile-full', args: [{ configPath: site.configPath }] });
       await handle.result();
       const history = await handle.fetchHistory();
@@ -26,6 +31,27 @@ async function run(): Promise<void> {
       await writeFile(file, historyToJSON(history));
       console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
     });
+    // A full sync against the sim: provision, wait, user, upload, verify, teardown.
+    if (wanted('sync')) {
+      const fx = await startSyncSim();
+      const syncSite = await makeSyncSite(fx);
+      try {
+        await writeTree(syncSite.dataDir, { 'a/one.bin': 2000, 'b/two.bin': 3000, 'empty.txt': '' });
+        // A worker runs once: the sync gets its own.
+        const syncWorker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+        await syncWorker.runUntil(async () => {
+          const handle = await env.client.workflow.start(syncDataWorkflow, { taskQueue, workflowId: 'replay-sync-full', args: [{ configPath: syncSite.configPath }] });
+          await handle.result();
+          const history = await handle.fetchHistory();
+          const file = path.join(historiesDir, 'sync-full.json');
+          await writeFile(file, historyToJSON(history));
+          console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
+        });
+      } finally {
+        await rm(syncSite.dir, { recursive: true, force: true });
+        await fx.close();
+      }
+    }
   } finally {
     await rm(site.dir, { recursive: true, force: true });
     await env.teardown();
