@@ -146,6 +146,7 @@ export async function syncDataWorkflow(rawInput: SyncInput = {}): Promise<SyncRe
     serverAgeMs: status.serverCreatedAt && status.serverSeconds === null ? Date.now() - Date.parse(status.serverCreatedAt) : status.serverAgeMs,
   }));
   setHandler(syncProgressSignal, (p) => {
+    // A late signal from the upload must not paint its numbers over a later stage.
     if (status.stage !== 'syncing' && status.stage !== 'verifying') return;
     status.filesDone = p.filesDone;
     status.filesTotal = p.filesTotal;
@@ -260,6 +261,9 @@ async function runSync(input: ReturnType<typeof syncInputSchema.parse>, status: 
     status.bytesPerSecond = synced.bytesPerSecond;
 
     status.stage = 'verifying';
+    status.done = null;
+    status.total = null;
+    status.lastLine = null;
     status.nextAction = `wait: checking the remote side (${s.verify})`;
     verified = await acts.verifyRemoteTree({ ...common, mode: s.verify, sample: s.verifySample });
   } catch (err) {
@@ -268,6 +272,9 @@ async function runSync(input: ReturnType<typeof syncInputSchema.parse>, status: 
 
   // Compensation: whatever happened above (cancellation included), the server goes.
   status.stage = 'tearing-down';
+  status.done = null;
+  status.total = null;
+  status.lastLine = server ? `deleting ${server.serverId}` : 'looking for a server tagged with this run';
   status.nextAction = 'wait: deleting the SFTP user and server';
   let teardown: TeardownResult | undefined;
   let teardownError: unknown;

@@ -105,7 +105,9 @@ export function syncDirectory(aws: AwsClientFactory) {
           for (const temp of plan.temps) await sftp.unlink(`${root}/${temp}`).catch(ignoreMissing);
           for (const d of plan.createDirs) await mkdirs(sftp, `${root}/${d}`, root);
 
+          const uploadStartedAt = Date.now();
           const uploaded = await uploadAll(sftp, root, input, plan.upload, progress, writer, stopCheck, shouldStop);
+          const uploadSeconds = (Date.now() - uploadStartedAt) / 1000;
           stopCheck();
 
           progress.update({ phase: 'deleting' });
@@ -127,7 +129,7 @@ export function syncDirectory(aws: AwsClientFactory) {
             deletedDirs: plan.removeDirs.length,
             tempsRemoved: plan.temps.length,
             attempt: info.attempt,
-            bytesPerSecond: progress.state.bytesPerSecond,
+            bytesPerSecond: uploadSeconds > 0 ? Math.round(totals(uploaded).bytes / uploadSeconds) : 0,
             planPath,
           };
         } catch (err) {
