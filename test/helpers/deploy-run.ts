@@ -34,6 +34,9 @@ export async function deployStatus(handle: WorkflowHandle): Promise<DeployStatus
 export function waitForStage(handle: WorkflowHandle, stage: DeployStatus['stage'], timeoutMs = 60_000): Promise<DeployStatus> {
   return waitFor(`deploy stage ${stage}`, async () => {
     const status = await deployStatus(handle);
+    if (status && status.stage !== stage && ['completed', 'failed', 'rolled-back', 'cancelled', 'rejected'].includes(status.stage)) {
+      throw new Error(`deploy ended as ${status.stage} before reaching ${stage}: ${status.error ?? ''}`);
+    }
     return status?.stage === stage ? status : undefined;
   }, timeoutMs, 100);
 }
