@@ -1,6 +1,6 @@
 // Records the workflow histories the replay test replays. Run after a deliberate change of a
 // workflow's shape (with patched() for runs already in flight), then commit the new JSON:
-//   node --import tsx test/replay/record-histories.ts [compile] [sync]   (default: all)
+//   node --import tsx test/replay/record-histories.ts [compile] [sync] [deploy]   (default: all)
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,10 @@ import { syncDataWorkflow } from '../../workflows/sync.js';
 import { makeSampleSite } from '../helpers/sample-site.js';
 import { startDevServer, uniqueTaskQueue, workflowBundle } from '../helpers/temporal-env.js';
 import { makeSyncSite, startSyncSim, writeTree } from '../helpers/sync-site.js';
+import { deployWorkflow } from '../../workflows/deploy.js';
+import { approveDeploySignal } from '../../workflows/deploy-status.js';
+import { makeDeploySite, seedSite, startDeploySim } from '../helpers/deploy-env.js';
+import { waitForStage } from '../helpers/deploy-run.js';
 
 const historiesDir = fileURLToPath(new URL('./histories/', import.meta.url));
 
@@ -50,6 +54,28 @@ async function run(): Promise<void> {
       } finally {
         await rm(syncSite.dir, { recursive: true, force: true });
         await fx.close();
+      }
+    }
+    // A full deploy against the sim: build, push, approval by signal, bundle, version, update, health, smoke.
+    if (wanted('deploy')) {
+      const sim = await startDeploySim();
+      await seedSite(sim);
+      const deploySite = await makeDeploySite(sim);
+      try {
+        const deployWorker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+        await deployWorker.runUntil(async () => {
+          const handle = await env.client.workflow.start(deployWorkflow, { taskQueue, workflowId: 'replay-deploy-full', args: [{ configPath: deploySite.configPath }] });
+          await waitForStage(handle, 'awaiting-approval');
+          await handle.signal(approveDeploySignal, { by: 'replay-recorder', note: 'recorded for the replay test' });
+          await handle.result();
+          const history = await handle.fetchHistory();
+          const file = path.join(historiesDir, 'deploy-full.json');
+          await writeFile(file, historyToJSON(history));
+          console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
+        });
+      } finally {
+        await rm(deploySite.dir, { recursive: true, force: true });
+        await sim.close();
       }
     }
   } finally {
