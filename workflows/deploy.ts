@@ -1,6 +1,5 @@
 import {
   ActivityCancellationType,
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -506,8 +505,8 @@ class DeployRun {
       type: 'DeployRolledBack',
       nonRetryable: true,
       message: `Version ${label} was rolled back: ${site.beanstalk.environment} runs ${previous} again and is healthy. Why: ${reason}`,
+      // The original failure is in the message and details, not chained: a chain would print it twice.
       details: [{ rolledBack: true, versionLabel: label, previousVersion: previous, reason, failureType: failure?.type ?? null }],
-      cause: err instanceof ActivityFailure ? err : undefined,
     });
   }
 
