@@ -382,8 +382,8 @@ class DeployRun {
   }
 
   private async restart(): Promise<DeployResult> {
-    const verdict = await this.approvalGate('restart the app servers');
-    if (verdict) return verdict;
+    // No approval gate: the new data is already live on EFS by now, a restart only makes the app
+    // read it, and data-only releases run unattended from schedules.
     const { site } = this;
     const deadlineMs = Date.now() + site.beanstalk.timeoutMinutes * 60_000;
     this.stage('restarting', 'restartAppServer', `wait: restarting the app servers of ${site.beanstalk.environment}`);

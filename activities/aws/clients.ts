@@ -26,20 +26,31 @@ export interface AwsClients {
 
 export type AwsClientFactory = (target: AwsTarget) => AwsClients;
 
-// Routes the SDK's own warnings into the activity log (with workflow context), drops its chatter.
+// The SDK logs every failed call at "error", including the ones callers expect and handle (a
+// ResourceNotFound while polling a deletion); those belong at debug, as one readable line.
 const sdkLogger = {
   debug: () => undefined,
   info: () => undefined,
   warn: (...content: unknown[]) => activityLog('warn', content),
-  error: (...content: unknown[]) => activityLog('error', content),
+  error: (...content: unknown[]) => activityLog('debug', content),
 };
 
-function activityLog(level: 'warn' | 'error', content: unknown[]): void {
+function describeSdkLog(entry: unknown): string {
+  if (entry && typeof entry === 'object') {
+    const e = entry as { clientName?: string; commandName?: string; error?: { name?: string; message?: string } };
+    if (e.commandName) return `${e.clientName ?? 'aws'} ${e.commandName}${e.error ? `: ${e.error.name ?? 'Error'} ${e.error.message ?? ''}` : ''}`.trim();
+    if (entry instanceof Error) return `${entry.name}: ${entry.message}`;
+  }
+  return String(entry);
+}
+
+function activityLog(level: 'debug' | 'warn', content: unknown[]): void {
+  const message = content.map(describeSdkLog).join(' ');
   try {
-    log[level]('aws sdk', { content: content.map(String) });
+    log[level](`aws sdk: ${message}`);
   } catch {
-    // Outside an activity (a client used by a script): stderr is the only place left.
-    console.error(`aws sdk ${level}:`, ...content);
+    // Outside an activity (a client used by a script): stderr, for warnings only.
+    if (level === 'warn') console.error(`aws sdk: ${message}`);
   }
 }
 

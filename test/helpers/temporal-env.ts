@@ -3,6 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { resolveTemporalCli } from '../../client/temporal-cli.js';
 import { workflowsPath } from '../../worker/create-worker.js';
+import { runbookSearchAttributes } from '../../workflows/search-attributes.js';
 
 /**
  * A real Temporal dev server for a test file. A missing CLI fails loudly: no test may pass
@@ -12,7 +13,7 @@ export async function startDevServer(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   const path = await resolveTemporalCli();
   return TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path }, ip: '127.0.0.1' },
+    server: { executable: { type: 'existing-path', path }, ip: '127.0.0.1', searchAttributes: runbookSearchAttributes },
   });
 }
 

@@ -1,0 +1,52 @@
+import { CreateFileSystemCommand, EFSClient } from '@aws-sdk/client-efs';
+import { simControl, startSim, type RunningSim } from '../../sim/index.js';
+import { dockerDouble, seedSite } from './deploy-env.js';
+import { makeSampleSite, type SampleSite } from './sample-site.js';
+import { FS_NAME } from './sync-site.js';
+
+export interface ReleaseFixture {
+  sim: RunningSim;
+  control: ReturnType<typeof simControl>;
+  fileSystemId: string;
+  close(): Promise<void>;
+}
+
+/** A sim holding what a site has before a release: its EFS, ECR Public repo, app and environment. */
+export async function startReleaseSim(): Promise<ReleaseFixture> {
+  const sim = await startSim({ transferStartSeconds: 0.3, beanstalkUpdateSeconds: 0.5, versionProcessSeconds: 0.2 });
+  const efs = new EFSClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
+  const created = await efs.send(new CreateFileSystemCommand({ CreationToken: 'release-test', Tags: [{ Key: 'Name', Value: FS_NAME }] }));
+  efs.destroy();
+  await seedSite(sim);
+  return { sim, control: simControl(sim.controlUrl), fileSystemId: created.FileSystemId as string, close: () => sim.close() };
+}
+
+/** The sample site with every section pointing at the sim and test-sized timings. */
+export function makeReleaseSite(fx: ReleaseFixture, opts: { units?: number; unitMs?: number } = {}): Promise<SampleSite> {
+  return makeSampleSite({
+    units: opts.units ?? 3,
+    unitMs: opts.unitMs ?? 30,
+    edit: (config) => {
+      config.aws = { region: 'us-east-1', endpoint: fx.sim.endpoint, sftpEndpoint: `${fx.sim.sftpHost}:${fx.sim.sftpPort}` };
+      config.data = { localDir: 'data', remoteDir: '/data', deleteExtraneous: true, parallelism: 3, verify: 'all' };
+      config.transfer = {
+        efsFileSystem: FS_NAME,
+        userRole: 'aws-elasticbeanstalk-ec2-role',
+        posixUid: 1000,
+        posixGid: 1000,
+        pollSeconds: 0.2,
+        heartbeatTimeoutSeconds: 5,
+        retryInitialSeconds: 0.5,
+      };
+      config.image = { ...(config.image as Record<string, unknown>), dockerPath: dockerDouble, pushTimeoutMinutes: 0.5, retryInitialSeconds: 0.5 };
+      config.beanstalk = {
+        ...(config.beanstalk as Record<string, unknown>),
+        pollSeconds: 0.25,
+        healthGraceSeconds: 0,
+        smokeTimeoutSeconds: 5,
+        timeoutMinutes: 2,
+        approvalTimeoutHours: 1,
+      };
+    },
+  });
+}
