@@ -2,6 +2,7 @@ import type { FollowOutcome } from './follow.js';
 import { formatDuration } from './progress-view.js';
 import type { DeployResult } from '../workflows/deploy.js';
 import type { JanitorReport } from '../workflows/janitor.js';
+import type { ReleaseResult } from '../workflows/release.js';
 import type { SyncResult } from '../workflows/sync.js';
 
 /** Prints how a run ended; the exit code is 0 only for COMPLETED. */
@@ -26,6 +27,7 @@ export function printOutcome(outcome: FollowOutcome, json: boolean): number {
     printDeploySummary(outcome.result);
     printSyncSummary(outcome.result);
     printJanitorSummary(outcome.result);
+    printReleaseSummary(outcome.result);
   } else {
     console.error(`${outcome.workflowId} ended ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`);
   }
@@ -104,4 +106,14 @@ function printJanitorSummary(result: unknown): void {
   for (const d of r.deleted) console.log(`  ${r.dryRun ? 'would delete' : 'deleted'} ${d.serverId} (${d.reason}; owner ${d.workflowId ?? '?'} ${d.ownerStatus ?? ''})`);
   for (const k of r.kept ?? []) console.log(`  kept ${k.serverId} (owner ${k.workflowId ?? '?'} is running)`);
   for (const f of r.failed ?? []) console.log(`  FAILED to delete ${f.serverId}: ${f.error}`);
+}
+
+/** The release's result: one row per stage, with what its child workflow did. */
+export function printReleaseSummary(result: unknown): void {
+  const r = result as Partial<ReleaseResult> | null;
+  if (!r || !Array.isArray(r.stages) || r.stages.length === 0 || !('sync' in r)) return;
+  console.log(`  ${'stage'.padEnd(9)} ${'duration'.padStart(8)}  ${'result'.padEnd(7)} what`);
+  for (const s of r.stages) {
+    console.log(`  ${s.stage.padEnd(9)} ${formatDuration(s.durationMs).padStart(8)}  ${s.result.padEnd(7)} ${s.summary}`);
+  }
 }

@@ -23,7 +23,38 @@ interface HeartbeatProgress {
  * The workflow's own `status` query, refreshed with the running activity's last heartbeat,
  * which is newer than the throttled progress signals the workflow receives.
  */
-export async function readStatus(handle: WorkflowHandle, client: { withDeadline<R>(d: number | Date, fn: () => Promise<R>): Promise<R> }): Promise<StatusView | undefined> {
+type StatusClient = { withDeadline<R>(d: number | Date, fn: () => Promise<R>): Promise<R>; workflow: { getHandle(id: string): WorkflowHandle } };
+
+export async function readStatus(handle: WorkflowHandle, client: StatusClient): Promise<StatusView | undefined> {
+  const status = await readOwnStatus(handle, client);
+  if (status?.workflow === 'release' && typeof status.step === 'string') await mergeChildStatus(status, status.step, handle.workflowId, client);
+  return status;
+}
+
+/**
+ * A release shows its running child's progress, and the deploy child's approval as its own:
+ * a person approves the release they started, which forwards the signal.
+ */
+async function mergeChildStatus(status: StatusView, childId: string, releaseId: string, client: StatusClient): Promise<void> {
+  const child = await readOwnStatus(client.workflow.getHandle(childId), client);
+  if (!child) return;
+  status.child = { workflowId: childId, stage: child.stage, step: child.step, done: child.done, total: child.total };
+  status.lastLine = child.lastLine ?? status.lastLine;
+  const approval = child.approval as { waiting?: boolean; how?: Record<string, unknown> } | undefined;
+  if (approval && typeof approval === 'object') {
+    status.approval = {
+      ...approval,
+      how: {
+        ...approval.how,
+        cli: `npm run approve -- ${releaseId}`,
+        rejectCli: `npm run reject -- ${releaseId} --reason "..."`,
+      },
+    };
+    if (approval.waiting) status.nextAction = `approve with: npm run approve -- ${releaseId}  (or reject: npm run reject -- ${releaseId} --reason "...")`;
+  }
+}
+
+async function readOwnStatus(handle: WorkflowHandle, client: StatusClient): Promise<StatusView | undefined> {
   let status: StatusView | undefined;
   try {
     status = await client.withDeadline(Date.now() + 5000, () => handle.query<StatusView>('status'));
@@ -62,10 +93,13 @@ function bar(done: number, total: number, width = 24): string {
 
 /** One line a person can read at a glance: stage, step, progress, time, last output. */
 export function formatStatusLine(status: StatusView, withBar: boolean): string {
-  const parts = [status.stage];
-  if (status.step) parts.push(`step ${status.step}`);
-  if (status.done !== null && status.total !== null) {
-    parts.push(withBar ? `${bar(status.done, status.total)} ${status.done}/${status.total}` : `${status.done}/${status.total}`);
+  // A release reads best as "stage › what its child is doing".
+  const child = status.child as { stage: string; step: string | null; done: number | null; total: number | null } | undefined;
+  const shown = child ? { stage: `${status.stage} › ${child.stage}`, step: child.step, done: child.done, total: child.total } : status;
+  const parts = [shown.stage];
+  if (shown.step) parts.push(`step ${shown.step}`);
+  if (shown.done !== null && shown.total !== null) {
+    parts.push(withBar ? `${bar(shown.done, shown.total)} ${shown.done}/${shown.total}` : `${shown.done}/${shown.total}`);
   }
   parts.push(formatDuration(status.elapsedMs));
   if (status.lastLine) parts.push(`| ${status.lastLine}`);

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import type { ResolvedConfig } from '../config/load.js';
+import { compileInputSchema } from '../workflows/inputs.js';
+import { releaseInputSchema } from '../workflows/release-input.js';
 import { janitorInputSchema } from '../workflows/sync-input.js';
 
 export interface ScheduleKind {
@@ -17,6 +19,21 @@ export interface ScheduleKind {
  * say) and need nothing else.
  */
 export const scheduleKinds = {
+  release: {
+    scheduleId: 'release-runbook-release',
+    workflowType: 'releaseWorkflow',
+    inputSchema: releaseInputSchema,
+    // The weekly pipeline-then-restart that sites of this family run from cron or EventBridge.
+    defaultEvery: () => '7d',
+    description: 'the release on a schedule; with --input \'{"stages":["compile","sync","restart"]}\' a data-only refresh that needs no approval',
+  },
+  compile: {
+    scheduleId: 'release-runbook-compile',
+    workflowType: 'compileWorkflow',
+    inputSchema: compileInputSchema,
+    defaultEvery: () => '1d',
+    description: 'the data compile and figure pickling on a schedule',
+  },
   janitor: {
     scheduleId: 'release-runbook-janitor',
     workflowType: 'sftpJanitorWorkflow',

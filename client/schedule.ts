@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptions, type ScheduleSpec } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleSpec } from '@temporalio/client';
 import { InputError } from '../config/errors.js';
 import { summarizeIssues } from '../config/format-issue.js';
 import { loadConfig, type ResolvedConfig } from '../config/load.js';
@@ -7,6 +7,7 @@ import { temporalUiUrl } from '../worker/settings.js';
 import { parseCli, parseJsonArg, runMain } from './args.js';
 import { connect } from './connect.js';
 import { isScheduleKind, SCHEDULE_PREFIX, scheduleKinds } from './schedule-kinds.js';
+import { upsertSchedule } from './upsert-schedule.js';
 
 const KINDS = Object.keys(scheduleKinds).join('|');
 const USAGE = `npm run schedule -- <create|list|delete|trigger> [${KINDS}] [--every DURATION] [--cron EXPR] [--config FILE] [--input JSON] [--json]`;
@@ -114,29 +115,7 @@ async function main(): Promise<number> {
     const scheduleSpec: ScheduleSpec = values.cron
       ? { cronExpressions: [parseCron(values.cron)] }
       : { intervals: [{ every: parseEvery(values.every ?? spec.defaultEvery(config)) }] };
-    const options: ScheduleOptions = {
-      scheduleId: spec.scheduleId,
-      spec: scheduleSpec,
-      action: {
-        type: 'startWorkflow',
-        workflowType: spec.workflowType,
-        taskQueue: settings.taskQueue,
-        // Temporal appends the scheduled time, so every run has its own id.
-        workflowId: spec.scheduleId,
-        args: [rawInput],
-      },
-      // A sweep still running when the next is due: skip the next, never pile up.
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '5 minutes' },
-      memo: { createdBy: 'release-runbook', description: spec.description },
-    };
-    let verb = 'created';
-    try {
-      await client.schedule.create(options);
-    } catch (err) {
-      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-      await handle.update((previous) => ({ ...previous, spec: scheduleSpec, action: options.action, policies: { ...previous.policies, overlap: ScheduleOverlapPolicy.SKIP } }));
-      verb = 'updated';
-    }
+    const verb = await upsertSchedule(client, settings.taskQueue, spec, scheduleSpec, rawInput);
     const when = values.cron ? `cron "${values.cron}"` : `every ${values.every ?? spec.defaultEvery(config)}`;
     out(`${verb} schedule ${spec.scheduleId}: ${spec.workflowType} ${when} on task queue "${settings.taskQueue}" (overlap: skip)`);
     out(`  Temporal UI: ${link}`);

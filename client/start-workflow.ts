@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { InputError } from '../config/errors.js';
 import { summarizeIssues } from '../config/format-issue.js';
 import { loadConfig } from '../config/load.js';
@@ -49,7 +49,7 @@ async function main(): Promise<number> {
   }
   if (values['dry-run']) {
     if (!('dryRun' in inputSchema.shape)) {
-      throw new InputError('InvalidArgument', '--dry-run', `--dry-run applies to sync and janitor, not ${kind}.`);
+      throw new InputError('InvalidArgument', '--dry-run', `--dry-run applies to sync, janitor and release, not ${kind}.`);
     }
     rawInput.dryRun = true;
   }
@@ -64,14 +64,24 @@ async function main(): Promise<number> {
 
   const { client, settings, close } = await connect();
   try {
-    const workflowId = values.id ?? `${kind}-${site ?? 'default'}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}`;
-    const handle = await client.workflow.start(workflowType, {
-      taskQueue: settings.taskQueue,
-      workflowId,
-      args: [rawInput],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-    });
+    // One release per site at a time: its fixed id makes the server refuse a second while one runs.
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+    const workflowId = values.id ?? (kind === 'release' ? `release-${site ?? 'default'}` : `${kind}-${site ?? 'default'}-${stamp}`);
+    let handle;
+    try {
+      handle = await client.workflow.start(workflowType, {
+        taskQueue: settings.taskQueue,
+        workflowId,
+        args: [rawInput],
+        workflowIdReusePolicy: kind === 'release' ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new Error(`${workflowId} is already running: follow it with npm run status -- ${workflowId} --wait, or cancel it before starting another.`, { cause: err });
+      }
+      throw err;
+    }
     const link = workflowUiLink(settings, workflowId);
     const info = values.json ? console.error : console.log;
     info(`started ${workflowType} ${workflowId}`);
