@@ -1,19 +1,25 @@
 import { createServer } from 'node:net';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { simControl, startSim } from '../sim/index.js';
 import { createRunbookWorker } from '../worker/create-worker.js';
 import { temporalSettings } from '../worker/settings.js';
-import { compileWorkflow } from '../workflows/compile.js';
+import { approveDeploySignal } from '../workflows/deploy-status.js';
+import { releaseWorkflow, type ReleaseResult } from '../workflows/release.js';
+import { runbookSearchAttributes } from '../workflows/search-attributes.js';
 import { parseCli, runMain } from './args.js';
+import { seedDemoAccount, writeDemoConfig } from './demo-site.js';
 import { followWorkflow } from './follow.js';
 import { printOutcome } from './print-outcome.js';
+import { formatDuration, readStatus } from './progress-view.js';
+import { scheduleKinds } from './schedule-kinds.js';
 import { resolveTemporalCli, temporalCacheDir } from './temporal-cli.js';
+import { upsertSchedule } from './upsert-schedule.js';
 
-const USAGE = 'npm run demo -- [--json] [--port 7233]';
-const sampleConfig = fileURLToPath(new URL('../examples/sample-site/runbook.config.json', import.meta.url));
+const USAGE = 'npm run demo -- [--manual-approve] [--json] [--port 7233] [--units N] [--unit-ms MS]';
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -24,60 +30,127 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
+/** Approves the deploy a few seconds after it asks, as a person watching the demo would. */
+async function approveWhenAsked(client: Client, address: string, workflowId: string, manual: boolean, say: (line: string) => void, done: () => boolean): Promise<void> {
+  const handle = client.workflow.getHandle(workflowId);
+  while (!done()) {
+    const status = await readStatus(handle, client);
+    const approval = status?.approval as { waiting?: boolean } | undefined;
+    if (approval?.waiting) {
+      if (manual) {
+        say(`\nthe deploy waits for you: TEMPORAL_ADDRESS=${address} npm run approve -- ${workflowId}   (or Signal "approveDeploy" with {"by":"you"} in the UI)`);
+        return;
+      }
+      say('\nthe deploy asks for approval; approving in 3 s as "demo" (use --manual-approve to do it yourself)');
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      await handle.signal(approveDeploySignal, { by: 'demo', note: 'approved by npm run demo' });
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 /**
- * The main job on embedded defaults: a local Temporal dev server with its UI (history kept in a
- * file under the cache dir), a worker, and the sample site's compile, end to end.
+ * The main job on embedded defaults: a Temporal dev server with its UI (history kept under the
+ * cache dir), the local AWS sim, a worker, and a whole release of the sample site: compile,
+ * figures, sync through a Transfer server that is then deleted, image push, approval, deploy.
  */
 async function main(): Promise<number> {
-  const { values } = parseCli(process.argv.slice(2), { json: { type: 'boolean', default: false }, port: { type: 'string', default: '7233' } }, USAGE);
+  const { values } = parseCli(
+    process.argv.slice(2),
+    {
+      json: { type: 'boolean', default: false },
+      'manual-approve': { type: 'boolean', default: false },
+      port: { type: 'string', default: '7233' },
+      units: { type: 'string', default: '8' },
+      'unit-ms': { type: 'string', default: '800' },
+    },
+    USAGE,
+  );
   const say = values.json ? (line: string) => console.error(line) : (line: string) => console.log(line);
   Runtime.install({ logger: new DefaultLogger('WARN') });
 
   const binary = await resolveTemporalCli((line) => say(line));
   let port = Number(values.port);
   if (!(await portFree(port)) || !(await portFree(port + 1000))) {
-    say(`port ${port} or ${port + 1000} is taken; using a free one`);
+    say(`port ${port} or ${port + 1000} is taken; using free ones`);
     port = 0;
   }
-  const dbDir = path.join(temporalCacheDir(), 'demo');
-  await mkdir(dbDir, { recursive: true });
+  const demoDir = path.join(temporalCacheDir(), 'demo');
+  await mkdir(demoDir, { recursive: true });
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: binary },
       ip: '127.0.0.1',
       ...(port ? { port, uiPort: port + 1000 } : {}),
       ui: true,
-      dbFilename: path.join(dbDir, 'temporal.db'),
+      dbFilename: path.join(demoDir, 'temporal.db'),
+      searchAttributes: runbookSearchAttributes,
     },
   });
-  const uiPort = Number(env.address.split(':')[1]) + 1000;
+  const uiUrl = `http://127.0.0.1:${Number(env.address.split(':')[1]) + 1000}`;
   const settings = { ...temporalSettings(), address: env.address };
-  say(`Temporal dev server ${env.address}, UI http://127.0.0.1:${uiPort}`);
+  say(`Temporal dev server ${env.address}   UI ${uiUrl}`);
+
+  const simState = path.join(demoDir, 'sim-state');
+  await rm(simState, { recursive: true, force: true });
+  const sim = await startSim({ stateDir: simState, transferStartSeconds: 2, beanstalkUpdateSeconds: 3 });
+  await seedDemoAccount(sim);
+  await rm(path.join(demoDir, 'state'), { recursive: true, force: true });
+  const configPath = await writeDemoConfig(sim, demoDir, { units: Number(values.units), unitMs: Number(values['unit-ms']) });
+  say(`local AWS sim ${sim.endpoint}   SFTP ${sim.sftpHost}:${sim.sftpPort}   config ${configPath}`);
 
   const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: settings.namespace, taskQueue: settings.taskQueue });
-  const workflowId = `demo-compile-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}`;
+  const janitor = scheduleKinds.janitor;
+  await upsertSchedule(env.client, settings.taskQueue, janitor, { intervals: [{ every: '15m' }] }, { configPath });
+  say(`janitor schedule ${janitor.scheduleId}: every 15 min (Schedules tab in the UI)`);
+
+  const workflowId = 'release-sample-site';
+  // A run left by a demo that was killed outright has no worker any more: end it first.
+  await env.client.workflow
+    .getHandle(workflowId)
+    .terminate('left over from an earlier demo')
+    .catch((err: unknown) => (err instanceof WorkflowNotFoundError ? undefined : undefined));
+
+  let finished = false;
   let interrupted = false;
   const onSignal = (): void => {
     if (interrupted) return;
     interrupted = true;
-    say('\ninterrupted: cancelling the run, stopping the worker and the server…');
+    say('\ninterrupted: cancelling the release (its teardown still runs), then stopping everything…');
     void env.client.workflow.getHandle(workflowId).cancel().catch(() => undefined);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+
   try {
     return await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(compileWorkflow, {
-        taskQueue: settings.taskQueue,
-        workflowId,
-        args: [{ configPath: sampleConfig }],
-      });
-      say(`started compileWorkflow ${workflowId}`);
-      say(`  watch it: http://127.0.0.1:${uiPort}/namespaces/${settings.namespace}/workflows/${workflowId}`);
-      const outcome = await followWorkflow(env.client, handle, { json: values.json });
-      return printOutcome(outcome, values.json);
+      const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue: settings.taskQueue, workflowId, args: [{ configPath }] });
+      say(`started releaseWorkflow ${workflowId}`);
+      say(`  watch it: ${uiUrl}/namespaces/${settings.namespace}/workflows/${workflowId}`);
+      const approver = approveWhenAsked(env.client, env.address, workflowId, values['manual-approve'], say, () => finished);
+      const outcome = await followWorkflow(env.client, handle, { json: true });
+      finished = true;
+      await approver.catch(() => undefined);
+      const ledger = await simControl(sim.controlUrl).ledger();
+      const result = outcome.result as ReleaseResult | undefined;
+      const stages = (result?.stages ?? []).map((s) => ({ stage: s.stage, durationMs: s.durationMs, result: s.result === 'ok' ? 'ok' : s.result }));
+      if (!result) {
+        const status = outcome.lastStatus?.stages as { stage: string; state: string; durationMs: number | null }[] | undefined;
+        for (const s of status ?? []) stages.push({ stage: s.stage as never, durationMs: s.durationMs ?? 0, result: s.state === 'completed' ? 'ok' : s.state === 'pending' ? 'skipped' : ('failed' as never) });
+      }
+      if (values.json) {
+        console.log(JSON.stringify({ workflowId, status: outcome.status, stages, ledger: { alive: ledger.alive, billedSeconds: Math.round(ledger.billedSeconds * 10) / 10 } }));
+        return outcome.status === 'COMPLETED' ? 0 : 1;
+      }
+      const exit = printOutcome(outcome, false);
+      if (!result) for (const s of stages) say(`  ${s.stage.padEnd(9)} ${formatDuration(s.durationMs).padStart(8)}  ${s.result}`);
+      say(`\n  Transfer servers: ${ledger.servers.length} created, alive=${ledger.alive}, billed ${ledger.billedSeconds.toFixed(1)} server-seconds`);
+      say(`  Temporal UI: ${uiUrl}/namespaces/${settings.namespace}/workflows/${workflowId}`);
+      return exit;
     });
   } finally {
+    await sim.close();
     await env.teardown();
   }
 }

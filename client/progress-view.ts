@@ -63,6 +63,11 @@ async function readOwnStatus(handle: WorkflowHandle, client: StatusClient): Prom
   }
   try {
     const description = await handle.describe();
+    // A query sees the workflow's clock as of its last task, which stands still while a child
+    // or a long activity runs: the wall clock is what a person means by "elapsed".
+    if (description.status.name === 'RUNNING' && typeof status.startedAt === 'string') {
+      status.elapsedMs = Math.max(status.elapsedMs, Date.now() - Date.parse(status.startedAt));
+    }
     for (const pending of description.raw.pendingActivities ?? []) {
       const payload = pending.heartbeatDetails?.payloads?.[0];
       if (!payload) continue;
