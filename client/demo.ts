@@ -76,7 +76,8 @@ async function main(): Promise<number> {
     say(`port ${port} or ${port + 1000} is taken; using free ones`);
     port = 0;
   }
-  const demoDir = path.join(temporalCacheDir(), 'demo');
+  // Kept between runs (the UI shows earlier demos); RUNBOOK_DEMO_DIR moves it (the tests do).
+  const demoDir = process.env.RUNBOOK_DEMO_DIR ?? path.join(temporalCacheDir(), 'demo');
   await mkdir(demoDir, { recursive: true });
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
