@@ -16,7 +16,8 @@ test('committed workflow histories replay without nondeterminism', async () => {
   assert.ok(files.length > 0, 'at least one committed history');
   const histories = await Promise.all(
     files.map(async (file) => ({
-      workflowId: path.basename(file, '.json'),
+      // The recorder runs each as `replay-<file name>`; ids matter (child ids derive from them).
+      workflowId: `replay-${path.basename(file, '.json')}`,
       history: historyFromJSON(JSON.parse(await readFile(path.join(historiesDir, file), 'utf8'))),
     })),
   );

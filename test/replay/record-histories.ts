@@ -1,6 +1,6 @@
 // Records the workflow histories the replay test replays. Run after a deliberate change of a
 // workflow's shape (with patched() for runs already in flight), then commit the new JSON:
-//   node --import tsx test/replay/record-histories.ts [compile] [sync] [deploy]   (default: all)
+//   node --import tsx test/replay/record-histories.ts [compile] [sync] [deploy] [release]   (default: all)
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,10 @@ import { deployWorkflow } from '../../workflows/deploy.js';
 import { approveDeploySignal } from '../../workflows/deploy-status.js';
 import { makeDeploySite, seedSite, startDeploySim } from '../helpers/deploy-env.js';
 import { waitForStage } from '../helpers/deploy-run.js';
+import { releaseWorkflow } from '../../workflows/release.js';
+import { releaseStatusQuery } from '../../workflows/release-status.js';
+import { makeReleaseSite, startReleaseSim } from '../helpers/release-site.js';
+import { waitFor } from '../helpers/worker-process.js';
 
 const historiesDir = fileURLToPath(new URL('./histories/', import.meta.url));
 
@@ -76,6 +80,31 @@ async function run(): Promise<void> {
       } finally {
         await rm(deploySite.dir, { recursive: true, force: true });
         await sim.close();
+      }
+    }
+    // A full release: the children (compile, sync, deploy) and the approval forwarded by the release.
+    if (wanted('release')) {
+      const fx = await startReleaseSim();
+      const releaseSite = await makeReleaseSite(fx);
+      try {
+        const releaseWorker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+        await releaseWorker.runUntil(async () => {
+          const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: 'replay-release-full', args: [{ configPath: releaseSite.configPath }] });
+          await waitFor('the release to reach the deploy', async () => (await handle.query(releaseStatusQuery)).stage === 'image+deploy', 120_000, 250);
+          await waitFor('the deploy to wait for approval', async () => {
+            const child = await env.client.workflow.getHandle('replay-release-full-deploy').query<{ stage: string }>('status').catch(() => undefined);
+            return child?.stage === 'awaiting-approval';
+          }, 60_000, 250);
+          await handle.signal(approveDeploySignal, { by: 'replay-recorder' });
+          await handle.result();
+          const history = await handle.fetchHistory();
+          const file = path.join(historiesDir, 'release-full.json');
+          await writeFile(file, historyToJSON(history));
+          console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
+        });
+      } finally {
+        await rm(releaseSite.dir, { recursive: true, force: true });
+        await fx.close();
       }
     }
   } finally {
