@@ -42,7 +42,8 @@ export class SessionJail {
     const rootReal = await realpath(mount.disk).catch(() => mount.disk);
     // Check the parent for every path, and the path itself when it will be followed (open,
     // stat): a symlink as final component may be removed or lstat'ed, but not followed out.
-    const probes = opts.followFinal === false ? [parentOf(target)] : [target, parentOf(target)];
+    // The home directory itself has no parent inside the jail: only it is checked.
+    const probes = parts.length === 0 ? [target] : opts.followFinal === false ? [parentOf(target)] : [target, parentOf(target)];
     for (const probe of probes) {
       const real = await deepestReal(probe);
       if (real !== undefined && !(real === rootReal || real.startsWith(rootReal + sep))) {

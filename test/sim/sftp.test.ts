@@ -101,6 +101,9 @@ void describe('SFTP endpoint', () => {
     await assert.rejects(sftp.get('escape/passwd'), /denied/i);
     await assert.rejects(sftp.put(Buffer.from('x'), 'escape/new.txt'), /denied/i);
     await assert.rejects(sftp.list('/'), /denied/i);
+    // The home directory itself is inside the jail: it can be listed and stat'ed.
+    assert.ok(Array.isArray(await sftp.list(`/${FS_ID}/site`)));
+    assert.equal((await sftp.stat(`/${FS_ID}/site`)).isDirectory, true);
     assert.equal(existsSync(join(outsideDir, 'new.txt')), false);
     rmSync(outsideDir, { recursive: true, force: true });
     rmSync(join(sim.efsDir(FS_ID), 'site', 'escape'));
