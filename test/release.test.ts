@@ -6,10 +6,10 @@ import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createRunbookWorker } from '../worker/create-worker.js';
-import { approveDeploySignal } from '../workflows/deploy-status.js';
 import { releaseWorkflow } from '../workflows/release.js';
 import { releaseStatusQuery } from '../workflows/release-status.js';
 import { describeEnv } from './helpers/deploy-env.js';
+import { npmRun } from './helpers/deploy-run.js';
 import { makeReleaseSite, startReleaseSim, type ReleaseFixture } from './helpers/release-site.js';
 import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
 import { waitFor } from './helpers/worker-process.js';
@@ -54,7 +54,10 @@ test('a full release started as from the UI with {} : compile, sync, image, appr
       const child = await env.client.workflow.getHandle(deployId).query<{ stage: string }>('status').catch(() => undefined);
       return child?.stage === 'awaiting-approval';
     }, 60_000, 250);
-    await handle.signal(approveDeploySignal, { by: 'release-test', note: 'looks good' });
+    // A person approves the release they started; the release forwards it to its deploy child.
+    const approved = await npmRun('approve', [handle.workflowId, '--by', 'release-test', '--note', 'looks good'], env.address);
+    assert.equal(approved.code, 0, approved.stderr);
+    assert.match(approved.stdout, new RegExp(`${handle.workflowId}: approved by release-test`));
     const result = await handle.result();
 
     assert.deepEqual(result.stages.map((s) => [s.stage, s.result]), [['compile', 'ok'], ['figures', 'ok'], ['sync', 'ok'], ['image', 'ok'], ['deploy', 'ok']]);
