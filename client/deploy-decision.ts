@@ -1,8 +1,8 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { InputError } from '../config/errors.js';
 import { workflowUiLink } from '../worker/settings.js';
 import { approveDeploySignal, rejectDeploySignal, type ApprovalView, type ApproveDeploy, type RejectDeploy } from '../workflows/deploy-status.js';
 import { connect } from './connect.js';
+import { describeWorkflow } from './describe-workflow.js';
 import { readStatus, type StatusView } from './progress-view.js';
 
 export type Decision = { kind: 'approve'; payload: ApproveDeploy } | { kind: 'reject'; payload: RejectDeploy };
@@ -20,19 +20,11 @@ export async function sendDeployDecision(workflowId: string, decision: Decision)
   const { client, settings, close } = await connect();
   try {
     const handle = client.workflow.getHandle(workflowId);
-    let description;
-    try {
-      description = await handle.describe();
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) {
-        throw new InputError('InvalidArgument', 'workflowId', `no workflow "${workflowId}" in namespace "${settings.namespace}": check the id (npm run start-workflow prints it).`);
-      }
-      throw err;
-    }
+    const description = await describeWorkflow(handle, settings.namespace);
     const verb = decision.kind === 'approve' ? 'approve' : 'reject';
+    // Deciding on a run that does not wait for it is a wrong id, as a person typed it: exit 2.
     if (description.status.name !== 'RUNNING') {
-      console.error(`error: ${workflowId} is ${description.status.name}, not waiting for approval: there is nothing to ${verb}.`);
-      return 1;
+      throw new InputError('InvalidArgument', 'workflowId', `${workflowId} is ${description.status.name}, not waiting for approval: there is nothing to ${verb}; check the id with npm run status -- ${workflowId}.`);
     }
     const status = await readStatus(handle, client);
     if (!status) {
@@ -41,13 +33,11 @@ export async function sendDeployDecision(workflowId: string, decision: Decision)
     }
     const approval = approvalOf(status);
     if (!approval) {
-      console.error(`error: ${workflowId} (${description.type}) has no approval step: only deploy and release runs can be ${verb}d.`);
-      return 1;
+      throw new InputError('InvalidArgument', 'workflowId', `${workflowId} (${description.type}) has no approval step: only deploy and release runs can be ${verb}d; pass the id of one.`);
     }
     if (!approval.waiting) {
       const decided = approval.decision ? `; it was already ${approval.decision}${approval.by ? ` by ${approval.by}` : ''}` : '';
-      console.error(`error: ${workflowId} is not waiting for approval (stage: ${status.stage}${decided}). Next: ${status.nextAction ?? 'see npm run status'}`);
-      return 1;
+      throw new InputError('InvalidArgument', 'workflowId', `${workflowId} is not waiting for approval (stage: ${status.stage}${decided}): ${verb} it once it waits; next: ${status.nextAction ?? 'see npm run status'}`);
     }
     if (decision.kind === 'approve') await handle.signal(approveDeploySignal, decision.payload);
     else await handle.signal(rejectDeploySignal, decision.payload);

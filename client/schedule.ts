@@ -23,12 +23,47 @@ export function parseEvery(value: string): string {
   return `${m[1]}${m[2]}`;
 }
 
-function parseCron(value: string): string {
-  const fields = value.trim().split(/\s+/);
-  if (!value.trim().startsWith('@') && (fields.length < 5 || fields.length > 7)) {
-    throw new InputError('InvalidArgument', '--cron', `--cron "${value}" must have 5 fields (minute hour day-of-month month day-of-week), such as "*/15 * * * *".`);
+const CRON_FIELDS = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day-of-month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
+  { name: 'day-of-week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
+] as const;
+
+/** Five cron fields, each checked against its range here: the server would refuse "61 * * * *" less clearly, after connecting. */
+export function parseCron(value: string): string {
+  const trimmed = value.trim();
+  const bad = (why: string): InputError =>
+    new InputError('InvalidArgument', '--cron', `--cron "${value}" ${why}: use 5 fields (minute hour day-of-month month day-of-week), such as "*/15 * * * *", or @hourly, @daily, @weekly, @monthly.`);
+  if (trimmed.startsWith('@')) {
+    if (!/^@(yearly|annually|monthly|weekly|daily|midnight|hourly|every \S+)$/.test(trimmed)) throw bad('is not a cron shorthand Temporal knows');
+    return trimmed;
   }
-  return value.trim();
+  const fields = trimmed.split(/\s+/);
+  if (fields.length !== 5) throw bad(`has ${fields.length} field${fields.length === 1 ? '' : 's'}`);
+  fields.forEach((field, i) => {
+    const spec = CRON_FIELDS[i] as (typeof CRON_FIELDS)[number];
+    const names: readonly string[] = 'names' in spec ? spec.names : [];
+    const number = (text: string): number => {
+      const named = names.indexOf(text.toUpperCase());
+      if (named >= 0) return named + (spec.name === 'month' ? 1 : 0);
+      if (!/^\d+$/.test(text)) throw bad(`has "${text}" in the ${spec.name} field`);
+      const n = Number(text);
+      if (n < spec.min || n > spec.max) throw bad(`has ${n} in the ${spec.name} field, outside ${spec.min}-${spec.max}`);
+      return n;
+    };
+    for (const item of field.split(',')) {
+      const [range = '', step, ...rest] = item.split('/');
+      if (rest.length || (step !== undefined && !/^[1-9]\d*$/.test(step))) throw bad(`has "${item}" in the ${spec.name} field`);
+      if (range === '*') continue;
+      const [from = '', to, ...more] = range.split('-');
+      if (more.length) throw bad(`has "${item}" in the ${spec.name} field`);
+      if (to !== undefined && number(to) < number(from)) throw bad(`has the backwards range "${range}" in the ${spec.name} field`);
+      number(from);
+    }
+  });
+  return trimmed;
 }
 
 async function main(): Promise<number> {
@@ -54,6 +89,9 @@ async function main(): Promise<number> {
   if (action !== 'create' && (values.every || values.cron || values.input || values.config)) {
     throw new InputError('InvalidArgument', 'argv', `--every, --cron, --config and --input apply to "create" only. Usage: ${USAGE}`);
   }
+
+  // Everything a person typed for "create" is checked before connecting: bad input never waits on a server.
+  const created = action === 'create' ? await checkCreate(kind as keyof typeof scheduleKinds, values) : undefined;
 
   const { client, settings, close } = await connect();
   const out = (line: string): void => {
@@ -99,24 +137,9 @@ async function main(): Promise<number> {
     }
 
     // create (or update, when it exists): the input is what the UI would show for a manual start.
-    const rawInput = (values.input ? parseJsonArg('--input', values.input) : {}) as Record<string, unknown>;
-    if (typeof rawInput !== 'object' || rawInput === null || Array.isArray(rawInput)) {
-      throw new InputError('InvalidArgument', '--input', '--input must be a JSON object such as \'{"maxAgeHours": 6}\'.');
-    }
-    let config: ResolvedConfig | undefined;
-    const configFile = values.config ?? process.env.RUNBOOK_CONFIG;
-    if (configFile) config = await loadConfig(configFile);
-    if (values.config) rawInput.configPath = path.resolve(values.config);
-    const parsed = spec.inputSchema.safeParse(rawInput);
-    if (!parsed.success) {
-      const { field, message } = summarizeIssues(parsed.error, `${spec.workflowType} input`);
-      throw new InputError('InvalidInput', field, message);
-    }
-    const scheduleSpec: ScheduleSpec = values.cron
-      ? { cronExpressions: [parseCron(values.cron)] }
-      : { intervals: [{ every: parseEvery(values.every ?? spec.defaultEvery(config)) }] };
+    if (!created) throw new Error('unreachable: create without checked arguments');
+    const { rawInput, scheduleSpec, when } = created;
     const verb = await upsertSchedule(client, settings.taskQueue, spec, scheduleSpec, rawInput);
-    const when = values.cron ? `cron "${values.cron}"` : `every ${values.every ?? spec.defaultEvery(config)}`;
     out(`${verb} schedule ${spec.scheduleId}: ${spec.workflowType} ${when} on task queue "${settings.taskQueue}" (overlap: skip)`);
     out(`  Temporal UI: ${link}`);
     if (values.json) console.log(JSON.stringify({ scheduleId: spec.scheduleId, action: verb, workflowType: spec.workflowType, spec: scheduleSpec, input: rawInput }));
@@ -124,6 +147,31 @@ async function main(): Promise<number> {
   } finally {
     await close();
   }
+}
+
+async function checkCreate(
+  kind: keyof typeof scheduleKinds,
+  values: { every?: string; cron?: string; config?: string; input?: string },
+): Promise<{ rawInput: Record<string, unknown>; scheduleSpec: ScheduleSpec; when: string }> {
+  const spec = scheduleKinds[kind];
+  const rawInput = (values.input ? parseJsonArg('--input', values.input) : {}) as Record<string, unknown>;
+  if (typeof rawInput !== 'object' || rawInput === null || Array.isArray(rawInput)) {
+    throw new InputError('InvalidArgument', '--input', '--input must be a JSON object such as \'{"maxAgeHours": 6}\'.');
+  }
+  let config: ResolvedConfig | undefined;
+  const configFile = values.config ?? process.env.RUNBOOK_CONFIG;
+  if (configFile) config = await loadConfig(configFile);
+  if (values.config) rawInput.configPath = path.resolve(values.config);
+  const parsed = spec.inputSchema.safeParse(rawInput);
+  if (!parsed.success) {
+    const { field, message } = summarizeIssues(parsed.error, `${spec.workflowType} input`);
+    throw new InputError('InvalidInput', field, message);
+  }
+  const scheduleSpec: ScheduleSpec = values.cron
+    ? { cronExpressions: [parseCron(values.cron)] }
+    : { intervals: [{ every: parseEvery(values.every ?? spec.defaultEvery(config)) }] };
+  const when = values.cron ? `cron "${values.cron}"` : `every ${values.every ?? spec.defaultEvery(config)}`;
+  return { rawInput, scheduleSpec, when };
 }
 
 runMain(main);

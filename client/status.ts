@@ -1,8 +1,8 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { InputError } from '../config/errors.js';
 import { workflowUiLink } from '../worker/settings.js';
 import { parseCli, runMain } from './args.js';
 import { connect } from './connect.js';
+import { describeWorkflow } from './describe-workflow.js';
 import { followWorkflow } from './follow.js';
 import { printOutcome } from './print-outcome.js';
 import { formatStatusLine, readStatus } from './progress-view.js';
@@ -20,15 +20,7 @@ async function main(): Promise<number> {
   const { client, settings, close } = await connect();
   try {
     const handle = client.workflow.getHandle(workflowId);
-    let description;
-    try {
-      description = await handle.describe();
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) {
-        throw new InputError('InvalidArgument', 'workflowId', `no workflow "${workflowId}" in namespace "${settings.namespace}": check the id (npm run start-workflow prints it).`);
-      }
-      throw err;
-    }
+    const description = await describeWorkflow(handle, settings.namespace);
     if (values.wait) return printOutcome(await followWorkflow(client, handle, { json: values.json }), values.json);
 
     const status = await readStatus(handle, client);
