@@ -43,13 +43,13 @@ async function main(): Promise<number> {
   if (values['auto-approve']) {
     // Only workflows with an approval gate take it; the schema below would call it an unknown key.
     if (!('autoApprove' in inputSchema.shape)) {
-      throw new InputError('InvalidArgument', '--auto-approve', `--auto-approve applies to workflows with an approval step (deploy, release), not ${kind}.`);
+      throw new InputError('InvalidArgument', '--auto-approve', `--auto-approve applies to workflows with an approval step (deploy, release), not ${kind}: drop it.`);
     }
     rawInput.autoApprove = true;
   }
   if (values['dry-run']) {
     if (!('dryRun' in inputSchema.shape)) {
-      throw new InputError('InvalidArgument', '--dry-run', `--dry-run applies to sync, janitor and release, not ${kind}.`);
+      throw new InputError('InvalidArgument', '--dry-run', `--dry-run applies to sync, janitor and release, not ${kind}: drop it.`);
     }
     rawInput.dryRun = true;
   }

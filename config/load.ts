@@ -49,6 +49,7 @@ export function parseConfig(raw: unknown, configPath: string): ResolvedConfig {
   const config = parsed.data;
   const siteDir = path.resolve(path.dirname(configPath), config.siteDir);
   const inSite = (p: string): string => path.resolve(siteDir, p);
+  checkOutputDir(config.compile.outputDir, inSite(config.compile.outputDir), siteDir, inSite(config.stateDir), shown);
   return {
     ...config,
     configPath,
@@ -58,6 +59,22 @@ export function parseConfig(raw: unknown, configPath: string): ResolvedConfig {
     data: config.data && { ...config.data, localDir: inSite(config.data.localDir) },
     image: config.image && { ...config.image, context: inSite(config.image.context) },
   };
+}
+
+/**
+ * A fresh compile moves the whole output dir aside (the `rm -rf data/compiled` of the manual
+ * runbook, made undoable): an output dir that holds the site or the state dir would take them along.
+ */
+function checkOutputDir(raw: string, outputDir: string, siteDir: string, stateDir: string, shown: string): void {
+  const within = (child: string, parent: string): boolean => child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : `${parent}${path.sep}`);
+  const holds = within(siteDir, outputDir) ? 'the site dir' : within(stateDir, outputDir) ? 'the state dir (stateDir)' : undefined;
+  if (holds) {
+    throw new InputError(
+      'InvalidConfig',
+      'compile.outputDir',
+      `Config file ${shown}: compile.outputDir "${raw}" resolves to ${outputDir}, which holds ${holds} that a fresh compile would move aside with it: point it at a directory of its own, such as "data/compiled".`,
+    );
+  }
 }
 
 function displayPath(absolute: string): string {

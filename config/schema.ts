@@ -51,7 +51,11 @@ export const figuresSchema = z.array(figureSchema).default([]);
 
 export const dataSchema = z.strictObject({
   localDir: z.string().min(1),
-  remoteDir: z.string().regex(/^\//, 'must be an absolute path on the file system, such as "/data"'),
+  remoteDir: z
+    .string()
+    .regex(/^\//, 'must be an absolute path on the file system, such as "/data"')
+    // deleteExtraneous empties whatever this names: ".." must never widen it.
+    .refine((p) => !p.split('/').includes('..'), 'must not contain ".." (deleteExtraneous would empty the directory it points at): write the plain absolute path, such as "/data"'),
   deleteExtraneous: z.boolean().default(false),
   parallelism: z.number().int().min(1).max(32).default(4),
   verify: z.enum(['size', 'sample', 'all']).default('sample'),
@@ -59,11 +63,22 @@ export const dataSchema = z.strictObject({
   verifySample: z.number().int().min(1, 'must be at least 1 file (or set verify to "size")').max(10_000).default(20),
 });
 
+// Regions that exist: a well-formed name such as "eu-north-9" would otherwise pass here and then
+// fail as a DNS error, retried for minutes. A region AWS opens later is added to this list.
+export const awsRegions: ReadonlySet<string> = new Set([
+  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'us-gov-east-1', 'us-gov-west-1',
+  'ca-central-1', 'ca-west-1', 'mx-central-1', 'sa-east-1',
+  'eu-central-1', 'eu-central-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-south-1', 'eu-south-2', 'eu-north-1',
+  'il-central-1', 'me-south-1', 'me-central-1', 'af-south-1',
+  'ap-east-1', 'ap-east-2', 'ap-south-1', 'ap-south-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3',
+  'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7',
+  'cn-north-1', 'cn-northwest-1',
+]);
+
 export const awsSchema = z.strictObject({
-  region: z
-    .string()
-    .regex(/^(us|eu|ap|sa|ca|me|af|il|mx)(-gov)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d$/, 'must be an AWS region such as "us-east-1"'),
-  endpoint: z.url('must be a URL such as "http://127.0.0.1:4566"').optional(),
+  region: z.string({ error: 'must be an AWS region such as "us-east-1"' }).refine((r) => awsRegions.has(r), 'must be an AWS region such as "us-east-1"'),
+  // z.url alone takes "localhost:4566" as a URL with the scheme "localhost:".
+  endpoint: z.url({ protocol: /^https?$/, error: 'must be a URL such as "http://127.0.0.1:4566"' }).optional(),
   sftpEndpoint: z
     .string()
     .regex(/^[^\s:]+:\d+$/, 'must be "host:port", such as "127.0.0.1:2222"')

@@ -103,7 +103,7 @@ test('the CLI refuses bad arguments, bad input and a bad config with one sentenc
   const bad = path.join(site.dir, 'broken.json');
   await writeFile(bad, '{ "site": "x", ');
   const cases: [string[], RegExp][] = [
-    [['deploi'], /unknown workflow "deploi": use one of compile/],
+    [['deploi'], /unknown workflow "deploi": use one of .*compile/],
     [[], /name exactly one workflow to start/],
     [['compile', '--bogus'], /Unknown option '--bogus'/],
     [['compile', '--input', '{"stepz":[]}'], /unknown key "stepz"/],

@@ -121,7 +121,7 @@ test('happy path: build, push, approval from `npm run approve`, pinned bundle, u
   }
 
   const late = await npmRun('approve', [workflowId, '--by', 'bob'], env.address);
-  assert.equal(late.code, 1);
+  assert.equal(late.code, 2, 'deciding on a run that does not wait is a wrong argument');
   assert.match(late.stderr, /is COMPLETED, not waiting for approval/);
 });
 

@@ -23,8 +23,13 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown, workf
   const issue = parsed.error.issues[0];
   const field = issue?.path.map(String).join('.') || '(input)';
   let message = issue?.message ?? 'invalid';
+  const whole = issue?.path.length === 0;
   if (issue?.code === 'unrecognized_keys') message = `has unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove it or fix its spelling`;
-  else if (issue?.code === 'invalid_type' && message.startsWith('Invalid input')) message = `must be a ${issue.expected}`;
-  const sentence = issue?.code === 'unrecognized_keys' ? `${workflow} input ${message}.` : `${workflow} input field "${field}" ${message}.`;
+  else if (whole && issue?.code === 'invalid_type') {
+    // What the UI sends when someone types "contact-tracing" or [..] instead of an object.
+    const got = Array.isArray(input) ? 'a list' : input === null ? 'null' : `a ${typeof input}`;
+    message = `must be a JSON object such as {"site": "contact-tracing"} (or {}), not ${got}`;
+  } else if (issue?.code === 'invalid_type' && message.startsWith('Invalid input')) message = `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
+  const sentence = issue?.code === 'unrecognized_keys' || whole ? `${workflow} input ${message}.` : `${workflow} input field "${field}" ${message}.`;
   throw ApplicationFailure.create({ type: 'InvalidInput', message: sentence, nonRetryable: true, details: [{ field }] });
 }

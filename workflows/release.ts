@@ -111,6 +111,8 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
   };
 
   const config = await loadSiteConfig({ configPath: input.configPath, site: input.site });
+  // Before a day of compiling: a section a later stage needs must exist now.
+  requireSections(config, selected, input.dryRun ?? false);
   const site = config.site;
   status.site = site;
   upsertMemo({ site, stages: selected });
@@ -236,6 +238,35 @@ async function runGroup(
       return restartOnly
         ? `restarted ${deployed.environment}, ${deployed.finalHealth?.color ?? 'unknown'}`
         : `${deployed.versionLabel ?? '?'} on ${deployed.environment} (${deployed.image?.reference ?? 'existing image'}), approved by ${deployed.approvedBy ?? '?'}`;
+    }
+  }
+}
+
+const sectionExamples = {
+  aws: '{"region": "us-east-1"}',
+  data: '{"localDir": "data/compiled", "remoteDir": "/data"}',
+  transfer: '{"efsFileSystem": "fs-0123456789abcdef0", "userRole": "aws-elasticbeanstalk-ec2-role"}',
+  image: '{"name": "ct-site", "repository": "public.ecr.aws/abc123/ct-site"}',
+  beanstalk: '{"application": "ct-site", "environment": "ct-site-prod"}',
+} as const;
+
+function requireSections(config: { configPath: string } & Partial<Record<keyof typeof sectionExamples, unknown>>, stages: ReleaseStage[], dryRun: boolean): void {
+  const needs: [ReleaseStage, (keyof typeof sectionExamples)[]][] = [
+    ['sync', ['aws', 'data', 'transfer']],
+    ['image', ['aws', 'image', 'beanstalk']],
+    ['deploy', ['aws', 'image', 'beanstalk']],
+    ['restart', ['aws', 'beanstalk']],
+  ];
+  for (const [stage, sections] of needs) {
+    if (!stages.includes(stage) || (dryRun && stage !== 'sync')) continue;
+    const section = sections.find((name) => config[name] === undefined);
+    if (section) {
+      throw ApplicationFailure.create({
+        type: 'InvalidConfig',
+        nonRetryable: true,
+        message: `Config file ${config.configPath} has no "${section}" section, which the "${stage}" stage needs: add one such as ${sectionExamples[section]}, or leave "${stage}" out of stages.`,
+        details: [{ field: section }],
+      });
     }
   }
 }

@@ -78,7 +78,17 @@ export function checkSyncPrerequisites(aws: AwsClientFactory) {
       );
     }
     const deleteExtraneous = input.deleteExtraneous ?? data.deleteExtraneous;
-    const local = totals((await walkLocalTree(localDir)).files);
+    const tree = await walkLocalTree(localDir, { field });
+    // A 0-byte feather is a truncated write (a full disk, a killed compile); the site would serve it.
+    const emptyFeather = tree.files.find((f) => f.size === 0 && f.path.endsWith('.feather'));
+    if (emptyFeather) {
+      throw nonRetryable(
+        'InvalidDataDir',
+        `${field} ${localDir} holds "${emptyFeather.path}", an empty (0-byte) feather file: re-run the compile that writes it, or remove it.`,
+        { field, path: emptyFeather.path },
+      );
+    }
+    const local = totals(tree.files);
     if (local.files === 0 && deleteExtraneous) {
       // An empty dir with deleteExtraneous would wipe the site's data; that is never intended.
       throw nonRetryable(
