@@ -11,6 +11,7 @@ import { approveDeploySignal } from '../workflows/deploy-status.js';
 import { releaseWorkflow, type ReleaseResult } from '../workflows/release.js';
 import { runbookSearchAttributes } from '../workflows/search-attributes.js';
 import { parseCli, runMain } from './args.js';
+import { registerSearchAttributes } from './register-search-attributes.js';
 import { seedDemoAccount, writeDemoConfig } from './demo-site.js';
 import { followWorkflow } from './follow.js';
 import { printOutcome } from './print-outcome.js';
@@ -89,6 +90,7 @@ async function main(): Promise<number> {
       searchAttributes: runbookSearchAttributes,
     },
   });
+  await registerSearchAttributes(env.connection, temporalSettings().namespace);
   const uiUrl = `http://127.0.0.1:${Number(env.address.split(':')[1]) + 1000}`;
   const settings = { ...temporalSettings(), address: env.address };
   say(`Temporal dev server ${env.address}   UI ${uiUrl}`);

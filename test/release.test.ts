@@ -8,6 +8,7 @@ import type { Worker } from '@temporalio/worker';
 import { createRunbookWorker } from '../worker/create-worker.js';
 import { releaseWorkflow } from '../workflows/release.js';
 import { releaseStatusQuery } from '../workflows/release-status.js';
+import { runbookSiteKey, runbookStageKey } from '../workflows/search-attributes.js';
 import { describeEnv } from './helpers/deploy-env.js';
 import { npmRun } from './helpers/deploy-run.js';
 import { makeReleaseSite, startReleaseSim, type ReleaseFixture } from './helpers/release-site.js';
@@ -75,6 +76,11 @@ test('a full release started as from the UI with {} : compile, sync, image, appr
     // The release's own history stays small: the children keep theirs.
     const events = (await handle.fetchHistory()).events?.length ?? 0;
     assert.ok(events < 120, `release history has ${events} events`);
+    // The UI's list can be filtered by site and stage.
+    const description = await handle.describe();
+    assert.equal(description.typedSearchAttributes.get(runbookSiteKey), 'sample-site');
+    assert.equal(description.typedSearchAttributes.get(runbookStageKey), 'completed');
+    assert.deepEqual(await description.memo, { site: 'sample-site', stages: ['compile', 'figures', 'sync', 'image', 'deploy'] });
     const status = await handle.query(releaseStatusQuery);
     assert.equal(status.stage, 'completed');
     assert.ok(status.stages.every((s) => s.state === 'completed'));
