@@ -80,7 +80,7 @@ test('a full release started as from the UI with {} : compile, sync, image, appr
     const description = await handle.describe();
     assert.equal(description.typedSearchAttributes.get(runbookSiteKey), 'sample-site');
     assert.equal(description.typedSearchAttributes.get(runbookStageKey), 'completed');
-    assert.deepEqual(await description.memo, { site: 'sample-site', stages: ['compile', 'figures', 'sync', 'image', 'deploy'] });
+    assert.deepEqual(description.memo, { site: 'sample-site', stages: ['compile', 'figures', 'sync', 'image', 'deploy'] });
     const status = await handle.query(releaseStatusQuery);
     assert.equal(status.stage, 'completed');
     assert.ok(status.stages.every((s) => s.state === 'completed'));
