@@ -227,6 +227,7 @@ test('every Transfer server billed at most its provisioning, transfer and teardo
       ...costs.map((c) => `| ${cell(c.workflowId.replace(/-\d{10,}/, '-<time>'))} | ${c.serverId.slice(0, 4)}… | ${f(c.billed)} | ${f(c.provisioning)} | ${f(c.transfer)} | ${f(c.teardown)} | ${c.ratio.toFixed(3)} |`),
       '',
       `Total billed: ${f(total)} server-seconds over ${costs.length} servers; worst ratio ${worst.ratio.toFixed(3)}; alive at the end: ${ledger.alive}. ` +
+        `${costs.every((c) => c.ratio <= 1) ? 'Every server billed no more than its provisioning + transfer + teardown. ' : 'Some server billed more than its three phases (the hand-offs between them, under load). '}` +
         'The bad-input catalogue adds one server (its dotted-names sync) and, for its 60-odd refused inputs, none.',
     ].join('\n'),
   );

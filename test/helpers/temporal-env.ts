@@ -9,8 +9,8 @@ import { runbookSearchAttributes } from '../../workflows/search-attributes.js';
  * A real Temporal dev server for a test file. A missing CLI fails loudly: no test may pass
  * without a server.
  */
-export async function startDevServer(): Promise<TestWorkflowEnvironment> {
-  quietRuntime();
+export async function startDevServer(opts: { logLevel?: 'WARN' | 'ERROR' } = {}): Promise<TestWorkflowEnvironment> {
+  quietRuntime(opts.logLevel ?? 'WARN');
   const path = await resolveTemporalCli();
   return TestWorkflowEnvironment.createLocal({
     server: { executable: { type: 'existing-path', path }, ip: '127.0.0.1', searchAttributes: runbookSearchAttributes },
@@ -40,9 +40,9 @@ export function uniqueTaskQueue(name: string): string {
 
 let runtimeInstalled = false;
 
-/** Worker lifecycle chatter drowns test output; warnings and errors still show. */
-function quietRuntime(): void {
+/** Worker lifecycle chatter drowns test output; warnings and errors still show (only errors for suites whose every run fails on purpose). */
+function quietRuntime(level: 'WARN' | 'ERROR'): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger(level) });
 }
