@@ -1,3 +1,4 @@
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { activityInfo, cancellationSignal, CancelledFailure, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -72,17 +73,41 @@ export function verifyRemoteTree(aws: AwsClientFactory) {
 
           const chosen = chooseForChecksum(local.files, input.mode, input.sample, new Set(journal.uploads.keys()));
           const hashes = new Map<string, string>();
+          // A retry after a dropped connection does not read back again what an earlier attempt
+          // of this run already matched: on a link that drops every few MB, a full read-back
+          // would otherwise never finish.
+          const checkedFile = path.join(runDir(input.stateDir), 'verify-checked.jsonl');
+          const runId = activityInfo().workflowExecution?.runId ?? '';
+          const checkedBefore = await readChecked(checkedFile, runId);
+          await mkdir(path.dirname(checkedFile), { recursive: true });
           progress.update({ filesTotal: chosen.length, bytesTotal: chosen.reduce((n, f) => n + f.size, 0) });
           for (const file of chosen) {
             if (signal.aborted) throw new CancelledFailure('verify cancelled');
             if (problems.some((p) => p.startsWith(`${file.path} `))) continue;
+            const remoteFile = remoteByPath.get(file.path);
+            const before = checkedBefore.get(file.path);
+            if (before && remoteFile && before.size === remoteFile.size && before.mtime === remoteFile.mtime) {
+              const localSha = file.sha256 ?? (await sha256Local(path.join(input.localDir, file.path)));
+              if (localSha === before.sha256) {
+                hashes.set(file.path, localSha);
+                progress.state.filesDone += 1;
+                progress.state.bytesDone += file.size;
+                continue;
+              }
+            }
             progress.line(`checksumming ${file.path} (${formatBytes(file.size)})`);
             const [remoteSha, localSha] = await Promise.all([
               hashRemote(sftp, `${root}/${file.path}`, file.size, (n) => (progress.state.bytesDone += n)),
               file.sha256 ?? sha256Local(path.join(input.localDir, file.path)),
             ]);
             if (remoteSha !== localSha) problems.push(`${file.path} differs (sha256 ${remoteSha.slice(0, 12)}… instead of ${localSha.slice(0, 12)}…)`);
-            else hashes.set(file.path, remoteSha);
+            else {
+              hashes.set(file.path, remoteSha);
+              if (remoteFile) {
+                const line = { runId, path: file.path, size: remoteFile.size, mtime: remoteFile.mtime, sha256: remoteSha };
+                await appendFile(checkedFile, `${JSON.stringify(line)}\n`);
+              }
+            }
             progress.state.filesDone += 1;
           }
           if (problems.length > 0) {
@@ -119,6 +144,21 @@ export function verifyRemoteTree(aws: AwsClientFactory) {
       progress.stop();
     }
   };
+}
+
+/** Files an earlier attempt of this run read back and matched, with the remote size and mtime it saw. */
+async function readChecked(file: string, runId: string): Promise<Map<string, { size: number; mtime: number; sha256: string }>> {
+  const checked = new Map<string, { size: number; mtime: number; sha256: string }>();
+  const text = await readFile(file, 'utf8').catch(() => '');
+  for (const line of text.split('\n')) {
+    try {
+      const entry = JSON.parse(line) as { runId: string; path: string; size: number; mtime: number; sha256: string };
+      if (entry.runId === runId) checked.set(entry.path, entry);
+    } catch {
+      // An empty or cut-short line.
+    }
+  }
+  return checked;
 }
 
 /** Files uploaded by this run first (they are the ones at risk), then a random pick of the rest. */

@@ -14,7 +14,7 @@ import { releaseWorkflow, type ReleaseResult } from '../../workflows/release.js'
 import type { ReleaseInput } from '../../workflows/release-input.js';
 import { describeEnv, seedSite, SEED_VERSION } from '../helpers/deploy-env.js';
 import { makeReleaseSite, type ReleaseFixture } from '../helpers/release-site.js';
-import { readAudit, type SampleSite } from '../helpers/sample-site.js';
+import { readAudit, sampleSiteDir, type SampleSite } from '../helpers/sample-site.js';
 import { FS_NAME, snapshotTree, writeTree } from '../helpers/sync-site.js';
 import { startWorkerProcess, waitFor, type WorkerProcess } from '../helpers/worker-process.js';
 import { recordRow, writeReport } from './report.js';
@@ -148,29 +148,27 @@ export async function removeFaultSite(site: FaultSite): Promise<void> {
 const expectedCache = new Map<number, Promise<Record<string, string>>>();
 
 /**
- * What an undisturbed run compiles: the sample site's own compile and figure scripts run
- * directly, one after the other, into a temp dir. Every disturbed release must end byte-identical.
+ * What an undisturbed run compiles: the sample site's own compile and figure scripts, run
+ * directly one after the other into a temp dir. Every disturbed release must end byte-identical.
+ * Start it early (it takes a few seconds), e.g. in `before`.
  */
-export function expectedCompiled(site: FaultSite): Promise<Record<string, string>> {
-  let cached = expectedCache.get(site.units);
+export function expectedCompiled(units: number): Promise<Record<string, string>> {
+  let cached = expectedCache.get(units);
   if (!cached) {
     cached = (async () => {
+      const config = JSON.parse(await readFile(path.join(sampleSiteDir, 'runbook.config.json'), 'utf8')) as { compile: { steps: { command: string[] }[] }; figures: { command: string[] }[] };
       const out = await mkdtemp(path.join(os.tmpdir(), 'fault-expected-'));
-      const env: NodeJS.ProcessEnv = { ...process.env, SAMPLE_UNITS: String(site.units), SAMPLE_UNIT_MS: '0', SAMPLE_ROWS: '200', SAMPLE_OUTPUT_DIR: out, PYTHONPATH: '.', SAMPLE_FIGURE_MS: '0' };
+      const env: NodeJS.ProcessEnv = { ...process.env, SAMPLE_UNITS: String(units), SAMPLE_UNIT_MS: '0', SAMPLE_ROWS: '200', SAMPLE_OUTPUT_DIR: out, PYTHONPATH: '.', PYTHONDONTWRITEBYTECODE: '1', SAMPLE_FIGURE_MS: '0' };
       delete env.SAMPLE_AUDIT_LOG;
-      for (const step of site.config.compile.steps as unknown as { command: string[] }[]) {
-        const [cmd, ...args] = step.command;
-        await run(cmd as string, args, { cwd: site.dir, env });
-      }
-      for (const figure of site.config.figures as unknown as { command: string[] }[]) {
-        const [cmd, ...args] = figure.command;
-        await run(cmd as string, args, { cwd: site.dir, env });
+      for (const { command } of [...config.compile.steps, ...config.figures]) {
+        const [cmd, ...args] = command;
+        await run(cmd as string, args, { cwd: sampleSiteDir, env });
       }
       const snapshot = await snapshotTree(out);
       await rm(out, { recursive: true, force: true });
       return snapshot;
     })();
-    expectedCache.set(site.units, cached);
+    expectedCache.set(units, cached);
   }
   return cached;
 }
@@ -494,7 +492,7 @@ export async function checkWork(fx: FaultSim, site: FaultSite, release: ReleaseU
   await release.watch.stop();
   await release.witness.stop();
 
-  assert.deepEqual(await snapshotTree(path.join(site.dataDir, 'compiled')), await expectedCompiled(site), 'compiled data identical to an undisturbed run');
+  assert.deepEqual(await snapshotTree(path.join(site.dataDir, 'compiled')), await expectedCompiled(site.units), 'compiled data identical to an undisturbed run');
 
   const audit = await readAudit(site.auditLog);
   let redone = 0;

@@ -3,7 +3,7 @@ import { after, before } from 'node:test';
 import { uniqueTaskQueue } from '../helpers/temporal-env.js';
 import { waitFor } from '../helpers/worker-process.js';
 import { DevServerProcess } from './dev-server.js';
-import { disturbedRelease, FaultSim, reportWhenDone, scenario, WorkerPool, type MatrixRig, type ReleaseUnderTest } from './harness.js';
+import { disturbedRelease, expectedCompiled, FaultSim, reportWhenDone, scenario, WorkerPool, type MatrixRig, type ReleaseUnderTest } from './harness.js';
 
 // The infrastructure under the runbook goes away mid-run: the Temporal dev server (persisted to a
 // SQLite file) is stopped and started again on the same port, or the local AWS sim is restarted
@@ -14,7 +14,7 @@ let fx: FaultSim;
 let rig: MatrixRig;
 
 before(async () => {
-  [server, fx] = await Promise.all([DevServerProcess.start(), FaultSim.start({ beanstalkUpdateSeconds: 4 })]);
+  [server, fx] = await Promise.all([DevServerProcess.start(), FaultSim.start({ beanstalkUpdateSeconds: 4 }), expectedCompiled(3)]);
   const pool = new WorkerPool(server.address, uniqueTaskQueue('faults-restart'));
   rig = { client: server.client, taskQueue: pool.taskQueue, fx, pool };
   await pool.fill();

@@ -11,6 +11,7 @@ import {
   activityOwner,
   checkWork,
   disturbedRelease,
+  expectedCompiled,
   killOwner,
   currentVersion,
   FaultSim,
@@ -38,7 +39,7 @@ const taskQueue = uniqueTaskQueue('faults-kill');
 
 before(async () => {
   // A 3 s Beanstalk update leaves time to kill a worker while the health wait polls.
-  [env, fx] = await Promise.all([startDevServer(), FaultSim.start({ beanstalkUpdateSeconds: 3 })]);
+  [env, fx] = await Promise.all([startDevServer(), FaultSim.start({ beanstalkUpdateSeconds: 3 }), expectedCompiled(3)]);
   pool = new WorkerPool(env.address, taskQueue);
   await pool.fill();
 });
@@ -55,7 +56,7 @@ type Disturb = Parameters<typeof disturbedRelease>[3];
 const killScenario = (name: string, siteOptions: Parameters<typeof makeFaultSite>[2], disturb: Disturb, checks?: ReleaseChecks, faults?: FaultSpecInput[]): Promise<ScenarioOutcome> =>
   disturbedRelease(rig(), name, siteOptions, disturb, checks, faults);
 
-scenario('baseline: undisturbed release', { trimmed: true }, () =>
+scenario('baseline: undisturbed release', {}, () =>
   killScenario('baseline', {}, async () => 'nothing disturbed'),
 );
 
