@@ -1,9 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
-import { once } from 'node:events';
 import { TEMP_SUFFIX } from '../activities/sync/local-tree.js';
 import type { SyncPlan } from '../activities/sync/plan-sync.js';
 import { scratchDir, type BenchContext, type Benchmark } from './lib/context.js';
@@ -74,43 +71,6 @@ async function dirBytes(dir: string): Promise<{ files: number; bytes: number; te
     }
   }
   return out;
-}
-
-/** `openssl speed` for one cipher, 16 KiB blocks, one core: MB/s (10^6 bytes). */
-function opensslSpeed(cipher: string): number {
-  const text = execFileSync('openssl', ['speed', '-evp', cipher, '-bytes', '16384', '-seconds', '1'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  const line = text.split('\n').reverse().find((l) => /\d+\.\d+k\s*$/.test(l));
-  const k = Number(/([\d.]+)k\s*$/.exec(line ?? '')?.[1]);
-  return (k * 1000) / 1e6;
-}
-
-/** The tree's bytes through one loopback TCP connection into `sinkFile` (a file on the same disk, or /dev/null). */
-async function rawLoopbackCopy(fx: Fixture, sinkFile: string): Promise<number> {
-  const server = net.createServer();
-  const received = new Promise<void>((resolve, reject) => {
-    server.once('connection', (socket) => {
-      const out = createWriteStream(sinkFile);
-      socket.pipe(out);
-      out.once('finish', resolve);
-      out.once('error', reject);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  const started = process.hrtime.bigint();
-  const socket = net.connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  for (const f of fx.files) {
-    for await (const chunk of createReadStream(path.join(fx.treeDir, f.path), { highWaterMark: MiB })) {
-      if (!socket.write(chunk as Buffer)) await once(socket, 'drain');
-    }
-  }
-  socket.end();
-  await received;
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  server.close();
-  if (sinkFile !== '/dev/null') await rm(sinkFile, { force: true });
-  return seconds;
 }
 
 async function setUp(ctx: BenchContext): Promise<Fixture> {
@@ -220,28 +180,6 @@ async function syncVsOpenSsh(fx: Fixture, ctx: BenchContext): Promise<Section> {
   return section('sync', 'Data sync vs OpenSSH sftp (1 GiB tree, real sshd)', ctx, startedAt, loadBefore, figures, notes);
 }
 
-async function ceiling(fx: Fixture, ctx: BenchContext): Promise<Section> {
-  const startedAt = new Date();
-  const loadBefore = loadAverage();
-  const gcm: number[] = [];
-  const chacha: number[] = [];
-  const toDisk: number[] = [];
-  const toNull: number[] = [];
-  for (let i = 0; i < ctx.runs; i++) {
-    gcm.push(opensslSpeed('aes-128-gcm'));
-    chacha.push(opensslSpeed('chacha20-poly1305'));
-    toDisk.push(fx.totalBytes / 1e6 / (await rawLoopbackCopy(fx, path.join(fx.work, 'raw-sink'))));
-    toNull.push(fx.totalBytes / 1e6 / (await rawLoopbackCopy(fx, '/dev/null')));
-    ctx.log(`ceiling run ${i + 1}: aes-128-gcm ${fmt(gcm.at(-1)!, 0)} MB/s, loopback to disk ${fmt(toDisk.at(-1)!, 0)} MB/s`);
-  }
-  return section('ceiling', "The machine's ceiling", ctx, startedAt, loadBefore, [
-    { name: '`openssl speed -evp aes-128-gcm`, 16 KiB blocks, one core', unit: 'MB/s', value: spread(gcm) },
-    { name: '`openssl speed -evp chacha20-poly1305`, 16 KiB blocks, one core', unit: 'MB/s', value: spread(chacha) },
-    { name: 'raw loopback TCP copy of the tree into one file on the same disk (Node pipe)', unit: 'MB/s', value: spread(toDisk) },
-    { name: 'raw loopback TCP copy of the tree to /dev/null', unit: 'MB/s', value: spread(toNull) },
-  ], ['MB = 10^6 bytes. The raw copies read the same (cached) tree file by file and send it over one unencrypted loopback socket; the disk variant writes it as the SFTP server does.']);
-}
-
 async function uploadResume(fx: Fixture, ctx: BenchContext): Promise<Section> {
   const startedAt = new Date();
   const loadBefore = loadAverage();
@@ -302,13 +240,13 @@ async function uploadResume(fx: Fixture, ctx: BenchContext): Promise<Section> {
 
 export const syncBenchmark: Benchmark = {
   id: 'sync',
-  describe: 'our upload engine vs OpenSSH sftp put -r on a real sshd, the machine ceiling, an upload killed at 50%, peak RSS',
+  describe: 'our upload engine vs OpenSSH sftp put -r on a real sshd, an upload killed at 50%, peak RSS',
   run: async (ctx) => {
     const missing = missingOpenSsh();
     if (missing) throw new Error(missing);
     const fx = await setUp(ctx);
     try {
-      const sections = [await ceiling(fx, ctx), await syncVsOpenSsh(fx, ctx), await uploadResume(fx, ctx)];
+      const sections = [await syncVsOpenSsh(fx, ctx), await uploadResume(fx, ctx)];
       return sections;
     } finally {
       await fx.sshd.stop(); // removes the tree and the server side with it

@@ -68,7 +68,7 @@ export function machineInfo(dir: string): Record<string, string> {
     memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     kernel: `${os.type()} ${os.release()}`,
     node: process.version,
-    OpenSSH: tryRun('ssh', ['-V']),
+    OpenSSH: tryRun('sh', ['-c', 'ssh -V 2>&1']),
     OpenSSL: tryRun('openssl', ['version']),
     'disk (bench scratch)': `${df}; block devices: ${rotational || 'n/a'}`,
   };
