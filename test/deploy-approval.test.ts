@@ -2,32 +2,24 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import yauzl from 'yauzl';
 import type { RunningSim } from '../sim/index.js';
-import { createRunbookWorker } from '../worker/create-worker.js';
 import { deployWorkflow } from '../workflows/deploy.js';
-import { bucketKeys, DEFAULT_BUCKET, describeEnv, makeDeploySite, seedSite, SEED_VERSION, simState, startDeploySim } from './helpers/deploy-env.js';
+import { bucketKeys, DEFAULT_BUCKET, describeEnv, makeDeploySite, SEED_VERSION, simState, startDeploySuite, type DeploySuite } from './helpers/deploy-env.js';
 import { deployStatus, npmRun, waitForStage } from './helpers/deploy-run.js';
-import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { uniqueTaskQueue } from './helpers/temporal-env.js';
 
 let env: TestWorkflowEnvironment;
 let sim: RunningSim;
-let worker: Worker;
-let running: Promise<void>;
+let suite: DeploySuite | undefined;
 const taskQueue = uniqueTaskQueue('deploy-approval');
 
 before(async () => {
-  [env, sim] = await Promise.all([startDevServer(), startDeploySim()]);
-  await seedSite(sim);
-  worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
-  running = worker.run();
+  suite = await startDeploySuite(taskQueue);
+  ({ env, sim } = suite);
 });
 after(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await sim?.close();
+  await suite?.stop();
 });
 
 /** Every string and every payload's bytes (decoded as UTF-8) in a history: what a scan must see. */

@@ -3,31 +3,23 @@ import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { simControl, type RunningSim } from '../sim/index.js';
-import { createRunbookWorker } from '../worker/create-worker.js';
 import { deployWorkflow } from '../workflows/deploy.js';
-import { describeEnv, makeDeploySite, seedSite, startDeploySim } from './helpers/deploy-env.js';
+import { describeEnv, makeDeploySite, startDeploySuite, type DeploySuite } from './helpers/deploy-env.js';
 import { deployStatus } from './helpers/deploy-run.js';
-import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { uniqueTaskQueue } from './helpers/temporal-env.js';
 
 let env: TestWorkflowEnvironment;
 let sim: RunningSim;
-let worker: Worker;
-let running: Promise<void>;
+let suite: DeploySuite | undefined;
 const taskQueue = uniqueTaskQueue('deploy-rollback');
 
 before(async () => {
-  [env, sim] = await Promise.all([startDevServer(), startDeploySim()]);
-  await seedSite(sim);
-  worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
-  running = worker.run();
+  suite = await startDeploySuite(taskQueue);
+  ({ env, sim } = suite);
 });
 after(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await sim?.close();
+  await suite?.stop();
 });
 
 function innermost(err: unknown): ApplicationFailure | undefined {

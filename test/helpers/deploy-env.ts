@@ -6,6 +6,9 @@ import yazl from 'yazl';
 import { startSim, simControl, type RunningSim } from '../../sim/index.js';
 import type { SimState } from '../../sim/control-client.js';
 import { makeSampleSite, repoRoot, type SampleSite } from './sample-site.js';
+import { startDevServer, workflowBundle } from './temporal-env.js';
+import { createRunbookWorker } from '../../worker/create-worker.js';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { waitFor } from './worker-process.js';
 
 export const dockerDouble = path.join(repoRoot, 'sim', 'docker-double', 'docker');
@@ -95,4 +98,28 @@ export function simState(sim: RunningSim): Promise<SimState> {
 /** Objects in a sim bucket (none when the bucket does not even exist). */
 export async function bucketKeys(sim: RunningSim, bucket = DEFAULT_BUCKET): Promise<string[]> {
   return Object.keys((await simState(sim)).s3.buckets[bucket]?.objects ?? {});
+}
+
+export interface DeploySuite {
+  env: TestWorkflowEnvironment;
+  sim: RunningSim;
+  stop(): Promise<void>;
+}
+
+/** What every deploy test file runs against: a dev server, a seeded sim, one polling worker. */
+export async function startDeploySuite(taskQueue: string): Promise<DeploySuite> {
+  const [env, sim] = await Promise.all([startDevServer(), startDeploySim()]);
+  await seedSite(sim);
+  const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+  const running = worker.run();
+  return {
+    env,
+    sim,
+    stop: async () => {
+      worker.shutdown();
+      await running;
+      await env.teardown();
+      await sim.close();
+    },
+  };
 }
