@@ -40,10 +40,10 @@ export function scenario(name: string, opts: { trimmed?: boolean; timeoutMs?: nu
     const started = Date.now();
     try {
       const out = await fn();
-      recordRow({ scenario: name, ...out, timeSeconds: (Date.now() - started) / 1000 });
+      recordRow({ scenario: name, ...out, timeSeconds: (Date.now() - started) / 1000, trimmed: opts.trimmed ?? false });
     } catch (err) {
       const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
-      recordRow({ scenario: name, outcome: `FAILED: ${message.slice(0, 200)}`, filesResent: null, serverSeconds: null, timeSeconds: (Date.now() - started) / 1000 });
+      recordRow({ scenario: name, outcome: `FAILED: ${message.slice(0, 200)}`, filesResent: null, serverSeconds: null, timeSeconds: (Date.now() - started) / 1000, trimmed: opts.trimmed ?? false });
       throw err;
     }
   });
@@ -232,10 +232,15 @@ export class WorkerPool {
 /** temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED (@temporalio/proto is not a direct dependency). */
 const STARTED = 2;
 
-/** The pid of the worker running a workflow's activity of that type (from its worker identity `pid@host`). */
-export async function activityOwner(client: Client, workflowId: string, activityType: string): Promise<number | undefined> {
+/**
+ * The pid of the worker running a workflow's activity of that type (from its worker identity
+ * `pid@host`); with `heartbeated`, only once the server holds a heartbeat to resume from.
+ */
+export async function activityOwner(client: Client, workflowId: string, activityType: string, opts: { heartbeated?: boolean } = {}): Promise<number | undefined> {
   const description = await client.workflow.getHandle(workflowId).describe().catch(() => undefined);
-  const pending = description?.raw.pendingActivities?.find((a) => a.activityType?.name === activityType && a.state === STARTED);
+  const pending = description?.raw.pendingActivities?.find(
+    (a) => a.activityType?.name === activityType && a.state === STARTED && (!opts.heartbeated || (a.heartbeatDetails?.payloads?.length ?? 0) > 0),
+  );
   const pid = Number(pending?.lastWorkerIdentity?.split('@')[0]);
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
@@ -617,8 +622,14 @@ export async function disturbedRelease(
 }
 
 /** Waits until a worker of the pool runs the activity, then SIGKILLs that worker. */
-export async function killOwner(rig: MatrixRig, release: ReleaseUnderTest, child: 'compile' | 'sync' | 'deploy', activityType: string): Promise<number> {
-  const pid = await waitFor(`a worker running ${activityType}`, () => activityOwner(rig.client, release.childId(child), activityType), 60_000, 50);
+export async function killOwner(
+  rig: MatrixRig,
+  release: ReleaseUnderTest,
+  child: 'compile' | 'sync' | 'deploy',
+  activityType: string,
+  opts: { heartbeated?: boolean } = {},
+): Promise<number> {
+  const pid = await waitFor(`a worker running ${activityType}`, () => activityOwner(rig.client, release.childId(child), activityType, opts), 60_000, 50);
   await rig.pool.crash(pid);
   return pid;
 }

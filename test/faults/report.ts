@@ -12,6 +12,8 @@ export interface FaultRow {
   /** Transfer server-seconds billed for this scenario's release. */
   serverSeconds: number | null;
   timeSeconds: number;
+  /** Also part of the trimmed matrix that `npm test` runs. */
+  trimmed: boolean;
 }
 
 export const reliabilityDoc = path.join(repoRoot, 'docs', 'RELIABILITY.md');
@@ -32,7 +34,7 @@ function cell(text: string): string {
 function formatRow(row: FaultRow): string {
   const resent = row.filesResent === null ? '–' : String(row.filesResent);
   const billed = row.serverSeconds === null ? '–' : row.serverSeconds.toFixed(1);
-  return `| ${cell(row.scenario)} | ${cell(row.outcome)} | ${resent} | ${billed} | ${row.timeSeconds.toFixed(0)} s |`;
+  return `| ${cell(row.scenario)}${row.trimmed ? ' †' : ''} | ${cell(row.outcome)} | ${resent} | ${billed} | ${row.timeSeconds.toFixed(0)} s |`;
 }
 
 /** Table lines already in the section, by scenario name, in their order. */
@@ -40,7 +42,7 @@ function existingRows(section: string): Map<string, string> {
   const found = new Map<string, string>();
   for (const line of section.split('\n')) {
     if (!line.startsWith('| ') || line === HEAD || line.startsWith('|---')) continue;
-    const name = line.slice(2).split(' | ')[0];
+    const name = line.slice(2).split(' | ')[0]?.replace(/ †$/, '');
     if (name) found.set(name, line);
   }
   return found;
@@ -50,6 +52,10 @@ function headerLines(section: string): { full: string | null; trimmed: string | 
   const full = /^Full matrix \(`npm run test:faults`\).*$/m.exec(section)?.[0] ?? null;
   const trimmed = /^Trimmed matrix \(`npm test`\).*$/m.exec(section)?.[0] ?? null;
   return { full, trimmed };
+}
+
+function sumSeconds(lines: string[]): number {
+  return lines.reduce((sum, line) => sum + Number(/\| (\d+) s \|$/.exec(line)?.[1] ?? 0), 0);
 }
 
 /**
@@ -71,9 +77,9 @@ export async function writeReport(mode: 'full' | 'trimmed'): Promise<void> {
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const machine = `${os.cpus().length} cores, node ${process.version}, ${os.platform()} ${os.release()}`;
   const headers = headerLines(section);
-  const line = `${now} on ${machine}; ${rows.length} scenario${rows.length === 1 ? '' : 's'} written by the last file to finish`;
-  if (mode === 'full') headers.full = `Full matrix (\`npm run test:faults\`) last written ${line}.`;
-  else headers.trimmed = `Trimmed matrix (\`npm test\`) last written ${line}; its rows replace the full run's rows of the same name.`;
+  const line = `${now} on ${machine}`;
+  if (mode === 'full') headers.full = `Full matrix (\`npm run test:faults\`, every row): last rows written ${line}.`;
+  else headers.trimmed = `Trimmed matrix (\`npm test\`, rows marked †): last rows written ${line}; they replace the full run's rows of the same name.`;
 
   const body = [
     '',
@@ -85,14 +91,18 @@ export async function writeReport(mode: 'full' | 'trimmed'): Promise<void> {
     'every stage ok), the EFS dir byte-identical to the local data, the environment on the intended version',
     'and Green, no completed unit or uploaded file redone beyond those in flight, never two copies of a',
     'subprocess, no subprocess left, and the sim ledger at `alive=0`. **files re-sent**: uploads started',
-    'again (in flight at the fault, or completed and sent again: always 0 so far). **server-seconds**: what',
-    'Transfer billed for the release\'s SFTP server(s). **time**: wall time of the scenario, recovery included.',
+    'again: those in flight when the fault hit (at most `data.parallelism` per cut; a completed file sent again',
+    'fails the scenario). **server-seconds**: what Transfer billed for the release\'s SFTP server, from the sim\'s',
+    'ledger. **time**: wall time of the scenario, recovery included. Timings are test-sized (heartbeat timeouts',
+    'of 5-10 s, a 3-4 s Beanstalk update); the recovery times scale with the configured timeouts.',
     '',
     ...[headers.full, headers.trimmed].filter((h): h is string => h !== null),
     '',
     HEAD,
     '|---|---|---|---|---|',
     ...merged.values(),
+    '',
+    `${merged.size} scenarios; sum of their times ${(sumSeconds([...merged.values()]) / 60).toFixed(1)} min (set-up of servers and workers not included).`,
     '',
   ].join('\n');
   const out = hasSection

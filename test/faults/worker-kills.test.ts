@@ -177,7 +177,7 @@ scenario('worker SIGKILL during docker push', { timeoutMs: 6 * 60_000 }, () =>
 scenario('worker SIGKILL during the health wait', { trimmed: true }, () =>
   killScenario('kill-health-wait', {}, async (release) => {
     await release.waitChild('deploy', 'waiting for health', (s) => s.stage === 'waiting-health');
-    await killOwner(rig(), release, 'deploy', 'waitForHealthyEnvironment');
+    await killOwner(rig(), release, 'deploy', 'waitForHealthyEnvironment', { heartbeated: true });
     const result = await release.handle.result();
     assert.equal(result.deploy?.healthWaitResumed, true, 'the next worker resumed the wait from its heartbeat');
     return 'the health wait resumed from its heartbeat on the next worker';
@@ -189,10 +189,10 @@ scenario('worker SIGKILL during rollback', {}, async () => {
   let release: ReleaseUnderTest | undefined;
   try {
     const before = await currentVersion(fx);
-    await fx.control.addFault({ service: 'elasticbeanstalk', nextDeployRed: { environmentName: 'sample-site-prod' } });
+    await fx.control.addFault({ service: 'elasticbeanstalk', nextDeployRed: { environmentName: 'sample-site-prod' }, count: 1 });
     release = await startRelease(env.client, taskQueue, site);
     await release.waitChild('deploy', 'the rollback health wait', (s) => s.step === 'health:rollback', 180_000);
-    await killOwner(rig(), release, 'deploy', 'waitForHealthyEnvironment');
+    await killOwner(rig(), release, 'deploy', 'waitForHealthyEnvironment', { heartbeated: true });
     // An undisturbed run with a Red version ends the same way: rolled back, and the release failed.
     const err = await release.handle.result().then(
       () => assert.fail('a Red version must not complete the release'),
