@@ -3,26 +3,20 @@ import { rm } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { createRunbookWorker } from '../worker/create-worker.js';
 import { compileWorkflow } from '../workflows/compile.js';
 import { makeSampleSite } from './helpers/sample-site.js';
-import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { uniqueTaskQueue, startServerWithWorker, type TestServerWithWorker } from './helpers/temporal-env.js';
 
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
+let server: TestServerWithWorker | undefined;
 const taskQueue = uniqueTaskQueue('bad-data');
 
 before(async () => {
-  env = await startDevServer();
-  worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
-  running = worker.run();
+  server = await startServerWithWorker(taskQueue);
+  env = server.env;
 });
 after(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+  await server?.stop();
 });
 
 /** A site whose only compile step runs `script` (Node, ESM) in the site dir. */

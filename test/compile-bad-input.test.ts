@@ -6,25 +6,19 @@ import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { createRunbookWorker } from '../worker/create-worker.js';
 import { makeSampleSite, repoRoot } from './helpers/sample-site.js';
-import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { uniqueTaskQueue, startServerWithWorker, type TestServerWithWorker } from './helpers/temporal-env.js';
 
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
+let server: TestServerWithWorker | undefined;
 const taskQueue = uniqueTaskQueue('bad-input');
 
 before(async () => {
-  env = await startDevServer();
-  worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
-  running = worker.run();
+  server = await startServerWithWorker(taskQueue);
+  env = server.env;
 });
 after(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+  await server?.stop();
 });
 
 async function failureOf(input: unknown): Promise<{ failure: ApplicationFailure; handle: WorkflowHandle }> {

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { StepProgress } from '../activities/compile/progress-reporter.js';
 
 export type CompileStage = 'starting' | 'compiling' | 'validating' | 'figures' | 'restoring' | 'completed' | 'failed' | 'cancelled';
 
@@ -21,14 +22,8 @@ export interface CompileStatus {
   nextAction: string;
 }
 
-export interface StepProgressSignal {
-  step: string;
-  done: number | null;
-  total: number | null;
-  lastLine: string | null;
-  pid: number;
-  startedAt: string;
-}
+/** What the running step's activity sends; its shape is owned by the activity that sends it. */
+export type StepProgressSignal = StepProgress;
 
 export const statusQuery = defineQuery<CompileStatus>('status');
 /** Sent by the running step's activity; the name is passed to it so it never imports this module. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { resolveTemporalCli } from '../../client/temporal-cli.js';
-import { workflowsPath } from '../../worker/create-worker.js';
+import { createRunbookWorker, workflowsPath } from '../../worker/create-worker.js';
 import { runbookSearchAttributes } from '../../workflows/search-attributes.js';
 
 /**
@@ -45,4 +45,24 @@ function quietRuntime(level: 'WARN' | 'ERROR'): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({ logger: new DefaultLogger(level) });
+}
+
+export interface TestServerWithWorker {
+  env: TestWorkflowEnvironment;
+  stop(): Promise<void>;
+}
+
+/** A dev server with one in-process worker polling `taskQueue`, for a whole test file. */
+export async function startServerWithWorker(taskQueue: string): Promise<TestServerWithWorker> {
+  const env = await startDevServer();
+  const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+  const running = worker.run();
+  return {
+    env,
+    stop: async () => {
+      worker.shutdown();
+      await running;
+      await env.teardown();
+    },
+  };
 }
