@@ -7,14 +7,12 @@ import {
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
-import type * as activities from '../activities/index.js';
+import type { Activities as Acts } from '../activities/index.js';
 import type { PreparedOutput } from '../activities/compile/output-dir.js';
 import type { ManifestFile, ManifestSummary } from '../activities/compile/validate-compiled-data.js';
 import type { CompileStep } from '../config/schema.js';
 import { compileInputSchema, parseInput, type CompileInput } from './inputs.js';
 import { statusQuery, stepProgressSignal, type CompileStatus } from './compile-status.js';
-
-type Acts = ReturnType<typeof activities.createActivities>;
 
 /** Quick file-system work: a few retries, short timeouts. */
 const localActivity = {

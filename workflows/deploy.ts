@@ -9,7 +9,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type * as activities from '../activities/index.js';
+import type { Activities as Acts } from '../activities/index.js';
 import type { DeploySite } from '../activities/deploy/deploy-config.js';
 import type { DeployTarget } from '../activities/deploy/check-deploy-target.js';
 import type { PushedImage } from '../activities/deploy/push-image.js';
@@ -29,7 +29,6 @@ import {
 } from './deploy-status.js';
 import { parseInput } from './inputs.js';
 
-type Acts = ReturnType<typeof activities.createActivities>;
 type Beanstalk = NonNullable<ResolvedConfig['beanstalk']>;
 type Image = NonNullable<ResolvedConfig['image']>;
 

@@ -1,10 +1,8 @@
 import { ApplicationFailure, defineQuery, log, proxyActivities, setHandler } from '@temporalio/workflow';
-import type * as activities from '../activities/index.js';
+import type { Activities as Acts } from '../activities/index.js';
 import type { RunbookServer } from '../activities/sync/janitor.js';
 import { parseInput } from './inputs.js';
 import { janitorInputSchema, type JanitorInput } from './sync-input.js';
-
-type Acts = ReturnType<typeof activities.createActivities>;
 
 const quickActivity = {
   startToCloseTimeout: '5 minutes',

@@ -12,7 +12,7 @@ import {
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import type * as activities from '../activities/index.js';
+import type { Activities as Acts } from '../activities/index.js';
 import { compileWorkflow, type CompileResult } from './compile.js';
 import { deployWorkflow, type DeployResult } from './deploy.js';
 import { approveDeploySignal, rejectDeploySignal, type ApproveDeploy, type RejectDeploy } from './deploy-status.js';
@@ -21,8 +21,6 @@ import { defaultReleaseStages, releaseInputSchema, type ReleaseInput, type Relea
 import { releaseStatusQuery, type ReleaseStatus, type StageView } from './release-status.js';
 import { runbookSiteKey, runbookStageKey } from './search-attributes.js';
 import { syncDataWorkflow, type SyncResult } from './sync.js';
-
-type Acts = ReturnType<typeof activities.createActivities>;
 
 const quickActivity = {
   startToCloseTimeout: '2 minutes',

@@ -8,7 +8,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type * as activities from '../activities/index.js';
+import type { Activities as Acts } from '../activities/index.js';
 import type { SyncSettings } from '../activities/sync/check-sync-prerequisites.js';
 import type { DryRunPlan } from '../activities/sync/plan-dry-run.js';
 import type { Totals } from '../activities/sync/plan-sync.js';
@@ -20,8 +20,6 @@ import { parseInput } from './inputs.js';
 import { estimateCost, serverDeadline } from './sync-cost.js';
 import { syncInputSchema, type SyncInput } from './sync-input.js';
 import { syncProgressSignal, syncStatusQuery, type SyncStatus } from './sync-status.js';
-
-type Acts = ReturnType<typeof activities.createActivities>;
 
 /** Config reads and single AWS calls: quick, a few retries (the SDK already retried throttles). */
 const quickActivity = {
