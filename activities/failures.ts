@@ -29,6 +29,7 @@ export const NonRetryable = {
   RemotePermissionDenied: 'RemotePermissionDenied',
   RemoteMismatch: 'RemoteMismatch',
   ReleaseAlreadyRunning: 'ReleaseAlreadyRunning',
+  ProcessSlotBusy: 'ProcessSlotBusy',
 } as const;
 
 export const Retryable = {
@@ -42,6 +43,7 @@ export const Retryable = {
   TransferThrottled: 'TransferThrottled',
   SftpConnectionLost: 'SftpConnectionLost',
   ServerNotOnline: 'ServerNotOnline',
+  TemporalUnavailable: 'TemporalUnavailable',
 } as const;
 
 export function nonRetryable(type: keyof typeof NonRetryable, message: string, details?: unknown): ApplicationFailure {

@@ -1,5 +1,4 @@
 import { readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
 import type { ProcessRecord } from '../activities/process/tracked-process.js';
 import { groupAlive } from '../activities/process/process-identity.js';
 import { compileWorkflow } from '../workflows/compile.js';
@@ -9,6 +8,7 @@ import { startWorkerProcess, waitFor } from '../test/helpers/worker-process.js';
 import type { Benchmark, BenchContext } from './lib/context.js';
 import { fmt, loadAverage, spread, type Section } from './lib/stats.js';
 import { withDevServer } from './lib/temporal.js';
+import { runPath } from '../test/helpers/run-dirs.js';
 
 const UNITS = 10;
 const STEP = 'interactions';
@@ -69,7 +69,7 @@ export const resumeCostBenchmark: Benchmark = {
             const t0 = Date.now();
             const handle = await env.client.workflow.start(compileWorkflow, { taskQueue, workflowId, args: [{ configPath: site.configPath, skipFigures: true }] });
             await waitFor('half the units', async () => (await doneUnits(site)) >= UNITS / 2, 120_000, 50);
-            const record = JSON.parse(await readFile(path.join(site.dir, '.runbook', 'runs', workflowId, `step-${STEP}`, 'record.json'), 'utf8')) as ProcessRecord;
+            const record = JSON.parse(await readFile(runPath(site.dir, workflowId, `step-${STEP}`, 'record.json'), 'utf8')) as ProcessRecord;
             await worker.crash();
             try {
               process.kill(-record.pgid, 'SIGKILL');

@@ -152,6 +152,8 @@ export const runbookConfigSchema = z.strictObject({
   site: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and hyphens, such as "contact-tracing"'),
   siteDir: z.string().min(1).default('.'),
   stateDir: z.string().min(1).default('.runbook'),
+  // Run dirs (logs, process records, journals) kept per workflow type; older ones are removed.
+  keepRuns: z.number({ error: 'must be a whole number of runs' }).int('must be a whole number of runs').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(10),
   aws: awsSchema.optional(),
   compile: compileSchema,
   figures: figuresSchema,

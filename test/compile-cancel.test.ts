@@ -14,6 +14,7 @@ import { statusQuery } from '../workflows/compile-status.js';
 import { makeSampleSite, readAudit } from './helpers/sample-site.js';
 import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
 import { waitFor } from './helpers/worker-process.js';
+import { runPath } from './helpers/run-dirs.js';
 
 let env: TestWorkflowEnvironment;
 before(async () => {
@@ -37,11 +38,11 @@ test('cancelling a compile ends the whole process tree and restores the previous
   await worker.runUntil(async () => {
     const handle = await env.client.workflow.start(compileWorkflow, { taskQueue, workflowId, args: [{ configPath: site.configPath }] });
     await waitFor('the first unit to start', async () => (await readAudit(site.auditLog)).length > 0);
-    const recordPath = path.join(site.dir, '.runbook', 'runs', workflowId, 'step-expression', 'record.json');
+    const recordPath = runPath(site.dir, workflowId, 'step-expression', 'record.json');
     const record = JSON.parse(await readFile(recordPath, 'utf8')) as ProcessRecord;
     assert.ok(groupAlive(record.pgid));
     // While the step runs, the old data is out of the way but kept.
-    assert.deepEqual(await readdir(path.join(site.dir, '.runbook', 'output-backup', 'previous')), ['old.feather']);
+    assert.deepEqual(await readdir(path.join(site.dir, '.runbook', 'site', 'output-backup', 'previous')), ['old.feather']);
 
     await handle.cancel();
     const err = await handle.result().then(
@@ -57,6 +58,6 @@ test('cancelling a compile ends the whole process tree and restores the previous
   // The previous data is back where the site reads it, byte for byte.
   assert.deepEqual(await readFile(previous), Buffer.from(oldBytes));
   assert.deepEqual(await readdir(path.join(site.dir, 'data')), ['compiled'], 'nothing but the data in the data dir');
-  assert.ok((await readdir(path.join(site.dir, '.runbook', 'output-backup', 'failed'))).length > 0, 'the failed output is kept for a look');
+  assert.ok((await readdir(path.join(site.dir, '.runbook', 'site', 'output-backup', 'failed'))).length > 0, 'the failed output is kept for a look');
   await rm(site.dir, { recursive: true, force: true });
 });

@@ -9,6 +9,7 @@ import { compileWorkflow } from '../workflows/compile.js';
 import { makeSampleSite, readAudit, type SampleSite } from './helpers/sample-site.js';
 import { startDevServer, uniqueTaskQueue } from './helpers/temporal-env.js';
 import { startWorkerProcess, waitFor, type WorkerProcess } from './helpers/worker-process.js';
+import { runPath } from './helpers/run-dirs.js';
 
 let env: TestWorkflowEnvironment;
 before(async () => {
@@ -31,7 +32,7 @@ function crashSite(step2UnitMs: number): Promise<SampleSite> {
 }
 
 async function stepRecord(site: SampleSite, workflowId: string, step: string): Promise<ProcessRecord> {
-  const file = path.join(site.dir, '.runbook', 'runs', workflowId, `step-${step}`, 'record.json');
+  const file = runPath(site.dir, workflowId, `step-${step}`, 'record.json');
   return JSON.parse(await readFile(file, 'utf8')) as ProcessRecord;
 }
 
@@ -102,7 +103,7 @@ test('a worker and its step both killed (a reboot): the retry resumes after the 
     assertEachUnitOnce(audit, 'expression', 3);
     // Only the unit in flight when the process died may be compiled twice.
     assertEachUnitOnce(audit, 'interactions', 8, 1);
-    const log = await readFile(path.join(site.dir, '.runbook', 'runs', workflowId, 'step-interactions', 'output.log'), 'utf8');
+    const log = await readFile(runPath(site.dir, workflowId, 'step-interactions', 'output.log'), 'utf8');
     assert.match(log, /already compiled, skipped/);
   } finally {
     await second.stop();

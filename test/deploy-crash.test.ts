@@ -9,6 +9,7 @@ import { describeEnv, makeDeploySite, seedSite, startDeploySim } from './helpers
 import { waitForStage } from './helpers/deploy-run.js';
 import { startDevServer, uniqueTaskQueue } from './helpers/temporal-env.js';
 import { startWorkerProcess } from './helpers/worker-process.js';
+import { runPath } from './helpers/run-dirs.js';
 
 let env: TestWorkflowEnvironment;
 let sim: RunningSim;
@@ -47,7 +48,7 @@ test('a worker SIGKILLed during the health wait: the next worker resumes the wai
     assert.equal(result.finalHealth?.color, 'Green');
     assert.equal((await describeEnv(sim))?.VersionLabel, result.versionLabel);
     // Every event was streamed once: resuming did not replay the ones already logged.
-    const events = (await readFile(path.join(site.dir, '.runbook', 'runs', workflowId, 'beanstalk-events.log'), 'utf8')).trim().split('\n');
+    const events = (await readFile(runPath(site.dir, workflowId, 'beanstalk-events.log'), 'utf8')).trim().split('\n');
     assert.equal(new Set(events).size, events.length, 'no event logged twice');
     assert.ok(events.some((e) => /Environment update completed successfully/.test(e)));
     console.log(`deploy finished ${Date.now() - killedAt} ms after the worker was killed`);

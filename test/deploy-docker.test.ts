@@ -11,6 +11,7 @@ import { simControl, type RunningSim } from '../sim/index.js';
 import { deployWorkflow } from '../workflows/deploy.js';
 import { bucketKeys, makeDeploySite, startDeploySuite, type DeploySuite } from './helpers/deploy-env.js';
 import { uniqueTaskQueue } from './helpers/temporal-env.js';
+import { runPath } from './helpers/run-dirs.js';
 
 let env: TestWorkflowEnvironment;
 let sim: RunningSim;
@@ -33,7 +34,7 @@ test('a docker push that fails once is retried and the deploy goes on', async ()
   const result = await env.client.workflow.execute(deployWorkflow, { taskQueue, workflowId, args: [{ configPath: site.configPath, autoApprove: true }] });
   assert.equal(result.deployed, true);
   assert.equal(result.image?.pushAttempts, 2);
-  const log = await readFile(path.join(site.dir, '.runbook', 'runs', workflowId, 'push-image', 'output.log'), 'utf8');
+  const log = await readFile(runPath(site.dir, workflowId, 'push-image', 'output.log'), 'utf8');
   assert.match(log, /502 Bad Gateway/);
   assert.match(log, /digest: sha256:/);
 });
@@ -57,7 +58,7 @@ test('a docker push that hangs is ended at the time limit, retried, then fails c
   } finally {
     await control.clearFaults();
   }
-  const record = JSON.parse(await readFile(path.join(site.dir, '.runbook', 'runs', workflowId, 'push-image', 'record.json'), 'utf8')) as ProcessRecord;
+  const record = JSON.parse(await readFile(runPath(site.dir, workflowId, 'push-image', 'record.json'), 'utf8')) as ProcessRecord;
   assert.ok(!groupAlive(record.pgid), 'the hung push is not left running');
   assert.deepEqual(await bucketKeys(sim), keysBefore, 'nothing uploaded');
 });

@@ -162,7 +162,7 @@ async function runCompile(input: ReturnType<typeof compileInputSchema.parse>, st
     }
     throw err;
   }
-  if (prepared) await commitOutputDir({ outputDir: config.compile.outputDir, prepared });
+  if (prepared) await commitOutputDir({ outputDir: config.compile.outputDir, prepared, stateDir: config.stateDir, manifestPath: manifest.path });
 
   const figureNames: string[] = [];
   if (!input.skipFigures && config.figures.length > 0) {
@@ -191,7 +191,7 @@ async function runCompile(input: ReturnType<typeof compileInputSchema.parse>, st
       }
     };
     await Promise.all(Array.from({ length: Math.min(FIGURE_PARALLELISM, queue.length) }, worker));
-    manifest = await recordFiguresInManifest({ manifestPath: manifest.path, figures: produced });
+    manifest = await recordFiguresInManifest({ manifestPath: manifest.path, figures: produced, stateDir: config.stateDir });
   }
 
   status.stage = 'completed';

@@ -1,6 +1,8 @@
 import { log } from '@temporalio/activity';
 import { loadConfig, defaultConfigPath, type ResolvedConfig } from '../../config/load.js';
 import { fromInputError, nonRetryable } from '../failures.js';
+import { openRunDir } from '../run-dir.js';
+import { migrateLegacySiteState } from '../site-state.js';
 
 export interface LoadSiteConfigInput {
   configPath?: string;
@@ -24,6 +26,9 @@ export async function loadSiteConfig(input: LoadSiteConfigInput): Promise<Resolv
       { field: 'site' },
     );
   }
+  // Every workflow loads its config first: the moment to open its run dir and prune old ones.
+  await migrateLegacySiteState(config.stateDir);
+  await openRunDir(config.stateDir, config.keepRuns);
   log.info('loaded config', { site: config.site, configPath: config.configPath });
   return config;
 }

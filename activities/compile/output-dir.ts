@@ -2,6 +2,8 @@ import { cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promis
 import path from 'node:path';
 import { log } from '@temporalio/activity';
 import { runDir } from '../run-dir.js';
+import { migrateLegacySiteState, siteState } from '../site-state.js';
+import { publishLastGoodManifest } from './last-good-manifest.js';
 
 export interface OutputDirInput {
   stateDir: string;
@@ -24,11 +26,11 @@ async function exists(p: string): Promise<boolean> {
 
 // Kept under the state dir, not beside the data: a sync of the data dir must never upload them.
 function backupPath(stateDir: string): string {
-  return path.join(stateDir, 'output-backup', 'previous');
+  return siteState(stateDir).outputBackup;
 }
 
 export function failedOutputPath(stateDir: string): string {
-  return path.join(stateDir, 'output-backup', 'failed');
+  return siteState(stateDir).failedOutput;
 }
 
 /** rename, or copy and delete when the state dir is on another file system. */
@@ -45,9 +47,11 @@ async function move(from: string, to: string): Promise<void> {
 
 /**
  * Keeps the last good compiled data aside until the new data validates: a compile that fails
- * on day two must not have destroyed what the site serves today. Idempotent per workflow.
+ * on day two must not have destroyed what the site serves today. Idempotent per run: a second
+ * release under the same workflow id backs up the data again.
  */
 export async function prepareOutputDir(input: OutputDirInput): Promise<PreparedOutput> {
+  await migrateLegacySiteState(input.stateDir);
   const marker = path.join(runDir(input.stateDir), 'output-prepared.json');
   try {
     return JSON.parse(await readFile(marker, 'utf8')) as PreparedOutput;
@@ -79,8 +83,12 @@ export async function prepareOutputDir(input: OutputDirInput): Promise<PreparedO
   return prepared;
 }
 
-/** The new data validated: the old copy is no longer needed. */
-export async function commitOutputDir(input: { outputDir: string; prepared: PreparedOutput }): Promise<void> {
+/**
+ * The new data validated: the old copy is no longer needed, and the new data's manifest becomes
+ * the site's last good one (the sync reads its hashes).
+ */
+export async function commitOutputDir(input: { outputDir: string; prepared: PreparedOutput; stateDir?: string; manifestPath?: string }): Promise<void> {
+  if (input.stateDir && input.manifestPath) await publishLastGoodManifest(input.stateDir, input.manifestPath);
   if (input.prepared.backupDir) await rm(input.prepared.backupDir, { recursive: true, force: true });
 }
 

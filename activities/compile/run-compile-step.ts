@@ -27,6 +27,8 @@ export interface CompileStepResult {
   total: number | null;
   lastLine: string | null;
   logPath: string;
+  /** The same step of an earlier, closed run that was still running and was ended first. */
+  endedEarlier: { pid: number; workflowId: string; runId: string } | null;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function runCompileStep(input: RunCompileStepInput): Promise<Compil
     progressPattern: input.progressPattern,
     killGraceMs: input.killGraceSeconds * 1000,
     onProgress: progressReporter(input.progressSignal, input.step.name),
+    slot: { stateDir: input.stateDir, name: `compile-step-${input.step.name}`, label: `compile step "${input.step.name}"` },
   });
   if (result.exitCode === 0) {
     log.info('compile step finished', { step: input.step.name, adopted: result.adopted, durationMs: result.durationMs });
@@ -55,6 +58,7 @@ export async function runCompileStep(input: RunCompileStepInput): Promise<Compil
       total: result.total,
       lastLine: result.lastLine,
       logPath: result.logPath,
+      endedEarlier: result.endedEarlier ? { pid: result.endedEarlier.pid, workflowId: result.endedEarlier.workflowId, runId: result.endedEarlier.runId } : null,
     };
   }
   const tail = await tailLines(result.logPath, 20);

@@ -33,6 +33,7 @@ export async function runFigureScript(input: RunFigureInput): Promise<ManifestFi
     cwd: input.siteDir,
     env: { ...input.figure.env, RUNBOOK_OUTPUT_DIR: input.outputDir },
     killGraceMs: input.killGraceSeconds * 1000,
+    slot: { stateDir: input.stateDir, name: `figure-${input.figure.name}`, label: `figure script "${input.figure.name}"` },
   });
   if (result.exitCode !== 0) {
     const tail = await tailLines(result.logPath, 20);

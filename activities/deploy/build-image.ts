@@ -41,6 +41,7 @@ export async function buildImage(input: BuildImageInput): Promise<BuiltImage> {
     progressPattern: String.raw`\[(\d+)/(\d+)\]`,
     killGraceMs: 10_000,
     onProgress: progressReporter(input.progressSignal, 'build'),
+    slot: { stateDir: input.site.stateDir, name: 'docker-build', label: 'docker build' },
   });
   if (result.exitCode !== 0) {
     const tail = await tailLines(result.logPath, 15);

@@ -63,6 +63,7 @@ export async function pushImage(aws: AwsClientFactory, input: PushImageInput): P
     progressPattern: String.raw`(\d+)\s*/\s*(\d+)`,
     killGraceMs: 5000,
     onProgress: progressReporter(input.progressSignal, 'push'),
+    slot: { stateDir: input.site.stateDir, name: 'docker-push', label: 'docker push' },
     timeoutMs,
   });
   const tail = await tailLines(result.logPath, 8);

@@ -3,11 +3,16 @@ import { appendFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { activityInfo, cancellationDetails, cancelled, CancelledFailure, heartbeat, log } from '@temporalio/activity';
+import { currentRun } from '../run-dir.js';
 import { LogFollower, type Progress } from './log-follower.js';
 import { endProcessGroup, groupAlive, isAlive, isSameProcess, processStartTime, sleep } from './process-identity.js';
+import { claimProcessSlot, recordProcessSlot, type EndedProcess, type ProcessSlot } from './process-slot.js';
 
 /** What is written next to the log so that any later attempt can find, adopt or end the process. */
 export interface ProcessRecord {
+  /** The run that started it: only that run may adopt it or take its exit code. */
+  workflowId?: string;
+  runId?: string;
   pid: number;
   pgid: number;
   host: string;
@@ -34,6 +39,12 @@ export interface TrackedProcessOptions {
   env?: Record<string, string>;
   progressPattern?: string;
   killGraceMs: number;
+  /**
+   * The site-wide slot this process fills (a compile step, a figure, a docker build): a process
+   * of an earlier run of the same site still running in it is ended (its run is closed) or
+   * refused (its run is still open) before a new one starts, never run twice.
+   */
+  slot?: ProcessSlot;
   /** Called after each poll; used to report progress outside the heartbeat. */
   onProgress?: (progress: ProcessHeartbeat) => Promise<void> | void;
   pollMs?: number;
@@ -49,6 +60,8 @@ export interface TrackedProcessOutcome extends Progress {
   startedAt: string;
   logPath: string;
   durationMs: number;
+  /** A process of an earlier run that held the same slot and was ended before this one started. */
+  endedEarlier: EndedProcess | null;
 }
 
 // The supervisor shell writes the exit code to a file, so the outcome of a process that
@@ -101,8 +114,15 @@ export async function runTrackedProcess(opts: TrackedProcessOptions): Promise<Tr
   const host = os.hostname();
   const info = activityInfo();
   const previousBeat = info.heartbeatDetails as ProcessHeartbeat | undefined;
-  const previous = await readJson<ProcessRecord>(paths.record);
+  const run = currentRun();
+  let previous = await readJson<ProcessRecord>(paths.record);
+  if (previous?.runId && previous.runId !== run.runId) {
+    // Never the case with per-run dirs; a record of another run is not this run's result.
+    log.warn('ignoring a process record written by another run', { recordRunId: previous.runId, runId: run.runId });
+    previous = undefined;
+  }
   const began = Date.now();
+  let endedEarlier: EndedProcess | null = null;
 
   let record: ProcessRecord | undefined;
   let adopted = false;
@@ -113,7 +133,7 @@ export async function runTrackedProcess(opts: TrackedProcessOptions): Promise<Tr
     if (finishedCode === 0) {
       log.info('process finished while no worker was watching; taking its result', { pid: previous.pid });
       const tail = await LogFollower.fromTail(paths.log, opts.progressPattern);
-      return outcome(tail, 0, null, true, previous, paths.log, began);
+      return outcome(tail, 0, null, true, previous, paths.log, began, null);
     }
     if (finishedCode === undefined && (await isSameProcess(previous.pid, previous.procStartTime))) {
       log.info('adopting the process a previous attempt started', { pid: previous.pid, attempt: previous.attempt });
@@ -136,11 +156,13 @@ export async function runTrackedProcess(opts: TrackedProcessOptions): Promise<Tr
   } else {
     // Any retry tells the script where the last attempt had got to (0 if it never reported).
     const resumeFrom = info.attempt > 1 || previous ? (previousBeat?.done ?? 0) : null;
-    const started = await startProcess(opts, paths, host, info.attempt, resumeFrom);
+    if (opts.slot) endedEarlier = await claimProcessSlot(opts.slot, run, host, opts.killGraceMs);
+    const started = await startProcess(opts, paths, host, info.attempt, resumeFrom, run);
     record = started.record;
+    if (opts.slot) await recordProcessSlot(opts.slot, run, record, opts.dir);
     follower = new LogFollower(paths.log, started.logOffset, opts.progressPattern);
   }
-  return follow(opts, paths, record, follower, adopted, began);
+  return follow(opts, paths, record, follower, adopted, began, endedEarlier);
 }
 
 async function startProcess(
@@ -149,6 +171,7 @@ async function startProcess(
   host: string,
   attempt: number,
   resumeFrom: number | null,
+  run: { workflowId: string; runId: string },
 ): Promise<{ record: ProcessRecord; logOffset: number }> {
   await rm(paths.exit, { force: true });
   const header = `=== runbook: attempt ${attempt} started ${new Date().toISOString()} on ${host}${
@@ -177,6 +200,8 @@ async function startProcess(
   });
   child.unref();
   const record: ProcessRecord = {
+    workflowId: run.workflowId,
+    runId: run.runId,
     pid,
     pgid: pid,
     host,
@@ -197,6 +222,7 @@ async function follow(
   follower: LogFollower,
   adopted: boolean,
   began: number,
+  endedEarlier: EndedProcess | null,
 ): Promise<TrackedProcessOutcome> {
   let cancelError: unknown;
   const cancelledPromise = cancelled().catch((err: unknown) => {
@@ -223,7 +249,7 @@ async function follow(
     const code = await readExitCode(paths.exit);
     if (code !== undefined) {
       await follower.poll();
-      return outcome(follower, code, null, adopted, record, paths.log, began);
+      return outcome(follower, code, null, adopted, record, paths.log, began, endedEarlier);
     }
     if (!isAlive(record.pid) || !(await isSameProcess(record.pid, record.procStartTime))) {
       // The supervisor died without writing an exit code: killed from outside (OOM killer, kill -9).
@@ -231,7 +257,7 @@ async function follow(
       if (Date.now() - deadSince > 1000) {
         if (groupAlive(record.pgid)) await endProcessGroup(record.pgid, opts.killGraceMs);
         await follower.poll();
-        return outcome(follower, null, 'SIGKILL', adopted, record, paths.log, began);
+        return outcome(follower, null, 'SIGKILL', adopted, record, paths.log, began, endedEarlier);
       }
     }
     await Promise.race([sleep(opts.pollMs ?? 500), cancelledPromise]);
@@ -259,6 +285,7 @@ function outcome(
   record: ProcessRecord,
   logPath: string,
   began: number,
+  endedEarlier: EndedProcess | null,
 ): TrackedProcessOutcome {
   return {
     exitCode,
@@ -272,5 +299,6 @@ function outcome(
     done: progress.done,
     total: progress.total,
     lastLine: progress.lastLine,
+    endedEarlier,
   };
 }

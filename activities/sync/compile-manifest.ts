@@ -1,11 +1,10 @@
-import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { log } from '@temporalio/activity';
+import { readLastGoodManifest } from '../compile/last-good-manifest.js';
 import type { Manifest } from '../compile/validate-compiled-data.js';
 import type { LocalFile } from './local-tree.js';
 
 /**
- * Attaches the sha256 the compile recorded (`<stateDir>/runs/<id>/manifest.json`) to local files
+ * Attaches the sha256 the last good compile recorded (`<stateDir>/site/last-good-data/`) to local files
  * the manifest still vouches for (same size and mtime). The compile rewrites every file, so
  * without the hash an identical file would look changed and be uploaded again.
  */
@@ -27,18 +26,8 @@ export async function attachManifestHashes(stateDir: string, localDir: string, f
   return attached;
 }
 
-/** Every compile manifest under the state dir, newest first. */
+/** The site's last good compile manifest (one place, whatever run wrote it). */
 async function readManifests(stateDir: string): Promise<Manifest[]> {
-  const runs = path.join(stateDir, 'runs');
-  const names = await readdir(runs).catch(() => [] as string[]);
-  const manifests: Manifest[] = [];
-  for (const name of names) {
-    try {
-      const manifest = JSON.parse(await readFile(path.join(runs, name, 'manifest.json'), 'utf8')) as Manifest;
-      if (Array.isArray(manifest.files) && typeof manifest.outputDir === 'string') manifests.push(manifest);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.warn('ignoring an unreadable compile manifest', { run: name, error: String(err) });
-    }
-  }
-  return manifests.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+  const manifest = await readLastGoodManifest(stateDir);
+  return manifest ? [manifest] : [];
 }

@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { siteState } from '../site-state.js';
 
 export interface RecordedRemoteFile {
   size: number;
@@ -23,7 +24,7 @@ export interface RemoteRecord {
 
 export function remoteRecordPath(stateDir: string, fileSystemId: string, remoteDir: string): string {
   const slug = remoteDir.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^_+|_+$/g, '') || 'root';
-  return path.join(stateDir, 'sync', `remote-${fileSystemId}-${slug}.json`);
+  return path.join(siteState(stateDir).syncRecords, `remote-${fileSystemId}-${slug}.json`);
 }
 
 export async function readRemoteRecord(file: string): Promise<RemoteRecord | undefined> {

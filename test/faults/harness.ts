@@ -18,6 +18,7 @@ import { readAudit, sampleSiteDir, type SampleSite } from '../helpers/sample-sit
 import { FS_NAME, snapshotTree, writeTree } from '../helpers/sync-site.js';
 import { startWorkerProcess, waitFor, type WorkerProcess } from '../helpers/worker-process.js';
 import { recordRow, writeReport } from './report.js';
+import { runPath } from '../helpers/run-dirs.js';
 
 const run = promisify(execFile);
 
@@ -517,7 +518,7 @@ export async function checkWork(fx: FaultSim, site: FaultSite, release: ReleaseU
   await waitFor('no subprocess of the site left', async () => (await processesIn(site.dir)).length === 0, 30_000);
 
   assert.deepEqual(await snapshotTree(site.remoteDir), await snapshotTree(site.dataDir), 'EFS dir byte-identical to the local data');
-  const resent = await release.witness.resent(path.join(site.dir, '.runbook', 'runs', release.childId('sync'), 'sync-journal.jsonl'));
+  const resent = await release.witness.resent(runPath(site.dir, release.childId('sync'), 'sync-journal.jsonl'));
   assert.deepEqual(resent.afterCompletion, [], 'no completed upload sent again');
   const cuts = checks.uploadCuts ?? 0;
   assert.ok(resent.inFlight.length <= cuts * site.parallelism, `re-sent ${resent.inFlight.length} file(s) in flight (${resent.inFlight.join(', ')}), at most ${site.parallelism} per cut × ${cuts}`);
