@@ -1,9 +1,9 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { InputError } from '../config/errors.js';
 import { workflowUiLink } from '../worker/settings.js';
-import { approveDeploySignal, rejectDeploySignal, type ApprovalView, type ApproveDeploy, type RejectDeploy } from '../workflows/deploy-status.js';
+import { decideDeployUpdate, type ApproveDeploy, type RejectDeploy } from '../workflows/deploy-status.js';
 import { connect } from './connect.js';
 import { describeWorkflow } from './describe-workflow.js';
-import { readStatus, type StatusView } from './progress-view.js';
 
 export type Decision = { kind: 'approve'; payload: ApproveDeploy } | { kind: 'reject'; payload: RejectDeploy };
 
@@ -13,8 +13,9 @@ export function defaultDecider(): string {
 }
 
 /**
- * Sends approveDeploy/rejectDeploy, but only to a run that is waiting for it (a signal to a run
- * that is not would be ignored by the workflow), then confirms the run took the decision.
+ * Sends the decision as the `decideDeploy` Workflow Update to a deploy or a release: the run's
+ * validator refuses at once a decision that cannot count (not at the gate yet, already decided),
+ * and the answer says what was approved. Exit 0 when it counted, 2 when it was refused.
  */
 export async function sendDeployDecision(workflowId: string, decision: Decision): Promise<number> {
   const { client, settings, close } = await connect();
@@ -26,51 +27,29 @@ export async function sendDeployDecision(workflowId: string, decision: Decision)
     if (description.status.name !== 'RUNNING') {
       throw new InputError('InvalidArgument', 'workflowId', `${workflowId} is ${description.status.name}, not waiting for approval: there is nothing to ${verb}; check the id with npm run status -- ${workflowId}.`);
     }
-    const status = await readStatus(handle, client);
-    if (!status) {
-      console.error(`error: no worker answered ${workflowId}'s status query, so whether it waits for approval is unknown: start one (npm run worker) and try again.`);
-      return 1;
-    }
-    const approval = approvalOf(status);
-    if (!approval) {
+    if (description.type !== 'deployWorkflow' && description.type !== 'releaseWorkflow') {
       throw new InputError('InvalidArgument', 'workflowId', `${workflowId} (${description.type}) has no approval step: only deploy and release runs can be ${verb}d; pass the id of one.`);
     }
-    if (!approval.waiting) {
-      const decided = approval.decision ? `; it was already ${approval.decision}${approval.by ? ` by ${approval.by}` : ''}` : '';
-      throw new InputError('InvalidArgument', 'workflowId', `${workflowId} is not waiting for approval (stage: ${status.stage}${decided}): ${verb} it once it waits; next: ${status.nextAction ?? 'see npm run status'}`);
-    }
-    if (decision.kind === 'approve') await handle.signal(approveDeploySignal, decision.payload);
-    else await handle.signal(rejectDeploySignal, decision.payload);
-
-    // The workflow may have moved on (its approval timed out) between the query and the signal.
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const after = await readStatus(handle, client);
-      const view = after && approvalOf(after);
-      if (view && !view.waiting) {
-        const expected = decision.kind === 'approve' ? 'approved' : 'rejected';
-        if (view.decision === expected && view.by === decision.payload.by) {
-          const what = view.deploys ? ` ${view.deploys.image} → ${view.deploys.environment} (${view.deploys.versionLabel})` : '';
-          console.log(`${workflowId}: ${expected} by ${view.by}${what}`);
-          if (expected === 'approved') console.log(`  follow it: npm run status -- ${workflowId} --wait`);
-          console.log(`  Temporal UI: ${workflowUiLink(settings, workflowId)}`);
-          return 0;
-        }
-        console.error(`error: ${workflowId} did not take the ${verb}: its approval ended as "${view.decision ?? 'unknown'}"${view.by ? ` by ${view.by}` : ''}.`);
-        return 1;
+    const request =
+      decision.kind === 'approve'
+        ? { decision: 'approve' as const, by: decision.payload.by, ...(decision.payload.note ? { note: decision.payload.note } : {}) }
+        : { decision: 'reject' as const, by: decision.payload.by, reason: decision.payload.reason };
+    let result;
+    try {
+      result = await client.withDeadline(Date.now() + 90_000, () => handle.executeUpdate(decideDeployUpdate, { args: [request] }));
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        const cause = err.cause instanceof Error ? err.cause.message : err.message;
+        throw new InputError('InvalidArgument', 'workflowId', `${verb} refused: ${cause}`);
       }
-      if (Date.now() > deadline) {
-        console.error(`error: ${workflowId} has not acknowledged the ${verb} within 15 s (is its worker running?). Check: npm run status -- ${workflowId}`);
-        return 1;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      throw err;
     }
+    const what = result.deploys ? ` ${result.deploys.image} → ${result.deploys.environment} (${result.deploys.versionLabel})` : '';
+    console.log(`${workflowId}: ${result.decision} by ${result.by}${what}`);
+    if (result.decision === 'approved') console.log(`  follow it: npm run status -- ${workflowId} --wait`);
+    console.log(`  Temporal UI: ${workflowUiLink(settings, workflowId)}`);
+    return 0;
   } finally {
     await close();
   }
-}
-
-function approvalOf(status: StatusView): ApprovalView | undefined {
-  const approval = status.approval as ApprovalView | undefined;
-  return approval && typeof approval === 'object' && typeof approval.waiting === 'boolean' ? approval : undefined;
 }

@@ -41,7 +41,8 @@ async function mergeChildStatus(status: StatusView, childId: string, releaseId: 
   status.child = { workflowId: childId, stage: child.stage, step: child.step, done: child.done, total: child.total };
   status.lastLine = child.lastLine ?? status.lastLine;
   const approval = child.approval as { waiting?: boolean; how?: Record<string, unknown> } | undefined;
-  if (approval && typeof approval === 'object') {
+  // Releases that report their gate themselves (status.approval set) need no merge.
+  if (approval && typeof approval === 'object' && !status.approval) {
     status.approval = {
       ...approval,
       how: {

@@ -40,21 +40,21 @@ test('a full release started as from the UI with {} : compile, sync, image, appr
   process.env.RUNBOOK_CONFIG = site.configPath;
   try {
     const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release-ui-${Date.now()}`, args: [{}] });
+    // The release's own status shows the gate (what a person reads in the UI's Queries tab).
     const waiting = await waitFor(
-      'the deploy to wait for approval',
+      'the release to say it waits for approval',
       async () => {
         const status = await handle.query(releaseStatusQuery);
-        return status.stage === 'image+deploy' ? status : undefined;
+        return status.approval?.waiting ? status : undefined;
       },
-      120_000,
+      180_000,
       250,
     );
+    assert.equal(waiting.deployStage, 'awaiting-approval');
     assert.match(waiting.nextAction, new RegExp(`npm run approve -- ${handle.workflowId}`));
+    assert.match(waiting.nextAction, /Send a Signal "approveDeploy"/);
+    assert.match(waiting.approval?.deploys?.image ?? '', /@sha256:|:latest/);
     const deployId = `${handle.workflowId}-deploy`;
-    await waitFor('the deploy child to reach the gate', async () => {
-      const child = await env.client.workflow.getHandle(deployId).query<{ stage: string }>('status').catch(() => undefined);
-      return child?.stage === 'awaiting-approval';
-    }, 60_000, 250);
     // A person approves the release they started; the release forwards it to its deploy child.
     const approved = await npmRun('approve', [handle.workflowId, '--by', 'release-test', '--note', 'looks good'], env.address);
     assert.equal(approved.code, 0, approved.stderr);

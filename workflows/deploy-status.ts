@@ -1,4 +1,4 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 // The deploy's messages: exported from a workflow module so the client (`npm run approve`), the
 // tests and the workflow use the very same definitions.
@@ -15,6 +15,38 @@ export interface RejectDeploy {
 
 export const approveDeploySignal = defineSignal<[ApproveDeploy]>('approveDeploy');
 export const rejectDeploySignal = defineSignal<[RejectDeploy]>('rejectDeploy');
+
+/** A person's decision at the gate, as a Workflow Update: refused at once when it cannot count. */
+export interface DeployDecisionRequest {
+  decision: 'approve' | 'reject';
+  by: string;
+  note?: string;
+  reason?: string;
+}
+
+export interface DeployDecisionResult {
+  /** The run that took the decision (the deploy, also when it was sent to its release). */
+  workflowId: string;
+  decision: 'approved' | 'rejected';
+  by: string;
+  deploys: ApprovalView['deploys'];
+}
+
+export const decideDeployUpdate = defineUpdate<DeployDecisionResult, [DeployDecisionRequest]>('decideDeploy');
+
+/** Why a decision cannot count now, or undefined when it can; shared by the deploy and the release. */
+export function decisionRefusal(workflowId: string, request: unknown, approval: ApprovalView | null, stage: string): string | undefined {
+  const r = request as Partial<DeployDecisionRequest> | undefined;
+  if (!r || (r.decision !== 'approve' && r.decision !== 'reject')) return 'decideDeploy needs "decision": "approve" or "reject".';
+  if (typeof r.by !== 'string' || !r.by.trim()) return 'decideDeploy needs "by": the name of the person deciding.';
+  if (r.decision === 'reject' && (typeof r.reason !== 'string' || !r.reason.trim())) return 'a rejection needs "reason": say why, for the people who wait on it.';
+  if (!approval) return `${workflowId} has no approval gate in this run (stage: ${stage}).`;
+  if (!approval.waiting) {
+    if (approval.decision) return `${workflowId} is not waiting for approval: it was already ${approval.decision}${approval.by ? ` by ${approval.by}` : ''}.`;
+    return `${workflowId} is not waiting for approval yet (stage: ${stage}): decisions count only at the gate, once the image is pushed and the status says awaiting-approval.`;
+  }
+  return undefined;
+}
 
 export type DeployStage =
   | 'starting'
@@ -99,6 +131,19 @@ export interface DeployProgressSignal {
 }
 
 export const deployStatusQuery = defineQuery<DeployStatus>('status');
+
+/** Sent by a deploy to the release that started it whenever it waits, decides or ends. */
+export interface DeployReport {
+  workflowId: string;
+  stage: DeployStage;
+  nextAction: string;
+  approval: ApprovalView;
+  image: { reference: string | null; digest: string | null };
+  versionLabel: string | null;
+  error: string | null;
+}
+
+export const deployReportSignal = defineSignal<[DeployReport]>('deployReport');
 /** Sent by the deploy's activities; the name is passed to them so they never import this module. */
 export const deployProgressSignal = defineSignal<[DeployProgressSignal]>('deployProgress');
 

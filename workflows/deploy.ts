@@ -3,8 +3,10 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -21,7 +23,10 @@ import { deployInputSchema, type DeployInput } from './deploy-input.js';
 import {
   approvalHow,
   approveDeploySignal,
+  decideDeployUpdate,
+  decisionRefusal,
   deployProgressSignal,
+  deployReportSignal,
   deployStatusQuery,
   rejectDeploySignal,
   type DeployStatus,
@@ -192,6 +197,36 @@ export async function deployWorkflow(rawInput: DeployInput = {}): Promise<Deploy
   };
   setHandler(approveDeploySignal, (signal) => decide('approved', signal?.by, signal?.note));
   setHandler(rejectDeploySignal, (signal) => decide('rejected', signal?.by, signal?.reason ?? '(no reason given)'));
+  // The same decision as an Update: whoever sends it learns at once whether it counted.
+  setHandler(
+    decideDeployUpdate,
+    (request) => {
+      decide(request.decision === 'approve' ? 'approved' : 'rejected', request.by, request.decision === 'approve' ? request.note : request.reason);
+      const taken = decision as Decision | undefined;
+      return { workflowId, decision: taken?.kind ?? 'approved', by: taken?.by ?? request.by, deploys: status.approval.deploys };
+    },
+    {
+      validator: (request) => {
+        const refusal = decisionRefusal(workflowId, request, decision ? { ...status.approval, waiting: false, decision: decision.kind, by: decision.by } : status.approval, status.stage);
+        if (refusal) throw new Error(refusal);
+      },
+    },
+  );
+
+  // A release shows its deploy's gate as its own: the child reports each waiting state and its end.
+  const parent = patched('deploy-reports-to-release') ? workflowInfo().parent : undefined;
+  const report = async (): Promise<void> => {
+    if (!parent) return;
+    await getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(deployReportSignal, {
+      workflowId,
+      stage: status.stage,
+      nextAction: status.nextAction,
+      approval: status.approval,
+      image: status.image,
+      versionLabel: status.versionLabel,
+      error: status.error,
+    });
+  };
 
   try {
     const config = await loadSiteConfig({ configPath: input.configPath, site: input.site });
@@ -199,8 +234,10 @@ export async function deployWorkflow(rawInput: DeployInput = {}): Promise<Deploy
     status.site = config.site;
     status.application = site.beanstalk.application;
     status.environment = site.beanstalk.environment;
-    const run = new DeployRun(input, site, status, startedAt, () => decision);
-    return await run.execute();
+    const run = new DeployRun(input, site, status, startedAt, () => decision, report);
+    const result = await run.execute();
+    await report();
+    return result;
   } catch (err) {
     if (isCancellation(err)) {
       status.stage = 'cancelled';
@@ -210,6 +247,7 @@ export async function deployWorkflow(rawInput: DeployInput = {}): Promise<Deploy
       status.nextAction = 'fix the cause named in the error, then start a new deploy';
     }
     status.error = failureMessage(err);
+    if (!isCancellation(err)) await report();
     throw err;
   }
 }
@@ -285,6 +323,7 @@ class DeployRun {
     private readonly status: DeployStatus,
     private readonly startedAt: number,
     private readonly decision: () => Decision | undefined,
+    private readonly report: () => Promise<void>,
   ) {}
 
   private stage(stage: DeployStatus['stage'], step: string | null, nextAction: string): void {
@@ -361,6 +400,7 @@ class DeployRun {
         `reject: ${status.approval.how.rejectCli}. Will ${what} on ${env}. Waits until ${status.approval.deadline}.`,
     );
     log.info('waiting for approval', { what, environment: env, deadline: status.approval.deadline });
+    await this.report();
     const decided = await condition(() => this.decision() !== undefined, timeoutMs);
     status.approval.waiting = false;
     const decision = this.decision();
@@ -371,6 +411,8 @@ class DeployRun {
       return this.notDeployed('approval-timed-out');
     }
     status.approval = { ...status.approval, decision: decision.kind, by: decision.by, note: decision.text, at: decision.at };
+    this.stage(decision.kind === 'approved' ? 'uploading' : 'rejected', null, decision.kind === 'approved' ? `wait: approved by ${decision.by}; deploying` : `none: rejected by ${decision.by}`);
+    await this.report();
     if (decision.kind === 'rejected') {
       this.stage('rejected', null, `none: rejected by ${decision.by} (${decision.text ?? ''}); nothing was deployed`);
       log.info('deploy rejected', { by: decision.by, reason: decision.text });
@@ -479,6 +521,7 @@ class DeployRun {
       const deadlineMs = Date.now() + site.beanstalk.timeoutMinutes * 60_000;
       this.stage('rolling-back', 'abortEnvironmentUpdate', `wait: rolling ${site.beanstalk.environment} back to ${previous}`);
       log.warn('deploy failed; rolling back', { from: label, to: previous, reason, failureType: failure?.type });
+      await this.report();
       try {
         const waits = waitingActivities(site.beanstalk);
         // An update still in flight (a timeout) would refuse the rollback: abort it first.

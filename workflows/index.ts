@@ -4,3 +4,4 @@ export { deployWorkflow } from './deploy.js';
 export { syncDataWorkflow } from './sync.js';
 export { sftpJanitorWorkflow } from './janitor.js';
 export { releaseWorkflow } from './release.js';
+export { siteLockWorkflow } from './site-lock.js';

@@ -1,4 +1,5 @@
 import { defineQuery } from '@temporalio/workflow';
+import type { ApprovalView, DeployStage } from './deploy-status.js';
 import type { ReleaseStage } from './release-input.js';
 
 export type StageState = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'skipped';
@@ -27,8 +28,14 @@ export interface ReleaseStatus {
   elapsedMs: number;
   startedAt: string;
   stages: StageView[];
-  /** A decision signalled before the deploy child started waits here and is forwarded to it. */
+  /** Only in releases started before decisions counted at the gate alone: a decision held for the child. */
   pendingDecision: 'approve' | 'reject' | null;
+  /** The deploy child's gate as the release's own (kept current by the child's reports). */
+  approval: ApprovalView | null;
+  /** The deploy child's own stage, as it last reported it. */
+  deployStage: DeployStage | null;
+  /** The last decision that arrived when nothing waited for one, and why it did not count. */
+  ignoredDecision: { kind: 'approve' | 'reject'; by: string; at: string; why: string } | null;
   error: string | null;
   nextAction: string;
 }

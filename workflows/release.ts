@@ -1,9 +1,13 @@
 import {
+  allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   ChildWorkflowCancellationType,
+  condition,
   isCancellation,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -12,14 +16,26 @@ import {
   workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities as Acts } from '../activities/index.js';
 import { compileWorkflow, type CompileResult } from './compile.js';
 import { deployWorkflow, type DeployResult } from './deploy.js';
-import { approveDeploySignal, rejectDeploySignal, type ApproveDeploy, type RejectDeploy } from './deploy-status.js';
+import {
+  approvalHow,
+  approveDeploySignal,
+  decideDeployUpdate,
+  decisionRefusal,
+  deployReportSignal,
+  rejectDeploySignal,
+  type ApproveDeploy,
+  type DeployDecisionResult,
+  type RejectDeploy,
+} from './deploy-status.js';
 import { parseInput } from './inputs.js';
 import { defaultReleaseStages, releaseInputSchema, type ReleaseInput, type ReleaseStage } from './release-input.js';
 import { releaseStatusQuery, type ReleaseStatus, type StageView } from './release-status.js';
 import { runbookSiteKey, runbookStageKey } from './search-attributes.js';
+import { releaseSiteLockSignal, siteLockId, siteLockWorkflow } from './site-lock.js';
 import { syncDataWorkflow, type SyncResult } from './sync.js';
 
 const quickActivity = {
@@ -27,7 +43,7 @@ const quickActivity = {
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
 } as const;
 
-const { loadSiteConfig, claimSiteForRelease } = proxyActivities<Acts>(quickActivity);
+const { loadSiteConfig, claimSiteForRelease, refuseSecondRelease, searchAttributesRegistered } = proxyActivities<Acts>(quickActivity);
 
 /** Children are cancelled (never terminated) with the release, and the release waits for their teardown. */
 const childDefaults = {
@@ -45,6 +61,8 @@ export interface ReleaseResult {
   deploy: DeployResult | null;
   durationMs: number;
 }
+
+const childWorkflowType = { compile: 'compileWorkflow', sync: 'syncDataWorkflow', deploy: 'deployWorkflow' } as const;
 
 /** One child workflow run by the release: which stages it covers and how to start it. */
 interface Group {
@@ -75,33 +93,18 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
     startedAt: new Date(startedAt).toISOString(),
     stages: stageViews,
     pendingDecision: null,
+    approval: null,
+    deployStage: null,
+    ignoredDecision: null,
     error: null,
     nextAction: 'wait: loading the site config',
   };
   setHandler(releaseStatusQuery, () => ({ ...status, elapsedMs: Date.now() - startedAt }));
 
-  // A person signals the release they started; the decision reaches the deploy child, even when
-  // it was sent before that child existed.
-  let deployChild: ChildWorkflowHandle<typeof deployWorkflow> | undefined;
-  let pending: { kind: 'approve'; payload: ApproveDeploy } | { kind: 'reject'; payload: RejectDeploy } | undefined;
-  const forward = async (): Promise<void> => {
-    if (!deployChild || !pending) return;
-    const decision = pending;
-    pending = undefined;
-    status.pendingDecision = null;
-    if (decision.kind === 'approve') await deployChild.signal(approveDeploySignal, decision.payload);
-    else await deployChild.signal(rejectDeploySignal, decision.payload);
-  };
-  setHandler(approveDeploySignal, async (payload) => {
-    pending = { kind: 'approve', payload };
-    status.pendingDecision = 'approve';
-    await forward();
-  });
-  setHandler(rejectDeploySignal, async (payload) => {
-    pending = { kind: 'reject', payload };
-    status.pendingDecision = 'reject';
-    await forward();
-  });
+  // Releases started before the site lock and the gate report keep their old behaviour on replay.
+  const gateAtChild = patched('release-site-lock-and-gate');
+  const decisions = gateAtChild ? gateDecisions(status) : heldDecisions(status);
+  const onDeployStarted = (handle: ChildWorkflowHandle<typeof deployWorkflow>): Promise<void> => decisions.childStarted(handle);
 
   const view = (stage: ReleaseStage): StageView | undefined => stageViews.find((s) => s.stage === stage);
   const mark = (stages: ReleaseStage[], patch: Partial<StageView>): void => {
@@ -114,7 +117,8 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
   const site = config.site;
   status.site = site;
   upsertMemo({ site, stages: selected });
-  const claim = await claimSiteForRelease({ site });
+  const lock = gateAtChild ? await lockSite(site) : undefined;
+  const claim = gateAtChild ? { searchAttributes: await searchAttributesRegistered() } : await claimSiteForRelease({ site });
   const setStage = (stage: string): void => {
     status.stage = stage;
     if (claim.searchAttributes) upsertSearchAttributes([{ key: runbookSiteKey, value: site }, { key: runbookStageKey, value: stage }]);
@@ -143,17 +147,16 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
       const began = Date.now();
       setStage(group.stages.join('+'));
       status.step = childId;
-      mark(group.stages, { state: 'running', workflowId: childId, startedAt: new Date(began).toISOString() });
+      mark(group.stages, { state: 'running', workflowId: childId, workflowType: childWorkflowType[group.name], startedAt: new Date(began).toISOString() });
       status.nextAction =
         group.name === 'deploy' && !input.autoApprove && !group.stages.includes('restart')
-          ? `wait; once the image is pushed, approve with: npm run approve -- ${workflowId}  (or in the UI: Signal "approveDeploy" with {"by":"your-name"} on this workflow)`
+          ? gateAtChild
+            ? `wait: ${childWorkflowType.deploy} ${childId} builds and pushes the image; approval counts only once this status says awaiting-approval`
+            : `wait; once the image is pushed, approve with: npm run approve -- ${workflowId}  (or in the UI: Signal "approveDeploy" with {"by":"your-name"} on this workflow)`
           : `wait: ${group.name} is running as ${childId}; cancel this workflow to stop the release`;
       let summary: string;
       try {
-        summary = await runGroup(group, childId, common, input, result, (handle) => {
-          deployChild = handle;
-          return forward();
-        });
+        summary = await runGroup(group, childId, common, input, result, onDeployStarted);
       } catch (err) {
         const failedState = isCancellation(err) ? 'cancelled' : 'failed';
         mark(group.stages, { state: failedState, durationMs: Date.now() - began, summary: describe(err) });
@@ -177,14 +180,160 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
     status.error = describe(err);
     status.nextAction = isCancellation(err) ? 'none: the release was cancelled' : 'fix the cause named in the error, then start a new release';
     if (claim.searchAttributes) upsertSearchAttributes([{ key: runbookStageKey, value: status.stage }]);
+    await lock?.release();
     throw err;
   }
   setStage('completed');
   status.step = null;
   status.nextAction = 'none: the release is done';
   result.durationMs = Date.now() - startedAt;
+  await lock?.release();
+  // An approval update still being answered finishes before the run closes.
+  if (gateAtChild) await condition(allHandlersFinished);
   log.info('release finished', { site, stages: selected });
   return result;
+}
+
+/**
+ * Takes the site's lock: a child with a fixed id per site, which the server refuses to start
+ * twice. Started outside cancellation so that cancelling the release still releases it last.
+ */
+async function lockSite(site: string): Promise<{ release: () => Promise<void> }> {
+  const { workflowId, runId } = workflowInfo();
+  const lockId = siteLockId(site);
+  let handle: ChildWorkflowHandle<typeof siteLockWorkflow>;
+  try {
+    handle = await CancellationScope.nonCancellable(() =>
+      startChild(siteLockWorkflow, {
+        workflowId: lockId,
+        args: [{ site, holder: { workflowId, runId } }],
+        memo: { holderWorkflowId: workflowId, holderRunId: runId, site },
+        parentClosePolicy: ParentClosePolicy.TERMINATE,
+        cancellationType: ChildWorkflowCancellationType.ABANDON,
+      }),
+    );
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return refuseSecondRelease({ site, lockId });
+    throw err;
+  }
+  let released = false;
+  return {
+    release: () =>
+      CancellationScope.nonCancellable(async () => {
+        if (released) return;
+        released = true;
+        await handle.signal(releaseSiteLockSignal);
+        await handle.result();
+      }),
+  };
+}
+
+interface Decisions {
+  childStarted: (handle: ChildWorkflowHandle<typeof deployWorkflow>) => Promise<void>;
+}
+
+/**
+ * Decisions count only at the deploy's gate, for a release as for a deploy. The child reports
+ * its gate to the release, which shows it as its own and forwards a decision only while the
+ * gate is open; an Update says at once whether it counted, a signal that cannot count is
+ * recorded in the status as ignored.
+ */
+function gateDecisions(status: ReleaseStatus): Decisions {
+  let child: ChildWorkflowHandle<typeof deployWorkflow> | undefined;
+  const releaseId = workflowInfo().workflowId;
+  setHandler(deployReportSignal, (report) => {
+    // The person started the release: the ways to decide name it, not its child.
+    const how = approvalHow(releaseId);
+    status.approval = { ...report.approval, how };
+    status.deployStage = report.stage;
+    if (status.step !== report.workflowId || ['completed', 'failed', 'rolled-back', 'cancelled'].includes(report.stage)) return;
+    const deploys = report.approval.deploys;
+    status.nextAction = report.approval.waiting
+      ? `approve: ${how.cli} (or in the Temporal UI: Send a Signal "${how.ui.signal}" with {"by":"your-name"} to this release); reject: ${how.rejectCli}. ` +
+        `Will deploy ${deploys?.image ?? '?'} as ${deploys?.versionLabel ?? '?'} on ${deploys?.environment ?? '?'}. Waits until ${report.approval.deadline ?? '?'}.`
+      : report.nextAction;
+  });
+  const refusal = (request: unknown): string | undefined =>
+    decisionRefusal(workflowInfo().workflowId, request, status.approval, status.deployStage ?? status.stage);
+  const forward = async (kind: 'approve' | 'reject', by: string, text: string | undefined): Promise<void> => {
+    if (!child) throw new Error('the deploy child is not running');
+    if (kind === 'approve') await child.signal(approveDeploySignal, { by, ...(text ? { note: text } : {}) });
+    else await child.signal(rejectDeploySignal, { by, reason: text ?? '(no reason given)' });
+  };
+  const onSignal = async (kind: 'approve' | 'reject', by: unknown, text: unknown): Promise<void> => {
+    const who = typeof by === 'string' && by.trim() ? by.trim() : 'unknown';
+    const request = { decision: kind, by: who, ...(typeof text === 'string' ? (kind === 'approve' ? { note: text } : { reason: text }) : {}) };
+    const why = refusal(request);
+    if (why) {
+      status.ignoredDecision = { kind, by: who, at: new Date(Date.now()).toISOString(), why };
+      log.warn('decision ignored', { kind, by: who, why });
+      return;
+    }
+    await forward(kind, who, typeof text === 'string' ? text : undefined);
+  };
+  setHandler(approveDeploySignal, (payload: ApproveDeploy) => onSignal('approve', payload?.by, payload?.note));
+  setHandler(rejectDeploySignal, (payload: RejectDeploy) => onSignal('reject', payload?.by, payload?.reason));
+  setHandler(
+    decideDeployUpdate,
+    async (request): Promise<DeployDecisionResult> => {
+      const by = request.by.trim();
+      await forward(request.decision, by, request.decision === 'approve' ? request.note : request.reason);
+      // The child confirms through its report; the gate may have closed (timed out) meanwhile.
+      const confirmed = await condition(() => status.approval?.waiting === false, '1 minute');
+      const approval = status.approval;
+      const expected = request.decision === 'approve' ? 'approved' : 'rejected';
+      if (!confirmed || !approval || approval.decision !== expected || approval.by !== by) {
+        throw ApplicationFailure.create({
+          type: 'DecisionNotTaken',
+          nonRetryable: true,
+          message: `The deploy did not take the decision: its gate ended as "${approval?.decision ?? 'unknown'}"${approval?.by ? ` by ${approval.by}` : ''}.`,
+        });
+      }
+      return { workflowId: status.step ?? workflowInfo().workflowId, decision: expected, by, deploys: approval.deploys };
+    },
+    {
+      validator: (request) => {
+        const why = refusal(request);
+        if (why) throw new Error(why);
+      },
+    },
+  );
+  return {
+    childStarted: (handle) => {
+      child = handle;
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Releases started before the gate report: a decision is held and forwarded once the child exists. */
+function heldDecisions(status: ReleaseStatus): Decisions {
+  let deployChild: ChildWorkflowHandle<typeof deployWorkflow> | undefined;
+  let pending: { kind: 'approve'; payload: ApproveDeploy } | { kind: 'reject'; payload: RejectDeploy } | undefined;
+  const forward = async (): Promise<void> => {
+    if (!deployChild || !pending) return;
+    const decision = pending;
+    pending = undefined;
+    status.pendingDecision = null;
+    if (decision.kind === 'approve') await deployChild.signal(approveDeploySignal, decision.payload);
+    else await deployChild.signal(rejectDeploySignal, decision.payload);
+  };
+  setHandler(approveDeploySignal, async (payload) => {
+    pending = { kind: 'approve', payload };
+    status.pendingDecision = 'approve';
+    await forward();
+  });
+  setHandler(rejectDeploySignal, async (payload) => {
+    pending = { kind: 'reject', payload };
+    status.pendingDecision = 'reject';
+    await forward();
+  });
+  return {
+    childStarted: (handle) => {
+      deployChild = handle;
+      return forward();
+    },
+  };
 }
 
 async function runGroup(
