@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ProcessRecord } from '../activities/process/tracked-process.js';

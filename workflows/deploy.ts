@@ -348,6 +348,7 @@ class DeployRun {
       this.image = await resolvePushedImage({ site, tag });
     } else {
       this.stage('building', 'build', 'wait: docker build is running; cancel the workflow to stop it');
+      await this.report();
       const built = await buildActivities(image).buildImage({ site, tag, progressSignal: deployProgressSignal.name });
       this.stage('pushing', 'push', `wait: pushing ${image.repository}:${tag}`);
       this.image = await pushActivities(image).pushImage({ site, localRef: built.localRef, tag, progressSignal: deployProgressSignal.name });

@@ -27,6 +27,7 @@ import {
   decisionRefusal,
   deployReportSignal,
   rejectDeploySignal,
+  type ApprovalView,
   type ApproveDeploy,
   type DeployDecisionResult,
   type RejectDeploy,
@@ -103,7 +104,8 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
 
   // Releases started before the site lock and the gate report keep their old behaviour on replay.
   const gateAtChild = patched('release-site-lock-and-gate');
-  const decisions = gateAtChild ? gateDecisions(status) : heldDecisions(status);
+  const hasGate = selected.includes('deploy') && !input.autoApprove && !input.dryRun;
+  const decisions = gateAtChild ? gateDecisions(status, hasGate) : heldDecisions(status);
   const onDeployStarted = (handle: ChildWorkflowHandle<typeof deployWorkflow>): Promise<void> => decisions.childStarted(handle);
 
   const view = (stage: ReleaseStage): StageView | undefined => stageViews.find((s) => s.stage === stage);
@@ -238,7 +240,7 @@ interface Decisions {
  * gate is open; an Update says at once whether it counted, a signal that cannot count is
  * recorded in the status as ignored.
  */
-function gateDecisions(status: ReleaseStatus): Decisions {
+function gateDecisions(status: ReleaseStatus, hasGate: boolean): Decisions {
   let child: ChildWorkflowHandle<typeof deployWorkflow> | undefined;
   const releaseId = workflowInfo().workflowId;
   setHandler(deployReportSignal, (report) => {
@@ -253,8 +255,10 @@ function gateDecisions(status: ReleaseStatus): Decisions {
         `Will deploy ${deploys?.image ?? '?'} as ${deploys?.versionLabel ?? '?'} on ${deploys?.environment ?? '?'}. Waits until ${report.approval.deadline ?? '?'}.`
       : report.nextAction;
   });
+  // Until the deploy reports its gate, a release that will have one says "not yet", not "never".
+  const notYet: ApprovalView = { waiting: false, deploys: null, how: approvalHow(releaseId), deadline: null, decision: null, by: null, note: null, at: null };
   const refusal = (request: unknown): string | undefined =>
-    decisionRefusal(workflowInfo().workflowId, request, status.approval, status.deployStage ?? status.stage);
+    decisionRefusal(releaseId, request, status.approval ?? (hasGate ? notYet : null), status.deployStage ?? status.stage);
   const forward = async (kind: 'approve' | 'reject', by: string, text: string | undefined): Promise<void> => {
     if (!child) throw new Error('the deploy child is not running');
     if (kind === 'approve') await child.signal(approveDeploySignal, { by, ...(text ? { note: text } : {}) });
