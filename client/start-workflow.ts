@@ -73,7 +73,9 @@ async function main(): Promise<number> {
         taskQueue: settings.taskQueue,
         workflowId,
         args: [rawInput],
-        workflowIdReusePolicy: kind === 'release' ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        // Ids are names people reuse (a weekly release, `--id compile-weekly`): every run keeps its
+        // own state, so a closed id may start again; a running one may not.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       });
     } catch (err) {

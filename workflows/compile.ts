@@ -52,7 +52,7 @@ const FIGURE_PARALLELISM = 2;
 
 export interface CompileResult {
   site: string;
-  steps: { name: string; durationMs: number; adopted: boolean; resumedFrom: number | null }[];
+  steps: { name: string; durationMs: number; adopted: boolean; resumedFrom: number | null; endedEarlier?: { pid: number; workflowId: string; runId: string } | null }[];
   skippedSteps: string[];
   figures: string[];
   manifest: ManifestSummary;
@@ -136,7 +136,8 @@ async function runCompile(input: ReturnType<typeof compileInputSchema.parse>, st
         killGraceSeconds: config.compile.killGraceSeconds,
         progressSignal: stepProgressSignal.name,
       });
-      results.push({ name: step.name, durationMs: result.durationMs, adopted: result.adopted, resumedFrom: result.resumedFrom });
+      results.push({ name: step.name, durationMs: result.durationMs, adopted: result.adopted, resumedFrom: result.resumedFrom, endedEarlier: result.endedEarlier ?? null });
+      if (result.endedEarlier) status.lastLine = `ended pid ${result.endedEarlier.pid} of the earlier run ${result.endedEarlier.workflowId} (${result.endedEarlier.runId}) before starting this step`;
       status.completedSteps.push(step.name);
       status.done = result.done;
       status.total = result.total;
