@@ -12,7 +12,7 @@ import { makeSampleSite } from '../helpers/sample-site.js';
 import { startDevServer, uniqueTaskQueue, workflowBundle } from '../helpers/temporal-env.js';
 import { makeSyncSite, startSyncSim, writeTree } from '../helpers/sync-site.js';
 import { deployWorkflow } from '../../workflows/deploy.js';
-import { approveDeploySignal } from '../../workflows/deploy-status.js';
+import { approveDeploySignal, decideDeployUpdate } from '../../workflows/deploy-status.js';
 import { makeDeploySite, seedSite, startDeploySim } from '../helpers/deploy-env.js';
 import { waitForStage } from '../helpers/deploy-run.js';
 import { releaseWorkflow } from '../../workflows/release.js';
@@ -101,6 +101,31 @@ async function run(): Promise<void> {
           const file = path.join(historiesDir, 'release-full.json');
           await writeFile(file, historyToJSON(history));
           console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
+        });
+      } finally {
+        await rm(releaseSite.dir, { recursive: true, force: true });
+        await fx.close();
+      }
+    }
+    // A release on the site lock, its deploy reporting the gate, approved by the decideDeploy Update:
+    // the release's history and its deploy child's (replayed under the child's own id).
+    if (wanted('release-site-lock')) {
+      const fx = await startReleaseSim();
+      const releaseSite = await makeReleaseSite(fx);
+      try {
+        const releaseWorker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+        await releaseWorker.runUntil(async () => {
+          const workflowId = 'replay-release-site-lock';
+          const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId, args: [{ configPath: releaseSite.configPath }] });
+          await waitFor('the release to show the gate', async () => (await handle.query(releaseStatusQuery)).approval?.waiting, 180_000, 250);
+          await handle.executeUpdate(decideDeployUpdate, { args: [{ decision: 'approve', by: 'replay-recorder', note: 'recorded for the replay test' }] });
+          await handle.result();
+          for (const id of [workflowId, `${workflowId}-deploy`]) {
+            const history = await env.client.workflow.getHandle(id).fetchHistory();
+            const file = path.join(historiesDir, `${id.replace(/^replay-/, '')}.json`);
+            await writeFile(file, historyToJSON(history));
+            console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
+          }
         });
       } finally {
         await rm(releaseSite.dir, { recursive: true, force: true });
