@@ -7,7 +7,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { simControl, startSim } from '../sim/index.js';
 import { createRunbookWorker } from '../worker/create-worker.js';
 import { temporalSettings } from '../worker/settings.js';
-import { approveDeploySignal } from '../workflows/deploy-status.js';
+import { decideDeployUpdate } from '../workflows/deploy-status.js';
 import { releaseWorkflow, type ReleaseResult } from '../workflows/release.js';
 import { runbookSearchAttributes } from '../workflows/search-attributes.js';
 import { parseCli, runMain } from './args.js';
@@ -44,7 +44,7 @@ async function approveWhenAsked(client: Client, address: string, workflowId: str
       }
       say('\nthe deploy asks for approval; approving in 3 s as "demo" (use --manual-approve to do it yourself)');
       await new Promise((resolve) => setTimeout(resolve, 3000));
-      await handle.signal(approveDeploySignal, { by: 'demo', note: 'approved by npm run demo' });
+      await handle.executeUpdate(decideDeployUpdate, { args: [{ decision: 'approve', by: 'demo', note: 'approved by npm run demo' }] });
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
