@@ -8,6 +8,7 @@ import { validateCompiledData } from './compile/validate-compiled-data.js';
 import { createSyncActivities } from './sync/index.js';
 import { createDeployActivities } from './deploy/index.js';
 import { createReleaseActivities } from './release/index.js';
+import { hostTaskQueue } from './host/host-task-queue.js';
 
 /** What the activities need from the process that hosts them; tests pass their own. */
 export interface ActivityDeps {
@@ -33,6 +34,7 @@ export function createActivities(_deps: ActivityDeps = defaultActivityDeps()) {
     ...createSyncActivities(_deps),
     ...createDeployActivities(_deps),
     ...createReleaseActivities(),
+    hostTaskQueue,
   };
 }
 

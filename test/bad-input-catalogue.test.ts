@@ -6,8 +6,7 @@ import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { createRunbookWorker } from '../worker/create-worker.js';
+import { createRunbookWorker, type RunbookWorker } from '../worker/create-worker.js';
 import { syncDataWorkflow } from '../workflows/sync.js';
 import { badInputs, type CliContext, type CliEntry, type Entry, type WorkflowEntry } from './catalogue/bad-inputs.js';
 import { cell, writeDocSection } from './catalogue/reliability-doc.js';
@@ -22,7 +21,7 @@ import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/tempo
 
 let env: TestWorkflowEnvironment;
 let fx: CatalogueSim;
-let worker: Worker;
+let worker: RunbookWorker;
 let running: Promise<void>;
 let base: CatalogueSite;
 const taskQueue = uniqueTaskQueue('catalogue');

@@ -4,8 +4,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { createRunbookWorker } from '../worker/create-worker.js';
+import { createRunbookWorker, type RunbookWorker } from '../worker/create-worker.js';
 import { releaseWorkflow } from '../workflows/release.js';
 import { releaseStatusQuery } from '../workflows/release-status.js';
 import { runbookSiteKey, runbookStageKey } from '../workflows/search-attributes.js';
@@ -17,7 +16,7 @@ import { waitFor } from './helpers/worker-process.js';
 
 let env: TestWorkflowEnvironment;
 let fx: ReleaseFixture;
-let worker: Worker;
+let worker: RunbookWorker;
 let running: Promise<void>;
 const taskQueue = uniqueTaskQueue('release');
 
@@ -80,7 +79,8 @@ test('a full release started as from the UI with {} : compile, sync, image, appr
     const description = await handle.describe();
     assert.equal(description.typedSearchAttributes.get(runbookSiteKey), 'sample-site');
     assert.equal(description.typedSearchAttributes.get(runbookStageKey), 'completed');
-    assert.deepEqual(description.memo, { site: 'sample-site', stages: ['compile', 'figures', 'sync', 'image', 'deploy'] });
+    // The memo names the host that holds the release's data (the one whose worker answered first).
+    assert.deepEqual(description.memo, { site: 'sample-site', stages: ['compile', 'figures', 'sync', 'image', 'deploy'], host: worker.hostId });
     const status = await handle.query(releaseStatusQuery);
     assert.equal(status.stage, 'completed');
     assert.ok(status.stages.every((s) => s.state === 'completed'));

@@ -4,8 +4,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { createRunbookWorker } from '../worker/create-worker.js';
+import { createRunbookWorker, type RunbookWorker } from '../worker/create-worker.js';
 import { approveDeploySignal, decideDeployUpdate } from '../workflows/deploy-status.js';
 import { releaseWorkflow } from '../workflows/release.js';
 import { releaseStatusQuery, type ReleaseStatus } from '../workflows/release-status.js';
@@ -23,7 +22,7 @@ import { snapshotMtimes } from './helpers/tree-times.js';
 
 let env: TestWorkflowEnvironment;
 let fx: ReleaseFixture;
-let worker: Worker;
+let worker: RunbookWorker;
 let running: Promise<void>;
 const taskQueue = uniqueTaskQueue('second-release');
 

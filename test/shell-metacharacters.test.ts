@@ -5,8 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { createRunbookWorker } from '../worker/create-worker.js';
+import { createRunbookWorker, type RunbookWorker } from '../worker/create-worker.js';
 import { compileWorkflow } from '../workflows/compile.js';
 import { makeSampleSite, type SampleSite } from './helpers/sample-site.js';
 import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
@@ -16,7 +15,7 @@ import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/tempo
 // marker files prove no shell ever ran the payloads.
 
 let env: TestWorkflowEnvironment;
-let worker: Worker;
+let worker: RunbookWorker;
 let running: Promise<void>;
 let site: SampleSite | undefined;
 const taskQueue = uniqueTaskQueue('shell-meta');

@@ -1,8 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { hostTaskQueueName, runbookHostId } from './host.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Workflow interceptors every bundle must carry: host affinity of the data work. */
+export const workflowInterceptorModules = [fileURLToPath(new URL('../workflows/host-affinity.ts', import.meta.url))];
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -11,19 +14,60 @@ export interface CreateWorkerOptions {
   deps?: ActivityDeps;
   /** Pre-built bundle (tests bundle once per file); otherwise built from workflowsPath. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** This machine's id; default RUNBOOK_HOST_ID or the hostname. */
+  hostId?: string;
 }
 
-/** One place that wires workflows and activities, used by `npm run worker` and the tests. */
-export function createRunbookWorker(opts: CreateWorkerOptions): Promise<Worker> {
-  return Worker.create({
+/**
+ * The runbook's worker on one host: the shared task queue (workflows and AWS-only activities)
+ * and the host's own queue (activities that touch this host's site files or docker engine), the
+ * worker-specific task queue pattern. Run, shut down and runUntil act on both.
+ */
+export class RunbookWorker {
+  constructor(
+    readonly shared: Worker,
+    readonly host: Worker,
+    readonly hostId: string,
+  ) {}
+
+  get hostTaskQueue(): string {
+    return this.host.options.taskQueue;
+  }
+
+  async run(): Promise<void> {
+    await Promise.all([this.shared.run(), this.host.run()]);
+  }
+
+  shutdown(): void {
+    for (const worker of [this.shared, this.host]) {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    }
+  }
+
+  async runUntil<R>(fnOrPromise: Promise<R> | (() => Promise<R>)): Promise<R> {
+    return this.shared.runUntil(() => this.host.runUntil(fnOrPromise));
+  }
+}
+
+/** One place that wires workflows and activities, used by `npm run worker`, the demo and the tests. */
+export async function createRunbookWorker(opts: CreateWorkerOptions): Promise<RunbookWorker> {
+  const hostId = opts.hostId ?? runbookHostId();
+  const activities = createActivities(opts.deps);
+  const common = {
     connection: opts.connection,
     namespace: opts.namespace,
-    taskQueue: opts.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
-    activities: createActivities(opts.deps),
+    activities,
     // Heartbeats must reach the server at least every 20 s, whatever the heartbeat timeout.
     maxHeartbeatThrottleInterval: '20 seconds',
     // Gives running activities time to see the shutdown and detach their processes cleanly.
     shutdownGraceTime: '10 seconds',
+  } as const;
+  const shared = await Worker.create({
+    ...common,
+    taskQueue: opts.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath, interceptors: { workflowModules: workflowInterceptorModules } }),
   });
+  // Activities only: workflows never run here, only the data work pinned to this host.
+  const host = await Worker.create({ ...common, taskQueue: hostTaskQueueName(opts.taskQueue, hostId) });
+  return new RunbookWorker(shared, host, hostId);
 }

@@ -10,7 +10,7 @@ async function run(): Promise<void> {
     // The SDK installs SIGINT/SIGTERM handlers that call worker.shutdown(): running activities
     // see the cancellation, long processes are left running for the next worker to adopt.
     console.log(
-      `worker ready: task queue "${settings.taskQueue}", namespace "${settings.namespace}", server ${settings.address} (pid ${process.pid})`,
+      `worker ready: task queue "${settings.taskQueue}" and this host's "${worker.hostTaskQueue}" (RUNBOOK_HOST_ID ${worker.hostId}), namespace "${settings.namespace}", server ${settings.address} (pid ${process.pid})`,
     );
     await worker.run();
     console.log('worker stopped');

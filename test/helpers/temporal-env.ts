@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { resolveTemporalCli } from '../../client/temporal-cli.js';
-import { createRunbookWorker, workflowsPath } from '../../worker/create-worker.js';
+import { createRunbookWorker, workflowInterceptorModules, workflowsPath } from '../../worker/create-worker.js';
 import { runbookSearchAttributes } from '../../workflows/search-attributes.js';
 
 /**
@@ -21,7 +21,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** Bundled once per test file: webpack is the slowest part of starting a worker. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  bundle ??= bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quietLogger });
   return bundle;
 }
 

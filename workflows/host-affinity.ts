@@ -1,0 +1,137 @@
+import {
+  ApplicationFailure,
+  defaultPayloadConverter,
+  patched,
+  proxyActivities,
+  TimeoutFailure,
+  upsertMemo,
+  workflowInfo,
+  type ActivityInput,
+  type Next,
+  type QueryInput,
+  type StartChildWorkflowExecutionInput,
+  type WorkflowExecuteInput,
+  type WorkflowInboundCallsInterceptor,
+  type WorkflowInterceptorsFactory,
+  type WorkflowOutboundCallsInterceptor,
+} from '@temporalio/workflow';
+import { TimeoutType } from '@temporalio/common';
+import type { Activities as Acts } from '../activities/index.js';
+import type { HostPin } from '../activities/host/host-task-queue.js';
+
+/**
+ * Host affinity as a workflow interceptor, so no workflow has to remember it: every activity
+ * that reads or writes the site's files or uses the local docker engine goes to the task queue
+ * of the one host that holds the run's data, chosen once (by the first worker to answer) and
+ * passed to child workflows in a header. AWS-only work (teardown, health waits, rollback, the
+ * janitor) stays on the shared queue, so a dead host never keeps a billed server alive.
+ */
+export const hostBoundActivities = new Set<string>([
+  'loadSiteConfig',
+  'prepareOutputDir',
+  'commitOutputDir',
+  'restorePreviousOutput',
+  'recordFiguresInManifest',
+  'runCompileStep',
+  'validateCompiledData',
+  'runFigureScript',
+  'checkSyncPrerequisites',
+  'planDryRun',
+  'syncDirectory',
+  'verifyRemoteTree',
+  'checkDeployTarget',
+  'buildImage',
+  'pushImage',
+  'uploadSourceBundle',
+]);
+
+/** The workflows whose data work is pinned; the janitor and the site lock run anywhere. */
+const pinnedWorkflowTypes = new Set(['releaseWorkflow', 'compileWorkflow', 'syncDataWorkflow', 'deployWorkflow']);
+
+export const HOST_HEADER = 'runbook-host';
+
+const { hostTaskQueue } = proxyActivities<Acts>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumAttempts: 5 },
+});
+
+interface HostState {
+  enabled: boolean;
+  pin?: HostPin;
+  pinning?: Promise<HostPin>;
+}
+
+function pinHost(state: HostState): Promise<HostPin> {
+  state.pinning ??= (async () => {
+    const pin = await hostTaskQueue();
+    state.pin = pin;
+    upsertMemo({ host: pin.hostId });
+    return pin;
+  })();
+  return state.pinning;
+}
+
+function isScheduleToStartTimeout(err: unknown): boolean {
+  for (let current: unknown = err; current instanceof Error; current = current.cause) {
+    if (current instanceof TimeoutFailure && current.timeoutType === TimeoutType.SCHEDULE_TO_START) return true;
+  }
+  return false;
+}
+
+class HostOutbound implements WorkflowOutboundCallsInterceptor {
+  constructor(private readonly state: HostState) {}
+
+  async scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>): Promise<unknown> {
+    if (!this.state.enabled || !hostBoundActivities.has(input.activityType)) return next(input);
+    const pin = this.state.pin ?? (await pinHost(this.state));
+    try {
+      return await next({ ...input, options: { ...input.options, taskQueue: pin.taskQueue, scheduleToStartTimeout: `${pin.waitMinutes} minutes` } });
+    } catch (err) {
+      if (!isScheduleToStartTimeout(err)) throw err;
+      throw ApplicationFailure.create({
+        type: 'HostUnavailable',
+        nonRetryable: true,
+        message:
+          `Host ${pin.hostId} holds this run's data, and no worker there picked up ${input.activityType} within ${pin.waitMinutes} minutes: ` +
+          `start the worker on ${pin.hostId} (RUNBOOK_HOST_ID=${pin.hostId}) and start the run again; its data work never runs on another host.`,
+        details: [{ hostId: pin.hostId, taskQueue: pin.taskQueue }],
+        cause: err instanceof Error ? err : undefined,
+      });
+    }
+  }
+
+  startChildWorkflowExecution(
+    input: StartChildWorkflowExecutionInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'startChildWorkflowExecution'>,
+  ): Promise<[Promise<string>, Promise<unknown>]> {
+    if (!this.state.enabled || !this.state.pin) return next(input);
+    return next({ ...input, headers: { ...input.headers, [HOST_HEADER]: defaultPayloadConverter.toPayload(this.state.pin) } });
+  }
+}
+
+class HostInbound implements WorkflowInboundCallsInterceptor {
+  constructor(private readonly state: HostState) {}
+
+  execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+    // Runs started before host affinity existed replay without it.
+    this.state.enabled = pinnedWorkflowTypes.has(workflowInfo().workflowType) && patched('runbook-host-affinity');
+    const header = input.headers[HOST_HEADER];
+    if (this.state.enabled && header) {
+      this.state.pin = defaultPayloadConverter.fromPayload<HostPin>(header);
+      this.state.pinning = Promise.resolve(this.state.pin);
+    }
+    return next(input);
+  }
+
+  async handleQuery(input: QueryInput, next: Next<WorkflowInboundCallsInterceptor, 'handleQuery'>): Promise<unknown> {
+    const result = await next(input);
+    if (input.queryName !== 'status' || !result || typeof result !== 'object') return result;
+    // Every status names the host that holds the run's data (null until one is chosen).
+    return { ...result, host: this.state.pin ? { id: this.state.pin.hostId, taskQueue: this.state.pin.taskQueue } : null };
+  }
+}
+
+export const interceptors: WorkflowInterceptorsFactory = () => {
+  const state: HostState = { enabled: false };
+  return { inbound: [new HostInbound(state)], outbound: [new HostOutbound(state)] };
+};
