@@ -29,6 +29,7 @@ export const NonRetryable = {
   RemotePermissionDenied: 'RemotePermissionDenied',
   RemoteMismatch: 'RemoteMismatch',
   ReleaseAlreadyRunning: 'ReleaseAlreadyRunning',
+  SettingsChangedSinceApproval: 'SettingsChangedSinceApproval',
 } as const;
 
 export const Retryable = {

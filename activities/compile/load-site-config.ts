@@ -1,14 +1,20 @@
 import { log } from '@temporalio/activity';
-import { loadConfig, defaultConfigPath, type ResolvedConfig } from '../../config/load.js';
+import { loadConfig, defaultConfigPath, siteConfigView, type ResolvedConfig, type SiteConfig } from '../../config/load.js';
+import type { AwsClientFactory } from '../aws/clients.js';
 import { fromInputError, nonRetryable } from '../failures.js';
+import { checkReferences } from '../secrets/site-env.js';
 
 export interface LoadSiteConfigInput {
   configPath?: string;
   site?: string;
 }
 
-/** Reads the worker's config (or the file the input names), validated, with absolute paths. */
-export async function loadSiteConfig(input: LoadSiteConfigInput): Promise<ResolvedConfig> {
+/**
+ * Reads the worker's config (or the file the input names), validated, with absolute paths, and
+ * proves every secret reference in it resolves. Returns it without env values: the activities
+ * that need those read them again from the worker's disk.
+ */
+export async function loadSiteConfig(aws: AwsClientFactory, input: LoadSiteConfigInput): Promise<SiteConfig> {
   const file = input.configPath ?? defaultConfigPath();
   let config: ResolvedConfig;
   try {
@@ -24,6 +30,7 @@ export async function loadSiteConfig(input: LoadSiteConfigInput): Promise<Resolv
       { field: 'site' },
     );
   }
-  log.info('loaded config', { site: config.site, configPath: config.configPath });
-  return config;
+  const references = await checkReferences(aws, config);
+  log.info('loaded config', { site: config.site, configPath: config.configPath, secretReferences: references });
+  return siteConfigView(config);
 }

@@ -1,14 +1,21 @@
 import path from 'node:path';
 import { log } from '@temporalio/activity';
-import type { CompileStep } from '../../config/schema.js';
+import type { CompileStepView } from '../../config/load.js';
+import type { EnvValue } from '../../config/schema.js';
+import type { AwsClientFactory } from '../aws/clients.js';
 import { nonRetryable, retryable } from '../failures.js';
 import { tailLines } from '../process/log-follower.js';
 import { runTrackedProcess } from '../process/tracked-process.js';
 import { runDir } from '../run-dir.js';
+import { plainEnv } from '../secrets/references.js';
+import { resolveScriptEnv } from '../secrets/site-env.js';
 import { progressReporter } from './progress-reporter.js';
 
 export interface RunCompileStepInput {
-  step: CompileStep;
+  /** The step without its env: that is read from `configPath` here, references resolved. */
+  step: CompileStepView & { env?: Record<string, EnvValue> };
+  /** The config on the worker's disk; absent only in inputs scheduled before env moved out of history. */
+  configPath?: string;
   siteDir: string;
   stateDir: string;
   outputDir: string;
@@ -33,13 +40,14 @@ export interface CompileStepResult {
  * One compile step as a subprocess that may run for days. Its output goes to a log on disk and
  * its progress into heartbeats; a retry adopts the process or resumes from the last progress.
  */
-export async function runCompileStep(input: RunCompileStepInput): Promise<CompileStepResult> {
+export async function runCompileStep(aws: AwsClientFactory, input: RunCompileStepInput): Promise<CompileStepResult> {
   const dir = path.join(runDir(input.stateDir), `step-${input.step.name}`);
+  const stepEnv = input.configPath ? await resolveScriptEnv(aws, input.configPath, 'step', input.step.name) : plainEnv(input.step.env);
   const result = await runTrackedProcess({
     dir,
     command: input.step.command,
     cwd: input.siteDir,
-    env: { ...input.step.env, RUNBOOK_OUTPUT_DIR: input.outputDir, RUNBOOK_STEP: input.step.name },
+    env: { ...stepEnv, RUNBOOK_OUTPUT_DIR: input.outputDir, RUNBOOK_STEP: input.step.name },
     progressPattern: input.progressPattern,
     killGraceMs: input.killGraceSeconds * 1000,
     onProgress: progressReporter(input.progressSignal, input.step.name),

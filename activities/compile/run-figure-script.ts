@@ -1,15 +1,22 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { log } from '@temporalio/activity';
-import type { FigureScript } from '../../config/schema.js';
+import type { FigureView } from '../../config/load.js';
+import type { EnvValue } from '../../config/schema.js';
+import type { AwsClientFactory } from '../aws/clients.js';
 import { nonRetryable, retryable } from '../failures.js';
 import { tailLines } from '../process/log-follower.js';
 import { runTrackedProcess } from '../process/tracked-process.js';
 import { runDir } from '../run-dir.js';
+import { plainEnv } from '../secrets/references.js';
+import { resolveScriptEnv } from '../secrets/site-env.js';
 import { sha256File, type ManifestFile } from './validate-compiled-data.js';
 
 export interface RunFigureInput {
-  figure: FigureScript;
+  /** The figure without its env: that is read from `configPath` here, references resolved. */
+  figure: FigureView & { env?: Record<string, EnvValue> };
+  /** The config on the worker's disk; absent only in inputs scheduled before env moved out of history. */
+  configPath?: string;
   siteDir: string;
   stateDir: string;
   outputDir: string;
@@ -25,13 +32,14 @@ function resolveOutput(siteDir: string, output: string): string {
  * Runs one figure-pickling script and checks that every declared .pkl is there, non-empty and
  * written by this run (a stale pickle from last month would otherwise pass silently).
  */
-export async function runFigureScript(input: RunFigureInput): Promise<ManifestFile[]> {
+export async function runFigureScript(aws: AwsClientFactory, input: RunFigureInput): Promise<ManifestFile[]> {
   const dir = path.join(runDir(input.stateDir), `figure-${input.figure.name}`);
+  const figureEnv = input.configPath ? await resolveScriptEnv(aws, input.configPath, 'figure', input.figure.name) : plainEnv(input.figure.env);
   const result = await runTrackedProcess({
     dir,
     command: input.figure.command,
     cwd: input.siteDir,
-    env: { ...input.figure.env, RUNBOOK_OUTPUT_DIR: input.outputDir },
+    env: { ...figureEnv, RUNBOOK_OUTPUT_DIR: input.outputDir },
     killGraceMs: input.killGraceSeconds * 1000,
   });
   if (result.exitCode !== 0) {
