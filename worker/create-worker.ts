@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { withDataConverter } from '../codec/data-converter.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -21,6 +22,8 @@ export function createRunbookWorker(opts: CreateWorkerOptions): Promise<Worker> 
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities(opts.deps),
+    // Encrypts every payload when a codec key is configured; the CLI and demo use the same one.
+    ...withDataConverter(),
     // Heartbeats must reach the server at least every 20 s, whatever the heartbeat timeout.
     maxHeartbeatThrottleInterval: '20 seconds',
     // Gives running activities time to see the shutdown and detach their processes cleanly.
