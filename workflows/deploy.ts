@@ -323,7 +323,8 @@ class DeployRun {
     this.versionLabel = versionLabelFor(site.site, this.target.gitSha, Date.now(), workflowInfo().runId);
     this.status.versionLabel = this.versionLabel;
 
-    const verdict = await this.approvalGate(`deploy ${this.image.reference} as ${this.versionLabel}`);
+    const settings = this.target.settings?.summary;
+    const verdict = await this.approvalGate(`deploy ${this.image.reference} as ${this.versionLabel}${settings ? ` (settings: ${settings})` : ''}`);
     if (verdict) return verdict;
 
     const { bucket } = this.target;
