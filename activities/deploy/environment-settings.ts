@@ -126,7 +126,11 @@ export function planSettings(current: ConfigurationOptionSetting[], desired: Des
     if (secrets.has(name)) optionsToRemove.push({ Namespace: SECRETS_NAMESPACE, OptionName: name });
     if (plain.has(name) || secrets.has(name)) change.remove.push(name);
   }
-  const instanceType = current.find((s) => s.Namespace === LAUNCH_NAMESPACE && s.OptionName === 'InstanceType')?.Value ?? null;
+  // Environments on launch templates report their types in aws:ec2:instances instead.
+  const instanceType =
+    current.find((s) => s.Namespace === LAUNCH_NAMESPACE && s.OptionName === 'InstanceType')?.Value ??
+    current.find((s) => s.Namespace === 'aws:ec2:instances' && s.OptionName === 'InstanceTypes')?.Value?.split(',')[0]?.trim() ??
+    null;
   if (desired.instanceType && desired.instanceType !== instanceType) {
     optionSettings.push({ Namespace: LAUNCH_NAMESPACE, OptionName: 'InstanceType', Value: desired.instanceType });
     change.instanceType = { from: instanceType, to: desired.instanceType };
