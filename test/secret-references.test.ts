@@ -258,3 +258,30 @@ test('a reference to a secret that does not exist fails before anything is built
   assert.match(plain.cause.cause.message, /beanstalk\.envVars\.FLASK_SECRET_KEY is a plain value and its name looks like a secret's, so it would be stored in workflow history: write it as a reference, such as \{"secret": /);
   assert.ok(!plain.cause.cause.message.includes('dev-value'));
 });
+
+test('a script that prints its secret: the failure, heartbeats and history show *** in its place', async () => {
+  const leaky = await makeReleaseSite(fx);
+  sites.push(leaky);
+  await editConfig(leaky.configPath, (config) => {
+    config.compile.steps.push({
+      name: 'leaky',
+      command: ['node', '-e', 'console.log("connecting with token " + process.env.LEAKY_TOKEN); process.exit(2)'],
+      env: { LEAKY_TOKEN: { secret: 'sample-site/compile', key: 'token' } },
+      nonRetryableExitCodes: [2],
+    });
+  });
+  const workflowId = `secret-refs-leaky-${Date.now()}`;
+  const err = await client.workflow
+    .execute(compileWorkflow, { taskQueue, workflowId, args: [{ configPath: leaky.configPath, steps: ['leaky'] }] })
+    .then(() => assert.fail('the step passed'), (e: unknown) => e);
+  assert.ok(err instanceof WorkflowFailedError && err.cause?.cause instanceof ApplicationFailure);
+  assert.equal(err.cause.cause.type, 'StepFailed');
+  assert.match(err.cause.cause.message, /connecting with token \*\*\*/);
+  assert.ok(!err.cause.cause.message.includes(canary));
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  const payloads = payloadsIn(history).filter((p) => !p.indexed).map((p) => p.payload);
+  const decoded = await runbookDataConverter(codecEnv)!.payloadCodecs![0]!.decode(payloads);
+  const text = [...allText(history), ...decoded.map((p) => Buffer.from(p.data ?? new Uint8Array()).toString())].join('\n');
+  assert.ok(text.includes('connecting with token ***'), 'the masked line is in the history');
+  assert.ok(!text.includes(canary), 'canary in the history of a run whose script printed it');
+});

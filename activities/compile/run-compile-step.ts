@@ -7,7 +7,7 @@ import { nonRetryable, retryable } from '../failures.js';
 import { tailLines } from '../process/log-follower.js';
 import { runTrackedProcess } from '../process/tracked-process.js';
 import { runDir } from '../run-dir.js';
-import { plainEnv } from '../secrets/references.js';
+import { plainEnv, redactor } from '../secrets/references.js';
 import { resolveScriptEnv } from '../secrets/site-env.js';
 import { progressReporter } from './progress-reporter.js';
 
@@ -42,14 +42,16 @@ export interface CompileStepResult {
  */
 export async function runCompileStep(aws: AwsClientFactory, input: RunCompileStepInput): Promise<CompileStepResult> {
   const dir = path.join(runDir(input.stateDir), `step-${input.step.name}`);
-  const stepEnv = input.configPath ? await resolveScriptEnv(aws, input.configPath, 'step', input.step.name) : plainEnv(input.step.env);
+  const resolved = input.configPath ? await resolveScriptEnv(aws, input.configPath, 'step', input.step.name) : { env: plainEnv(input.step.env), secrets: [] };
+  const redact = redactor(resolved.secrets);
   const result = await runTrackedProcess({
     dir,
     command: input.step.command,
     cwd: input.siteDir,
-    env: { ...stepEnv, RUNBOOK_OUTPUT_DIR: input.outputDir, RUNBOOK_STEP: input.step.name },
+    env: { ...resolved.env, RUNBOOK_OUTPUT_DIR: input.outputDir, RUNBOOK_STEP: input.step.name },
     progressPattern: input.progressPattern,
     killGraceMs: input.killGraceSeconds * 1000,
+    redact,
     onProgress: progressReporter(input.progressSignal, input.step.name),
   });
   if (result.exitCode === 0) {
@@ -61,11 +63,11 @@ export async function runCompileStep(aws: AwsClientFactory, input: RunCompileSte
       resumedFrom: result.resumeFrom,
       done: result.done,
       total: result.total,
-      lastLine: result.lastLine,
+      lastLine: result.lastLine === null ? null : redact(result.lastLine),
       logPath: result.logPath,
     };
   }
-  const tail = await tailLines(result.logPath, 20);
+  const tail = redact(await tailLines(result.logPath, 20));
   const how = result.exitCode === null ? `was killed (${result.signal ?? 'signal'})` : `exited with code ${result.exitCode}`;
   const message = `Compile step "${input.step.name}" ${how}; log: ${result.logPath}\n--- last lines ---\n${tail}`;
   if (result.exitCode !== null && input.step.nonRetryableExitCodes?.includes(result.exitCode)) {

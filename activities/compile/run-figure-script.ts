@@ -8,7 +8,7 @@ import { nonRetryable, retryable } from '../failures.js';
 import { tailLines } from '../process/log-follower.js';
 import { runTrackedProcess } from '../process/tracked-process.js';
 import { runDir } from '../run-dir.js';
-import { plainEnv } from '../secrets/references.js';
+import { plainEnv, redactor } from '../secrets/references.js';
 import { resolveScriptEnv } from '../secrets/site-env.js';
 import { sha256File, type ManifestFile } from './validate-compiled-data.js';
 
@@ -34,16 +34,18 @@ function resolveOutput(siteDir: string, output: string): string {
  */
 export async function runFigureScript(aws: AwsClientFactory, input: RunFigureInput): Promise<ManifestFile[]> {
   const dir = path.join(runDir(input.stateDir), `figure-${input.figure.name}`);
-  const figureEnv = input.configPath ? await resolveScriptEnv(aws, input.configPath, 'figure', input.figure.name) : plainEnv(input.figure.env);
+  const resolved = input.configPath ? await resolveScriptEnv(aws, input.configPath, 'figure', input.figure.name) : { env: plainEnv(input.figure.env), secrets: [] };
+  const redact = redactor(resolved.secrets);
   const result = await runTrackedProcess({
     dir,
     command: input.figure.command,
     cwd: input.siteDir,
-    env: { ...figureEnv, RUNBOOK_OUTPUT_DIR: input.outputDir },
+    env: { ...resolved.env, RUNBOOK_OUTPUT_DIR: input.outputDir },
     killGraceMs: input.killGraceSeconds * 1000,
+    redact,
   });
   if (result.exitCode !== 0) {
-    const tail = await tailLines(result.logPath, 20);
+    const tail = redact(await tailLines(result.logPath, 20));
     throw retryable(
       'StepExitedNonZero',
       `Figure script "${input.figure.name}" ${result.exitCode === null ? 'was killed' : `exited with code ${result.exitCode}`}; log: ${result.logPath}\n--- last lines ---\n${tail}`,

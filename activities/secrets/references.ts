@@ -86,14 +86,24 @@ export async function resolveSecretArn(clients: SecretClients, ref: SecretRefere
 }
 
 /** A map of env values with every reference resolved: plain strings as they are. */
-export async function resolveEnvValues(clients: SecretClients, env: Record<string, EnvValue> | undefined, field: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
+export async function resolveEnvValues(clients: SecretClients, env: Record<string, EnvValue> | undefined, field: string): Promise<ResolvedEnv> {
+  const out: ResolvedEnv = { env: {}, secrets: [] };
   for (const [name, value] of Object.entries(env ?? {})) {
-    if (typeof value === 'string') out[name] = value;
-    else if ('plain' in value) out[name] = value.plain;
-    else out[name] = await resolveSecretValue(clients, value, `${field}.${name}`);
+    if (typeof value === 'string') out.env[name] = value;
+    else if ('plain' in value) out.env[name] = value.plain;
+    else {
+      const resolved = await resolveSecretValue(clients, value, `${field}.${name}`);
+      out.env[name] = resolved;
+      out.secrets.push(resolved);
+    }
   }
   return out;
+}
+
+/** An environment for a subprocess, and which of its values came from secrets (to mask them). */
+export interface ResolvedEnv {
+  env: Record<string, string>;
+  secrets: string[];
 }
 
 /** Plain strings of an env map (an input scheduled by an older workflow carries only those). */
@@ -104,4 +114,14 @@ export function plainEnv(env: Record<string, EnvValue> | undefined): Record<stri
     else if ('plain' in value) out[name] = value.plain;
   }
   return out;
+}
+
+/**
+ * Masks the given secret values in text a subprocess printed (a failing script that echoes its
+ * settings), before that text reaches a heartbeat, a progress signal or a failure message.
+ */
+export function redactor(secrets: string[]): (text: string) => string {
+  // Very short values would mask half the output and protect little.
+  const needles = [...new Set(secrets.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
+  return (text) => needles.reduce((out, needle) => out.split(needle).join('***'), text);
 }

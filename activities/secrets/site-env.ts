@@ -2,7 +2,7 @@ import { loadConfig, type ResolvedConfig } from '../../config/load.js';
 import { isReference, type EnvValue, type SecretReference } from '../../config/schema.js';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { fromInputError, nonRetryable } from '../failures.js';
-import { plainEnv, resolveEnvValues, resolveSecretArn, resolveSecretValue } from './references.js';
+import { plainEnv, resolveEnvValues, resolveSecretArn, resolveSecretValue, type ResolvedEnv } from './references.js';
 
 /** Every reference in a config, with the field a person would fix. */
 export function referencesIn(config: ResolvedConfig): { field: string; ref: SecretReference; beanstalk: boolean }[] {
@@ -44,7 +44,7 @@ async function reload(configPath: string): Promise<ResolvedConfig> {
  * The environment of one compile step or figure script, read from the config on the worker's
  * disk and resolved here, so neither the values nor the references travel through history.
  */
-export async function resolveScriptEnv(aws: AwsClientFactory, configPath: string, kind: 'step' | 'figure', name: string): Promise<Record<string, string>> {
+export async function resolveScriptEnv(aws: AwsClientFactory, configPath: string, kind: 'step' | 'figure', name: string): Promise<ResolvedEnv> {
   const config = await reload(configPath);
   const list = kind === 'step' ? config.compile.steps : config.figures;
   const index = list.findIndex((entry) => entry.name === name);
@@ -56,7 +56,7 @@ export async function resolveScriptEnv(aws: AwsClientFactory, configPath: string
   const field = `${where}[${index}].env`;
   const env = entry.env ?? {};
   if (!Object.values(env).some(isReference)) {
-    return plainEnv(env);
+    return { env: plainEnv(env), secrets: [] };
   }
   if (!config.aws) throw nonRetryable('InvalidConfig', `${field} has secret references but the config has no "aws" section: add one such as {"region": "us-east-1"}.`, { field: 'aws' });
   return resolveEnvValues(aws({ region: config.aws.region, ...(config.aws.endpoint ? { endpoint: config.aws.endpoint } : {}) }), env, field);
