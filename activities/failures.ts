@@ -30,6 +30,7 @@ export const NonRetryable = {
   RemoteMismatch: 'RemoteMismatch',
   ReleaseAlreadyRunning: 'ReleaseAlreadyRunning',
   ProcessSlotBusy: 'ProcessSlotBusy',
+  SettingsChangedSinceApproval: 'SettingsChangedSinceApproval',
 } as const;
 
 export const Retryable = {

@@ -1,9 +1,9 @@
 import { createAwsClientFactory, type AwsClientFactory } from './aws/clients.js';
-import { loadSiteConfig } from './compile/load-site-config.js';
+import { loadSiteConfig, type LoadSiteConfigInput } from './compile/load-site-config.js';
 import { commitOutputDir, prepareOutputDir, restorePreviousOutput } from './compile/output-dir.js';
 import { recordFiguresInManifest } from './compile/record-figures.js';
-import { runCompileStep } from './compile/run-compile-step.js';
-import { runFigureScript } from './compile/run-figure-script.js';
+import { runCompileStep, type RunCompileStepInput } from './compile/run-compile-step.js';
+import { runFigureScript, type RunFigureInput } from './compile/run-figure-script.js';
 import { validateCompiledData } from './compile/validate-compiled-data.js';
 import { createSyncActivities } from './sync/index.js';
 import { createDeployActivities } from './deploy/index.js';
@@ -22,14 +22,15 @@ export function defaultActivityDeps(): ActivityDeps {
 
 /** Every activity the worker registers; tests build their own set with other deps. */
 export function createActivities(_deps: ActivityDeps = defaultActivityDeps()) {
+  const { aws } = _deps;
   return {
-    loadSiteConfig,
+    loadSiteConfig: (input: LoadSiteConfigInput) => loadSiteConfig(aws, input),
     prepareOutputDir,
     commitOutputDir,
     restorePreviousOutput,
-    runCompileStep,
+    runCompileStep: (input: RunCompileStepInput) => runCompileStep(aws, input),
     validateCompiledData,
-    runFigureScript,
+    runFigureScript: (input: RunFigureInput) => runFigureScript(aws, input),
     recordFiguresInManifest,
     ...createSyncActivities(_deps),
     ...createDeployActivities(_deps),

@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { withDataConverter } from '../codec/data-converter.js';
 import { temporalSettings, type TemporalSettings } from '../worker/settings.js';
 
 export interface Connected {
@@ -20,7 +21,8 @@ export async function connect(): Promise<Connected> {
     );
   }
   return {
-    client: new Client({ connection, namespace: settings.namespace }),
+    // The same codec as the worker's (when a key is set), so the CLI reads and writes the same payloads.
+    client: new Client({ connection, namespace: settings.namespace, ...withDataConverter() }),
     settings,
     close: () => connection.close(),
   };

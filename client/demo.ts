@@ -1,7 +1,11 @@
 import { createServer } from 'node:net';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { startCodecServer } from '../codec/codec-server.js';
+import { withDataConverter } from '../codec/data-converter.js';
+import { EncryptionCodec } from '../codec/encryption-codec.js';
+import { codecKeysFromEnv } from '../codec/keys.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { simControl, startSim } from '../sim/index.js';
@@ -80,6 +84,10 @@ async function main(): Promise<number> {
   // Kept between runs (the UI shows earlier demos); RUNBOOK_DEMO_DIR moves it (the tests do).
   const demoDir = process.env.RUNBOOK_DEMO_DIR ?? path.join(temporalCacheDir(), 'demo');
   await mkdir(demoDir, { recursive: true });
+  // With a codec key set, the demo encrypts like the worker and CLI do, and the UI decodes
+  // through a codec server of its own.
+  const keys = codecKeysFromEnv();
+  const codecServer = keys ? await startCodecServer({ codec: new EncryptionCodec(keys), port: 0, origins: [`http://127.0.0.1:${port ? port + 1000 : 8233}`, 'http://localhost:8233'] }) : undefined;
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: binary },
@@ -88,8 +96,11 @@ async function main(): Promise<number> {
       ui: true,
       dbFilename: path.join(demoDir, 'temporal.db'),
       searchAttributes: runbookSearchAttributes,
+      ...(codecServer ? { extraArgs: ['--ui-codec-endpoint', codecServer.url] } : {}),
     },
   });
+  const client = new Client({ connection: env.connection, namespace: temporalSettings().namespace, ...withDataConverter() });
+  if (codecServer) say(`payloads encrypted with key ${keys?.current.id}; the UI decodes them through ${codecServer.url}`);
   await registerSearchAttributes(env.connection, temporalSettings().namespace);
   const uiUrl = `http://127.0.0.1:${Number(env.address.split(':')[1]) + 1000}`;
   const settings = { ...temporalSettings(), address: env.address };
@@ -105,12 +116,12 @@ async function main(): Promise<number> {
 
   const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: settings.namespace, taskQueue: settings.taskQueue });
   const janitor = scheduleKinds.janitor;
-  await upsertSchedule(env.client, settings.taskQueue, janitor, { intervals: [{ every: '15m' }] }, { configPath });
+  await upsertSchedule(client, settings.taskQueue, janitor, { intervals: [{ every: '15m' }] }, { configPath });
   say(`janitor schedule ${janitor.scheduleId}: every 15 min (Schedules tab in the UI)`);
 
   const workflowId = 'release-sample-site';
   // A run left by a demo that was killed outright has no worker any more: end it first.
-  await env.client.workflow
+  await client.workflow
     .getHandle(workflowId)
     .terminate('left over from an earlier demo')
     .catch((err: unknown) => (err instanceof WorkflowNotFoundError ? undefined : undefined));
@@ -121,18 +132,18 @@ async function main(): Promise<number> {
     if (interrupted) return;
     interrupted = true;
     say('\ninterrupted: cancelling the release (its teardown still runs), then stopping everything…');
-    void env.client.workflow.getHandle(workflowId).cancel().catch(() => undefined);
+    void client.workflow.getHandle(workflowId).cancel().catch(() => undefined);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
   try {
     return await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue: settings.taskQueue, workflowId, args: [{ configPath }] });
+      const handle = await client.workflow.start(releaseWorkflow, { taskQueue: settings.taskQueue, workflowId, args: [{ configPath }] });
       say(`started releaseWorkflow ${workflowId}`);
       say(`  watch it: ${uiUrl}/namespaces/${settings.namespace}/workflows/${workflowId}`);
-      const approver = approveWhenAsked(env.client, env.address, workflowId, values['manual-approve'], say, () => finished);
-      const outcome = await followWorkflow(env.client, handle, { json: true });
+      const approver = approveWhenAsked(client, env.address, workflowId, values['manual-approve'], say, () => finished);
+      const outcome = await followWorkflow(client, handle, { json: true });
       finished = true;
       await approver.catch(() => undefined);
       const ledger = await simControl(sim.controlUrl).ledger();
@@ -155,6 +166,7 @@ async function main(): Promise<number> {
   } finally {
     await sim.close();
     await env.teardown();
+    await codecServer?.close();
   }
 }
 

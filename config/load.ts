@@ -2,13 +2,42 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from './errors.js';
 import { summarizeIssues } from './format-issue.js';
-import { runbookConfigSchema, type RunbookConfig } from './schema.js';
+import { runbookConfigSchema, type CompileStep, type FigureScript, type RunbookConfig } from './schema.js';
 
 /** The config with every path made absolute, so activities never depend on the worker's cwd. */
 export type ResolvedConfig = RunbookConfig & {
   configPath: string;
   compile: RunbookConfig['compile'] & { outputDir: string };
 };
+
+export type CompileStepView = Omit<CompileStep, 'env'>;
+export type FigureView = Omit<FigureScript, 'env'>;
+export type BeanstalkSettings = Omit<NonNullable<RunbookConfig['beanstalk']>, 'envVars'>;
+
+/**
+ * The config as workflows see it: without any env values or references. Those stay on the
+ * worker's disk and are read again by the activity that needs them, so neither a value nor a
+ * plain setting ever lands in workflow history.
+ */
+export type SiteConfig = Omit<ResolvedConfig, 'compile' | 'figures' | 'beanstalk'> & {
+  compile: Omit<ResolvedConfig['compile'], 'steps'> & { steps: CompileStepView[] };
+  figures: FigureView[];
+  beanstalk?: BeanstalkSettings;
+};
+
+export function siteConfigView(config: ResolvedConfig): SiteConfig {
+  const { compile, figures, beanstalk, ...rest } = config;
+  const view: SiteConfig = {
+    ...rest,
+    compile: { ...compile, steps: compile.steps.map(({ env: _env, ...step }) => step) },
+    figures: figures.map(({ env: _env, ...figure }) => figure),
+  };
+  if (beanstalk) {
+    const { envVars: _envVars, ...settings } = beanstalk;
+    view.beanstalk = settings;
+  }
+  return view;
+}
 
 export function defaultConfigPath(): string {
   return path.resolve(process.env.RUNBOOK_CONFIG ?? 'runbook.config.json');

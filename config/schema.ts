@@ -9,7 +9,63 @@ const argv = z
   })
   .min(1, 'must name at least the program to run');
 
-const envMap = z.record(z.string(), z.string(), { error: 'must be an object of string values' });
+// Env values: a plain string, or a reference that is resolved only inside the activity that
+// uses it, so the value never reaches workflow history, logs or the run dir.
+const secretRef = z.strictObject({
+  secret: z.string().min(1, 'must be a Secrets Manager secret ARN or name'),
+  key: z.string().min(1, 'must name a key of the secret\'s JSON value').optional(),
+});
+const parameterRef = z.strictObject({
+  parameter: z.string().min(1, 'must be an SSM Parameter Store parameter name (such as "/site/db-password") or ARN'),
+  key: z.string().min(1, 'must name a key of the parameter\'s JSON value').optional(),
+});
+// A value the config owner declares as not secret, although its name or shape looks like one.
+const plainValue = z.strictObject({ plain: z.string() });
+
+export type SecretRef = z.infer<typeof secretRef>;
+export type ParameterRef = z.infer<typeof parameterRef>;
+export type SecretReference = SecretRef | ParameterRef;
+export type EnvValue = string | SecretReference | z.infer<typeof plainValue>;
+
+const envValue = z.union([z.string(), secretRef, parameterRef, plainValue], {
+  error: 'must be a string, a reference such as {"secret": "<ARN or name>", "key": "optional JSON key"} or {"parameter": "/ssm/name"}, or {"plain": "value"}',
+});
+
+export function isReference(value: EnvValue): value is SecretReference {
+  return typeof value === 'object' && !('plain' in value);
+}
+
+/** Names a secret is usually kept under; a plain value under such a name is refused. */
+const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|KEY|CREDENTIAL|PRIVATE/i;
+
+/** Why a plain value looks like a credential, or undefined; never echoes the value. */
+export function credentialShape(value: string): string | undefined {
+  if (/\b(AKIA|ASIA)[A-Z0-9]{16}\b/.test(value)) return 'an AWS access key id';
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value)) return 'a private key';
+  if (/hooks\.slack\.com\/services\//.test(value)) return 'a Slack webhook URL';
+  if (/\b(gh[pousr]_[A-Za-z0-9]{30,}|xox[abprs]-[A-Za-z0-9-]{10,}|sk-[A-Za-z0-9]{20,})\b/.test(value)) return 'an API token';
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i.test(value)) return 'a URL with a password in it';
+  if (/^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/.test(value)) return 'a JSON web token';
+  // Long random-looking strings: base64/hex of 32+ characters with mixed classes and no path shape.
+  if (value.length >= 32 && /^[A-Za-z0-9+/=_-]+$/.test(value) && /[0-9]/.test(value) && /[a-z]/.test(value) && /[A-Z]/.test(value)) return 'a random token';
+  return undefined;
+}
+
+const envMap = z.record(z.string(), envValue, { error: 'must be an object of string values' }).superRefine((map, ctx) => {
+  for (const [name, value] of Object.entries(map)) {
+    if (typeof value !== 'string') continue;
+    const why = SECRET_NAME.test(name) ? `its name looks like a secret's` : credentialShape(value) ? `the value looks like ${credentialShape(value)}` : undefined;
+    if (!why) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: [name],
+      message:
+        `is a plain value and ${why}, so it would be stored in workflow history: write it as a reference, such as ` +
+        `{"secret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:${name.toLowerCase()}"} or {"parameter": "/site/${name.toLowerCase()}"}, ` +
+        `or as {"plain": "…"} if it is deliberately not secret`,
+    });
+  }
+});
 
 const positiveHours = z.number({ error: 'must be a number of hours' }).positive('must be greater than 0');
 
@@ -129,7 +185,21 @@ export const beanstalkSchema = z.strictObject({
     .regex(/^[A-Za-z0-9][A-Za-z0-9-]{2,38}[A-Za-z0-9]$/, 'must be 4 to 40 letters, digits or hyphens, not starting or ending with a hyphen'),
   platform: z.string().optional(),
   instanceType: z.string().optional(),
-  envVars: envMap.default({}),
+  // Plain values become environment properties; references become Beanstalk environment
+  // secrets (ARNs Beanstalk resolves on the instance), so the value never passes through here.
+  envVars: envMap
+    .superRefine((map, ctx) => {
+      for (const [name, value] of Object.entries(map)) {
+        if (typeof value === 'object' && 'key' in value && value.key !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name, 'key'],
+            message: 'cannot pick a JSON key: Beanstalk environment secrets take a whole secret or parameter, so store that value in a secret of its own and drop "key"',
+          });
+        }
+      }
+    })
+    .default({}),
   bundle: z.array(z.string()).default(['Dockerrun.aws.json', '.ebextensions', '.platform']),
   s3Bucket: z.string().optional(),
   timeoutMinutes: z.number().positive().max(240).default(30),
@@ -161,9 +231,25 @@ export const runbookConfigSchema = z.strictObject({
   transfer: transferSchema.optional(),
   image: imageSchema.optional(),
   beanstalk: beanstalkSchema.optional(),
+}).superRefine((config, ctx) => {
+  // References are read through AWS, in the config's region.
+  if (config.aws) return;
+  const maps: [PropertyKey[], Record<string, EnvValue> | undefined][] = [
+    ...config.compile.steps.map((s, i): [PropertyKey[], Record<string, EnvValue> | undefined] => [['compile', 'steps', i, 'env'], s.env]),
+    ...config.figures.map((f, i): [PropertyKey[], Record<string, EnvValue> | undefined] => [['figures', i, 'env'], f.env]),
+    [['beanstalk', 'envVars'], config.beanstalk?.envVars],
+  ];
+  for (const [at, map] of maps) {
+    const name = Object.entries(map ?? {}).find(([, v]) => isReference(v))?.[0];
+    if (name) {
+      ctx.addIssue({ code: 'custom', path: [...at, name], message: 'is a secret reference, which is read from AWS: add an "aws" section such as {"region": "us-east-1"}' });
+      return;
+    }
+  }
 });
 
 export type RunbookConfig = z.infer<typeof runbookConfigSchema>;
+export type EnvMap = Record<string, EnvValue>;
 export type CompileStep = z.infer<typeof compileStepSchema>;
 export type FigureScript = z.infer<typeof figureSchema>;
 

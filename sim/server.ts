@@ -15,6 +15,8 @@ import { efsService } from './services/efs.js';
 import { stsService } from './services/sts.js';
 import { s3Service } from './services/s3.js';
 import { beanstalkService, advanceBeanstalk } from './services/beanstalk.js';
+import { secretsManagerHandlers } from './services/secrets-manager.js';
+import { ssmHandlers } from './services/ssm.js';
 import { registerAdvance } from './world.js';
 import type { SimContext } from './context.js';
 
@@ -47,6 +49,8 @@ export const services: ServiceSet = {
     { name: 'transfer', targetPrefix: 'TransferService', validationCode: 'InvalidRequestException', handlers: transferHandlers },
     { name: 'ecr', targetPrefix: 'AmazonEC2ContainerRegistry_V20150921', validationCode: 'InvalidParameterException', handlers: ecrHandlers },
     { name: 'ecr-public', targetPrefix: 'SpencerFrontendService', validationCode: 'InvalidParameterException', handlers: ecrPublicHandlers },
+    { name: 'secretsmanager', targetPrefix: 'secretsmanager', validationCode: 'InvalidParameterException', handlers: secretsManagerHandlers },
+    { name: 'ssm', targetPrefix: 'AmazonSSM', validationCode: 'ValidationException', handlers: ssmHandlers },
   ],
   query: [stsService, beanstalkService],
   rest: [efsService, s3Service],

@@ -125,6 +125,37 @@ export interface EbEnvironment {
   port: number;
   pending?: EbPendingOperation;
   tags: Tag[];
+  /** What CreateEnvironment/UpdateEnvironment set, as DescribeConfigurationSettings reports it. */
+  optionSettings?: EbOptionSetting[];
+}
+
+export interface EbOptionSetting {
+  Namespace: string;
+  OptionName: string;
+  Value: string;
+}
+
+export interface SmSecret {
+  name: string;
+  arn: string;
+  region: string;
+  description?: string;
+  secretString?: string;
+  secretBinary?: string;
+  versionId: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface SsmParameter {
+  name: string;
+  region: string;
+  type: 'String' | 'StringList' | 'SecureString';
+  value: string;
+  version: number;
+  keyId?: string;
+  description?: string;
+  updatedAt: number;
 }
 
 export interface EbEvent {
@@ -175,6 +206,9 @@ export interface SimState {
   ecr: { repositories: Record<string, EcrRepository>; tokens: string[] };
   ecrPublic: { repositories: Record<string, EcrRepository>; tokens: string[] };
   docker: { logins: Record<string, string>; images: DockerImage[] };
+  /** Keyed by `<region>/<name>`. */
+  secretsManager: { secrets: Record<string, SmSecret> };
+  ssm: { parameters: Record<string, SsmParameter> };
 }
 
 export function emptyState(): SimState {
@@ -187,5 +221,7 @@ export function emptyState(): SimState {
     ecr: { repositories: {}, tokens: [] },
     ecrPublic: { repositories: {}, tokens: [] },
     docker: { logins: {}, images: [] },
+    secretsManager: { secrets: {} },
+    ssm: { parameters: {} },
   };
 }

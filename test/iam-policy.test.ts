@@ -15,6 +15,8 @@ const iamPrefix: Record<string, string> = {
   'ecr-public': 'ecr-public',
   ecr: 'ecr',
   sts: 'sts',
+  'secrets-manager': 'secretsmanager',
+  ssm: 'ssm',
 };
 
 // S3's API names differ from its IAM actions.

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { hostTaskQueueName, runbookHostId } from './host.js';
+import { withDataConverter } from '../codec/data-converter.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 /** Workflow interceptors every bundle must carry: host affinity of the data work. */
@@ -57,6 +58,8 @@ export async function createRunbookWorker(opts: CreateWorkerOptions): Promise<Ru
     connection: opts.connection,
     namespace: opts.namespace,
     activities,
+    // Encrypts every payload when a codec key is configured; the CLI and demo use the same one.
+    ...withDataConverter(),
     // Heartbeats must reach the server at least every 20 s, whatever the heartbeat timeout.
     maxHeartbeatThrottleInterval: '20 seconds',
     // Gives running activities time to see the shutdown and detach their processes cleanly.

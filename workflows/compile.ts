@@ -10,7 +10,7 @@ import {
 import type { Activities as Acts } from '../activities/index.js';
 import type { PreparedOutput } from '../activities/compile/output-dir.js';
 import type { ManifestFile, ManifestSummary } from '../activities/compile/validate-compiled-data.js';
-import type { CompileStep } from '../config/schema.js';
+import type { CompileStepView } from '../config/load.js';
 import { compileInputSchema, parseInput, type CompileInput } from './inputs.js';
 import { statusQuery, stepProgressSignal, type CompileStatus } from './compile-status.js';
 
@@ -129,6 +129,7 @@ async function runCompile(input: ReturnType<typeof compileInputSchema.parse>, st
       const { runCompileStep } = longRunning(step.timeoutHours ?? DEFAULT_STEP_HOURS, config.compile);
       const result = await runCompileStep({
         step,
+        configPath: config.configPath,
         siteDir: config.siteDir,
         stateDir: config.stateDir,
         outputDir: config.compile.outputDir,
@@ -180,6 +181,7 @@ async function runCompile(input: ReturnType<typeof compileInputSchema.parse>, st
       for (let figure = queue.shift(); figure; figure = queue.shift()) {
         const entries = await runFigureScript({
           figure,
+          configPath: config.configPath,
           siteDir: config.siteDir,
           stateDir: config.stateDir,
           outputDir: config.compile.outputDir,
@@ -208,7 +210,7 @@ async function runCompile(input: ReturnType<typeof compileInputSchema.parse>, st
   };
 }
 
-function selectSteps(configured: CompileStep[], requested: string[] | undefined): CompileStep[] {
+function selectSteps(configured: CompileStepView[], requested: string[] | undefined): CompileStepView[] {
   if (requested === undefined) return configured;
   const known = new Set(configured.map((s) => s.name));
   const unknown = requested.filter((name) => !known.has(name));

@@ -87,7 +87,14 @@ export interface ApprovalHow {
 export interface ApprovalView {
   waiting: boolean;
   /** Set once the gate is reached; what the approval applies to. */
-  deploys: { image: string; versionLabel: string; environment: string; currentVersion: string | null } | null;
+  deploys: {
+    image: string;
+    versionLabel: string;
+    environment: string;
+    currentVersion: string | null;
+    /** The environment settings the same update changes, names only: "will set DATA_DIR, add secret FLASK_SECRET_KEY". */
+    settings: string;
+  } | null;
   how: ApprovalHow;
   deadline: string | null;
   decision: 'approved' | 'rejected' | 'auto-approved' | 'timed-out' | null;

@@ -18,7 +18,8 @@ import type { PushedImage } from '../activities/deploy/push-image.js';
 import type { HealthyEnvironment, HealthWaitPurpose } from '../activities/deploy/wait-for-healthy-environment.js';
 import type { SmokeCheckResult } from '../activities/deploy/smoke-check.js';
 import type { UploadedBundle } from '../activities/deploy/upload-bundle.js';
-import type { ResolvedConfig } from '../config/load.js';
+import type { SettingsChange } from '../activities/deploy/environment-settings.js';
+import type { SiteConfig } from '../config/load.js';
 import { deployInputSchema, type DeployInput } from './deploy-input.js';
 import {
   approvalHow,
@@ -34,8 +35,8 @@ import {
 } from './deploy-status.js';
 import { parseInput } from './inputs.js';
 
-type Beanstalk = NonNullable<ResolvedConfig['beanstalk']>;
-type Image = NonNullable<ResolvedConfig['image']>;
+type Beanstalk = NonNullable<SiteConfig['beanstalk']>;
+type Image = NonNullable<SiteConfig['image']>;
 
 /** Config reading and single AWS calls: retried through throttling and 5xx, quick to give up on a bad request. */
 const awsCall = {
@@ -125,6 +126,8 @@ export interface DeployResult {
   healthWaitMs: number | null;
   /** True when a worker died during the health wait and another one picked the wait up. */
   healthWaitResumed: boolean;
+  /** Environment settings this deploy changed, names only (null: none applied, as for a restart). */
+  settings: SettingsChange | null;
   eventsLog: string | null;
   durationMs: number;
 }
@@ -252,7 +255,7 @@ export async function deployWorkflow(rawInput: DeployInput = {}): Promise<Deploy
   }
 }
 
-function deploySite(config: ResolvedConfig): DeploySite {
+function deploySite(config: SiteConfig): DeploySite {
   if (!config.beanstalk) {
     throw ApplicationFailure.create({
       type: 'InvalidConfig',
@@ -271,6 +274,8 @@ function deploySite(config: ResolvedConfig): DeploySite {
   }
   return {
     site: config.site,
+    // Env settings are read from here by the activities that apply them, never carried in history.
+    configPath: config.configPath,
     siteDir: config.siteDir,
     stateDir: config.stateDir,
     aws: { region: config.aws.region, ...(config.aws.endpoint ? { endpoint: config.aws.endpoint } : {}) },
@@ -313,6 +318,7 @@ class DeployRun {
   private previousVersion: string | null = null;
   private bundle: UploadedBundle | null = null;
   private environmentCreated = false;
+  private settingsApplied: SettingsChange | null = null;
   /** Set once Beanstalk was asked to change: from here on a failure means a rollback. */
   private changeRequested = false;
   private changeStartedAt: number | null = null;
@@ -357,7 +363,8 @@ class DeployRun {
     this.versionLabel = versionLabelFor(site.site, this.target.gitSha, Date.now(), workflowInfo().runId);
     this.status.versionLabel = this.versionLabel;
 
-    const verdict = await this.approvalGate(`deploy ${this.image.reference} as ${this.versionLabel}`);
+    const settings = this.target.settings?.summary;
+    const verdict = await this.approvalGate(`deploy ${this.image.reference} as ${this.versionLabel}${settings ? ` (settings: ${settings})` : ''}`);
     if (verdict) return verdict;
 
     const { bucket } = this.target;
@@ -386,6 +393,7 @@ class DeployRun {
       versionLabel: this.versionLabel ?? this.target.environment?.versionLabel ?? '',
       environment: env,
       currentVersion: this.target.environment?.versionLabel ?? null,
+      settings: this.input.restartOnly ? 'none (a restart applies no settings)' : (this.target.settings?.summary ?? 'no setting changes'),
     };
     if (this.input.autoApprove) {
       status.approval = { ...status.approval, decision: 'auto-approved', by: 'autoApprove', at: new Date(Date.now()).toISOString() };
@@ -428,6 +436,12 @@ class DeployRun {
     // read it, and data-only releases run unattended from schedules.
     const { site } = this;
     const deadlineMs = Date.now() + site.beanstalk.timeoutMinutes * 60_000;
+    const pending = this.target.settings;
+    if (pending && pending.summary !== 'no setting changes') {
+      // A restart never changes settings: the difference waits for the next deploy, and says so.
+      this.status.lastLine = `restartOnly applies no settings; the next deploy ${pending.summary}`;
+      log.warn('restartOnly: environment settings differ from the config and are not applied', { settings: pending.summary });
+    }
     this.stage('restarting', 'restartAppServer', `wait: restarting the app servers of ${site.beanstalk.environment}`);
     this.changeStartedAt = Date.now();
     const request = await waitingActivities(site.beanstalk).restartAppServer({ site, deadlineMs });
@@ -444,6 +458,7 @@ class DeployRun {
     this.changeStartedAt = Date.now();
     const created = await waitingActivities(site.beanstalk).createEnvironment({ site, versionLabel: label });
     this.environmentCreated = true;
+    this.settingsApplied = this.target.settings;
     // No previous version to roll back to: a failure leaves the new environment for inspection.
     const healthy = await this.waitHealthy(label, created.requestedAt, deadlineMs, 'launch');
     const smoke = await this.smoke(healthy);
@@ -459,8 +474,9 @@ class DeployRun {
     let healthy: HealthyEnvironment;
     let smoke: SmokeCheckResult;
     try {
-      const update = await waitingActivities(site.beanstalk).updateEnvironment({ site, versionLabel: label, deadlineMs });
+      const update = await waitingActivities(site.beanstalk).updateEnvironment({ site, versionLabel: label, deadlineMs, ...(this.target.settings ? { settings: this.target.settings } : {}) });
       this.changeRequested = true;
+      this.settingsApplied = update.settings ?? null;
       this.previousVersion = update.previousVersion ?? this.target.environment?.versionLabel ?? null;
       this.status.previousVersion = this.previousVersion;
       healthy = await this.waitHealthy(label, update.requestedAt, deadlineMs, 'deploy');
@@ -609,6 +625,7 @@ class DeployRun {
       deployDurationMs: null,
       healthWaitMs: null,
       healthWaitResumed: false,
+      settings: this.settingsApplied,
       eventsLog: null,
       durationMs: Date.now() - this.startedAt,
     };

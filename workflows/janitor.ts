@@ -81,7 +81,8 @@ export async function sftpJanitorWorkflow(rawInput: JanitorInput = {}): Promise<
   };
   setHandler(janitorStatusQuery, () => ({ ...status, elapsedMs: Date.now() - startedAt }));
 
-  const config = await loadSiteConfig({ configPath: input.configPath, site: input.site });
+  // The janitor stops billing: a broken secret reference elsewhere in the config must not stop it.
+  const config = await loadSiteConfig({ configPath: input.configPath, site: input.site, checkReferences: false });
   if (!config.aws) {
     status.stage = 'failed';
     throw ApplicationFailure.create({

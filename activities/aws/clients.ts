@@ -3,6 +3,8 @@ import { ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
 import { EFSClient } from '@aws-sdk/client-efs';
 import { ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { TransferClient } from '@aws-sdk/client-transfer';
 import { log } from '@temporalio/activity';
@@ -22,6 +24,8 @@ export interface AwsClients {
   ecrPublic: ECRPUBLICClient;
   ecr: ECRClient;
   sts: STSClient;
+  secretsManager: SecretsManagerClient;
+  ssm: SSMClient;
 }
 
 export type AwsClientFactory = (target: AwsTarget) => AwsClients;
@@ -84,6 +88,8 @@ export function createAwsClientFactory(env: NodeJS.ProcessEnv = process.env): Aw
       ecrPublic: new ECRPUBLICClient(common),
       ecr: new ECRClient(common),
       sts: new STSClient(common),
+      secretsManager: new SecretsManagerClient(common),
+      ssm: new SSMClient(common),
     };
     cache.set(key, clients);
     return clients;

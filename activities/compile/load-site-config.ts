@@ -1,16 +1,24 @@
 import { log } from '@temporalio/activity';
-import { loadConfig, defaultConfigPath, type ResolvedConfig } from '../../config/load.js';
+import { loadConfig, defaultConfigPath, siteConfigView, type ResolvedConfig, type SiteConfig } from '../../config/load.js';
+import type { AwsClientFactory } from '../aws/clients.js';
 import { fromInputError, nonRetryable } from '../failures.js';
 import { openRunDir } from '../run-dir.js';
 import { migrateLegacySiteState } from '../site-state.js';
+import { checkReferences } from '../secrets/site-env.js';
 
 export interface LoadSiteConfigInput {
   configPath?: string;
   site?: string;
+  /** False only for runs that use no env values and must run regardless (the janitor). */
+  checkReferences?: boolean;
 }
 
-/** Reads the worker's config (or the file the input names), validated, with absolute paths. */
-export async function loadSiteConfig(input: LoadSiteConfigInput): Promise<ResolvedConfig> {
+/**
+ * Reads the worker's config (or the file the input names), validated, with absolute paths, and
+ * proves every secret reference in it resolves. Returns it without env values: the activities
+ * that need those read them again from the worker's disk.
+ */
+export async function loadSiteConfig(aws: AwsClientFactory, input: LoadSiteConfigInput): Promise<SiteConfig> {
   const file = input.configPath ?? defaultConfigPath();
   let config: ResolvedConfig;
   try {
@@ -29,6 +37,7 @@ export async function loadSiteConfig(input: LoadSiteConfigInput): Promise<Resolv
   // Every workflow loads its config first: the moment to open its run dir and prune old ones.
   await migrateLegacySiteState(config.stateDir);
   await openRunDir(config.stateDir, config.keepRuns);
-  log.info('loaded config', { site: config.site, configPath: config.configPath });
-  return config;
+  const references = input.checkReferences === false ? null : await checkReferences(aws, config);
+  log.info('loaded config', { site: config.site, configPath: config.configPath, secretReferences: references });
+  return siteConfigView(config);
 }

@@ -1,15 +1,22 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { log } from '@temporalio/activity';
-import type { FigureScript } from '../../config/schema.js';
+import type { FigureView } from '../../config/load.js';
+import type { EnvValue } from '../../config/schema.js';
+import type { AwsClientFactory } from '../aws/clients.js';
 import { nonRetryable, retryable } from '../failures.js';
 import { tailLines } from '../process/log-follower.js';
 import { runTrackedProcess } from '../process/tracked-process.js';
 import { runDir } from '../run-dir.js';
+import { plainEnv, redactor } from '../secrets/references.js';
+import { resolveScriptEnv } from '../secrets/site-env.js';
 import { sha256File, type ManifestFile } from './validate-compiled-data.js';
 
 export interface RunFigureInput {
-  figure: FigureScript;
+  /** The figure without its env: that is read from `configPath` here, references resolved. */
+  figure: FigureView & { env?: Record<string, EnvValue> };
+  /** The config on the worker's disk; absent only in inputs scheduled before env moved out of history. */
+  configPath?: string;
   siteDir: string;
   stateDir: string;
   outputDir: string;
@@ -25,18 +32,21 @@ function resolveOutput(siteDir: string, output: string): string {
  * Runs one figure-pickling script and checks that every declared .pkl is there, non-empty and
  * written by this run (a stale pickle from last month would otherwise pass silently).
  */
-export async function runFigureScript(input: RunFigureInput): Promise<ManifestFile[]> {
+export async function runFigureScript(aws: AwsClientFactory, input: RunFigureInput): Promise<ManifestFile[]> {
   const dir = path.join(runDir(input.stateDir), `figure-${input.figure.name}`);
+  const resolved = input.configPath ? await resolveScriptEnv(aws, input.configPath, 'figure', input.figure.name) : { env: plainEnv(input.figure.env), secrets: [] };
+  const redact = redactor(resolved.secrets);
   const result = await runTrackedProcess({
     dir,
     command: input.figure.command,
     cwd: input.siteDir,
-    env: { ...input.figure.env, RUNBOOK_OUTPUT_DIR: input.outputDir },
+    env: { ...resolved.env, RUNBOOK_OUTPUT_DIR: input.outputDir },
     killGraceMs: input.killGraceSeconds * 1000,
     slot: { stateDir: input.stateDir, name: `figure-${input.figure.name}`, label: `figure script "${input.figure.name}"` },
+    redact,
   });
   if (result.exitCode !== 0) {
-    const tail = await tailLines(result.logPath, 20);
+    const tail = redact(await tailLines(result.logPath, 20));
     throw retryable(
       'StepExitedNonZero',
       `Figure script "${input.figure.name}" ${result.exitCode === null ? 'was killed' : `exited with code ${result.exitCode}`}; log: ${result.logPath}\n--- last lines ---\n${tail}`,

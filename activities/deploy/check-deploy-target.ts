@@ -12,6 +12,7 @@ import { nonRetryable } from '../failures.js';
 import { awsErrorCode, rethrowAws } from './aws-calls.js';
 import { dockerEnv, type DeploySite, type EnvironmentSnapshot } from './deploy-config.js';
 import { findEnvironment, liveEnvironments } from './describe-environment.js';
+import { currentSettings, desiredSettings, planLaunch, planSettings, type SettingsChange } from './environment-settings.js';
 import { parseRepository, type RegistryRef } from './registry-login.js';
 import { DOCKERRUN, listBundleFiles, pinImage } from './source-bundle.js';
 
@@ -34,6 +35,11 @@ export interface DeployTarget {
   bucket: string | null;
   bundleFiles: string[];
   gitSha: string | null;
+  /**
+   * What the deploy would change in the environment's settings (names only), shown at the
+   * approval gate; null when the input carries no configPath. A restart applies none of it.
+   */
+  settings: SettingsChange | null;
 }
 
 /**
@@ -103,6 +109,11 @@ export async function checkDeployTarget(aws: AwsClientFactory, input: CheckDeplo
     (r) => r.stdout.trim() || null,
     () => null,
   );
+  const desired = await desiredSettings(aws, site);
+  let settings: SettingsChange | null = null;
+  if (desired) {
+    settings = environment ? planSettings(await currentSettings(clients.beanstalk, application, envName), desired).change : planLaunch(desired);
+  }
   const target: DeployTarget = {
     application,
     applicationExists,
@@ -112,8 +123,9 @@ export async function checkDeployTarget(aws: AwsClientFactory, input: CheckDeplo
     bucket,
     bundleFiles,
     gitSha,
+    settings,
   };
-  log.info('deploy target checked', { application, environment: envName, createEnvironment, bucket, files: bundleFiles.length });
+  log.info('deploy target checked', { application, environment: envName, createEnvironment, bucket, files: bundleFiles.length, settings: settings?.summary ?? null });
   return target;
 }
 

@@ -1,14 +1,19 @@
 import type { AwsTarget } from '../aws/clients.js';
-import type { ResolvedConfig } from '../../config/load.js';
+import type { BeanstalkSettings, ResolvedConfig } from '../../config/load.js';
 
-/** The parts of the site config the deploy activities read; passed in, never re-read from disk. */
+/**
+ * The parts of the site config the deploy activities read, passed in. Env values are not among
+ * them: the activities that set them read `configPath` on the worker's disk.
+ */
 export interface DeploySite {
   site: string;
+  /** Absent in inputs scheduled before env values moved out of history (and in the sync's restart). */
+  configPath?: string;
   siteDir: string;
   stateDir: string;
   aws: AwsTarget;
   image?: NonNullable<ResolvedConfig['image']>;
-  beanstalk: NonNullable<ResolvedConfig['beanstalk']>;
+  beanstalk: BeanstalkSettings;
 }
 
 /** What `describeEnvironment` and the preflight report about an environment. */

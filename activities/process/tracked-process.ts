@@ -48,6 +48,8 @@ export interface TrackedProcessOptions {
   /** Called after each poll; used to report progress outside the heartbeat. */
   onProgress?: (progress: ProcessHeartbeat) => Promise<void> | void;
   pollMs?: number;
+  /** Masks secret values in an output line before it goes into a heartbeat or a progress report. */
+  redact?: (line: string) => string;
 }
 
 export interface TrackedProcessOutcome extends Progress {
@@ -240,7 +242,7 @@ async function follow(
       logPath: paths.log,
       done: follower.done,
       total: follower.total,
-      lastLine: follower.lastLine,
+      lastLine: follower.lastLine === null || !opts.redact ? follower.lastLine : opts.redact(follower.lastLine),
     };
     heartbeat(beat);
     if (cancelError !== undefined) return onCancel(opts, record, cancelError);

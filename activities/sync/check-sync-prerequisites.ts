@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DescribeEnvironmentsCommand } from '@aws-sdk/client-elastic-beanstalk';
 import { log } from '@temporalio/activity';
 import type { ApplicationFailure } from '@temporalio/common';
-import type { ResolvedConfig } from '../../config/load.js';
+import type { SiteConfig } from '../../config/load.js';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { nonRetryable } from '../failures.js';
 import { wrapAwsError } from './aws-errors.js';
@@ -14,7 +14,7 @@ import { resolveRoleArn } from './resolve-role.js';
 import type { SyncTarget } from './sync-target.js';
 
 export interface CheckSyncInput {
-  config: ResolvedConfig;
+  config: SiteConfig;
   /** From the workflow input: absolute, or relative to the site dir. */
   localDir?: string;
   deleteExtraneous?: boolean;

@@ -7,7 +7,7 @@ import { checkDockerBundle } from './source-bundle.js';
 import type { Input } from '../protocols/input.js';
 import type { QueryService } from '../server.js';
 import type { SimContext } from '../context.js';
-import type { EbApplication, EbEnvironment, EbEvent, EbPendingOperation, EbVersion } from '../state.js';
+import type { EbApplication, EbEnvironment, EbEvent, EbOptionSetting, EbPendingOperation, EbVersion } from '../state.js';
 
 const invalid = (message: string): AwsError => new AwsError('InvalidParameterValue', message);
 const SEVERITIES: EbEvent['severity'][] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
@@ -243,6 +243,20 @@ function maxRecords(input: Input, limit: number): number {
 
 const invalidToken = (): AwsError => invalid('Invalid NextToken.');
 
+// Option settings: kept as given (no platform defaults), so DescribeConfigurationSettings
+// answers with exactly what create/update set, the environmentsecrets namespace included.
+function optionSettingsOf(input: Input): EbOptionSetting[] {
+  return (input.optObjList('OptionSettings') ?? []).map((o) => ({ Namespace: o.str('Namespace'), OptionName: o.str('OptionName'), Value: o.optStr('Value') ?? '' }));
+}
+
+function applyOptionSettings(env: EbEnvironment, input: Input): void {
+  const remove = (input.optObjList('OptionsToRemove') ?? []).map((o) => `${o.str('Namespace')}|${o.str('OptionName')}`);
+  const set = optionSettingsOf(input);
+  const key = (o: EbOptionSetting): string => `${o.Namespace}|${o.OptionName}`;
+  const replaced = new Set([...remove, ...set.map(key)]);
+  env.optionSettings = [...(env.optionSettings ?? []).filter((o) => !replaced.has(key(o))), ...set];
+}
+
 export const beanstalkService: QueryService = {
   name: 'elasticbeanstalk',
   signingName: 'elasticbeanstalk',
@@ -378,6 +392,7 @@ export const beanstalkService: QueryService = {
         status: 'Launching', health: 'Grey', healthStatus: 'Pending', causes: [], createdAt: at, updatedAt: at, port: 0,
         tags: input.tags() ?? [],
       };
+      applyOptionSettings(env, input);
       eb.environments[env.environmentId] = env;
       env.port = await ctx.hooks.ensureEnvironmentListener(env.environmentId);
       begin(ctx, env, 'launch');
@@ -408,6 +423,7 @@ export const beanstalkService: QueryService = {
       const label = input.optStr('VersionLabel');
       const description = input.optStr('Description');
       if (description !== undefined) env.description = description;
+      applyOptionSettings(env, input);
       const at = now();
       if (label !== undefined) {
         const v = getVersion(ctx, env.applicationName, label);
@@ -430,6 +446,22 @@ export const beanstalkService: QueryService = {
       envEvent(ctx, env, at, 'Environment update is starting.');
       if (label !== undefined) envEvent(ctx, env, at, 'Deploying new version to instance(s).');
       return describeEnv(ctx, env);
+    },
+
+    DescribeConfigurationSettings(input, ctx) {
+      const appName = input.str('ApplicationName');
+      getApp(ctx, appName);
+      const envName = input.optStr('EnvironmentName');
+      if (envName === undefined) throw input.dialect.missing('EnvironmentName');
+      const env = Object.values(ctx.store.state.eb.environments).find((e) => e.applicationName === appName && e.environmentName === envName && e.status !== 'Terminated');
+      if (!env) throw invalid(`No Environment found for EnvironmentName = '${envName}'.`);
+      return {
+        ConfigurationSettings: [{
+          SolutionStackName: env.solutionStackName, PlatformArn: env.platformArn, ApplicationName: appName, EnvironmentName: envName,
+          DeploymentStatus: 'deployed', DateCreated: new Date(env.createdAt), DateUpdated: new Date(env.updatedAt),
+          OptionSettings: (env.optionSettings ?? []).map((o) => ({ Namespace: o.Namespace, OptionName: o.OptionName, Value: o.Value })),
+        }],
+      };
     },
 
     RestartAppServer(input, ctx) {
