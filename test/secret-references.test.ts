@@ -159,7 +159,11 @@ function payloadsIn(value: unknown, out: { payload: { metadata?: Record<string, 
     out.push({ payload: record as { metadata?: Record<string, Uint8Array>; data?: Uint8Array }, indexed });
     return out;
   }
-  for (const [key, v] of Object.entries(record)) payloadsIn(v, out, indexed || key === 'searchAttributes' || key === 'indexedFields');
+  // Search attributes are indexed in the clear; the SDK's codec covers neither headers (they carry
+  // only the run's host pin: a host id and a queue name) nor the patch markers the SDK writes itself
+  // (a patch id). All are still scanned for the canary as raw text.
+  const clear = ['searchAttributes', 'indexedFields', 'header', 'markerRecordedEventAttributes'];
+  for (const [key, v] of Object.entries(record)) payloadsIn(v, out, indexed || clear.includes(key));
   return out;
 }
 

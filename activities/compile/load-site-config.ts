@@ -34,10 +34,11 @@ export async function loadSiteConfig(aws: AwsClientFactory, input: LoadSiteConfi
       { field: 'site' },
     );
   }
-  // Every workflow loads its config first: the moment to open its run dir and prune old ones.
+  const references = input.checkReferences === false ? null : await checkReferences(aws, config);
+  // Every workflow loads its config first: the moment to open its run dir and prune old ones
+  // (after the checks, so a refused config leaves nothing behind).
   await migrateLegacySiteState(config.stateDir);
   await openRunDir(config.stateDir, config.keepRuns);
-  const references = input.checkReferences === false ? null : await checkReferences(aws, config);
   log.info('loaded config', { site: config.site, configPath: config.configPath, secretReferences: references });
   return siteConfigView(config);
 }
