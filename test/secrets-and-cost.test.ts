@@ -116,7 +116,8 @@ test('no private key, registry token or AWS secret in any workflow history on th
   // The scan is not vacuous: it sees decoded inputs, results and every kind of run.
   assert.ok(all.includes(canary), 'a workflow input payload was decoded');
   assert.ok(all.includes('"uploaded"'), 'a sync result payload was decoded');
-  assert.deepEqual([...new Set(scanned.map((r) => r.type))].sort(), ['compileWorkflow', 'deployWorkflow', 'releaseWorkflow', 'syncDataWorkflow']);
+  // Every workflow type a release runs, its site lock included: all of them are scanned.
+  assert.deepEqual([...new Set(scanned.map((r) => r.type))].sort(), ['compileWorkflow', 'deployWorkflow', 'releaseWorkflow', 'siteLockWorkflow', 'syncDataWorkflow']);
 
   // What the sim issued: the ECR Public passwords docker logged in with (the docker double
   // accepts only those), and the base64 authorization tokens they came in.
