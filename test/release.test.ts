@@ -4,34 +4,27 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createRunbookWorker, type RunbookWorker } from '../worker/create-worker.js';
+import type { RunbookWorker } from '../worker/create-worker.js';
 import { releaseWorkflow } from '../workflows/release.js';
 import { releaseStatusQuery } from '../workflows/release-status.js';
 import { runbookSiteKey, runbookStageKey } from '../workflows/search-attributes.js';
 import { describeEnv } from './helpers/deploy-env.js';
 import { npmRun } from './helpers/deploy-run.js';
-import { makeReleaseSite, startReleaseSim, type ReleaseFixture } from './helpers/release-site.js';
-import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { makeReleaseSite, startReleaseSuite, type ReleaseFixture, type ReleaseSuite } from './helpers/release-site.js';
+import { uniqueTaskQueue } from './helpers/temporal-env.js';
 import { waitFor } from './helpers/worker-process.js';
 
 let env: TestWorkflowEnvironment;
 let fx: ReleaseFixture;
 let worker: RunbookWorker;
-let running: Promise<void>;
+let suite: ReleaseSuite | undefined;
 const taskQueue = uniqueTaskQueue('release');
 
 before(async () => {
-  env = await startDevServer();
-  fx = await startReleaseSim();
-  worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
-  running = worker.run();
+  suite = await startReleaseSuite(taskQueue);
+  ({ env, fx, worker } = suite);
 });
-after(async () => {
-  worker?.shutdown();
-  await running;
-  await fx?.close();
-  await env?.teardown();
-});
+after(() => suite?.stop());
 
 test('a full release started as from the UI with {} : compile, sync, image, approval by signal, deploy', async () => {
   const site = await makeReleaseSite(fx);

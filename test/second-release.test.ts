@@ -4,16 +4,15 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createRunbookWorker, type RunbookWorker } from '../worker/create-worker.js';
 import { approveDeploySignal, decideDeployUpdate } from '../workflows/deploy-status.js';
 import { releaseWorkflow } from '../workflows/release.js';
 import { releaseStatusQuery, type ReleaseStatus } from '../workflows/release-status.js';
 import { describeEnv, simState } from './helpers/deploy-env.js';
 import { npmRun } from './helpers/deploy-run.js';
-import { makeReleaseSite, startReleaseSim, type ReleaseFixture } from './helpers/release-site.js';
+import { makeReleaseSite, startReleaseSuite, type ReleaseFixture, type ReleaseSuite } from './helpers/release-site.js';
 import { runDirsOf } from './helpers/run-dirs.js';
 import { readAudit } from './helpers/sample-site.js';
-import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { uniqueTaskQueue } from './helpers/temporal-env.js';
 import { waitFor } from './helpers/worker-process.js';
 import { snapshotMtimes } from './helpers/tree-times.js';
 
@@ -22,22 +21,14 @@ import { snapshotMtimes } from './helpers/tree-times.js';
 
 let env: TestWorkflowEnvironment;
 let fx: ReleaseFixture;
-let worker: RunbookWorker;
-let running: Promise<void>;
+let suite: ReleaseSuite | undefined;
 const taskQueue = uniqueTaskQueue('second-release');
 
 before(async () => {
-  env = await startDevServer();
-  fx = await startReleaseSim();
-  worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
-  running = worker.run();
+  suite = await startReleaseSuite(taskQueue);
+  ({ env, fx } = suite);
 });
-after(async () => {
-  worker?.shutdown();
-  await running;
-  await fx?.close();
-  await env?.teardown();
-});
+after(() => suite?.stop());
 
 async function status(handle: WorkflowHandle): Promise<ReleaseStatus | undefined> {
   return handle.query(releaseStatusQuery).catch(() => undefined);

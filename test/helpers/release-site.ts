@@ -1,8 +1,11 @@
 import { CreateFileSystemCommand, EFSClient } from '@aws-sdk/client-efs';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createRunbookWorker, type RunbookWorker } from '../../worker/create-worker.js';
 import { simControl, startSim, type RunningSim } from '../../sim/index.js';
 import { dockerDouble, seedSite } from './deploy-env.js';
 import { makeSampleSite, type SampleSite } from './sample-site.js';
 import { FS_NAME } from './sync-site.js';
+import { startDevServer, workflowBundle } from './temporal-env.js';
 
 export interface ReleaseFixture {
   sim: RunningSim;
@@ -49,4 +52,30 @@ export function makeReleaseSite(fx: ReleaseFixture, opts: { units?: number; unit
       };
     },
   });
+}
+
+export interface ReleaseSuite {
+  env: TestWorkflowEnvironment;
+  fx: ReleaseFixture;
+  worker: RunbookWorker;
+  stop(): Promise<void>;
+}
+
+/** What every release test file runs against: a dev server, the seeded sim, one polling worker. */
+export async function startReleaseSuite(taskQueue: string): Promise<ReleaseSuite> {
+  const env = await startDevServer();
+  const fx = await startReleaseSim();
+  const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+  const running = worker.run();
+  return {
+    env,
+    fx,
+    worker,
+    stop: async () => {
+      worker.shutdown();
+      await running;
+      await fx.close();
+      await env.teardown();
+    },
+  };
 }
