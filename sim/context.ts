@@ -19,11 +19,22 @@ export interface SimHooks {
 
 export interface SimContext {
   stateDir: string;
+  /** The region of the request being handled (its SigV4 scope); the sim's home region outside a request. */
   region: string;
+  /** The id of the request being handled; events and errors carry it. */
+  requestId?: string;
   store: StateStore;
   faults: FaultRegistry;
   timings: SimTimings;
   hooks: SimHooks;
   /** SHA256 fingerprint of the SFTP host key, as DescribeServer reports it. */
   hostKeyFingerprint: string;
+}
+
+/** The context one AWS request is handled in: its own region and request id. */
+export function requestContext(root: SimContext, region: string, requestId: string): SimContext {
+  return Object.create(root, {
+    region: { value: region, enumerable: true },
+    requestId: { value: requestId, enumerable: true },
+  }) as SimContext;
 }

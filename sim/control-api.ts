@@ -7,6 +7,7 @@ import { ControlError, readJson } from './control-request.js';
 import { buildLedger } from './ledger.js';
 import { emptyState } from './state.js';
 import { advanceWorld } from './world.js';
+import { everyRegion } from './regions.js';
 import { handleDockerControl } from './docker-api.js';
 import type { SimContext } from './context.js';
 
@@ -63,8 +64,10 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, p
 }
 
 async function resetSim(ctx: SimContext): Promise<void> {
-  for (const server of Object.values(ctx.store.state.transfer.servers)) ctx.hooks.closeSftpSessions(server.serverId);
-  for (const env of Object.values(ctx.store.state.eb.environments)) await ctx.hooks.closeEnvironmentListener(env.environmentId);
+  for (const [, region] of everyRegion(ctx.store.state)) {
+    for (const server of Object.values(region.transfer.servers)) ctx.hooks.closeSftpSessions(server.serverId);
+    for (const env of Object.values(region.eb.environments)) await ctx.hooks.closeEnvironmentListener(env.environmentId);
+  }
   ctx.faults.clear();
   ctx.store.replace(emptyState());
   await rm(join(ctx.stateDir, 'efs'), { recursive: true, force: true });

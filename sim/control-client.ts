@@ -1,8 +1,13 @@
 import type { FaultRecord, FaultSpecInput } from './fault-spec.js';
 import type { Ledger } from './ledger.js';
-import type { SimState } from './state.js';
+import { emptyRegion, type RegionalState, type SimState } from './state.js';
 
-export type { FaultRecord, FaultSpecInput, Ledger, SimState };
+export type { FaultRecord, FaultSpecInput, Ledger, RegionalState, SimState };
+
+/** One region's resources in a state snapshot (empty when nothing was made there). */
+export function inRegion(state: SimState, region = 'us-east-1'): RegionalState {
+  return state.regions[region] ?? emptyRegion();
+}
 
 export class SimControlError extends Error {
   constructor(readonly status: number, message: string) {

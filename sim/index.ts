@@ -8,9 +8,10 @@ import { startSftpServer } from './sftp-server.js';
 import { startApiServer } from './server.js';
 import { EnvironmentListeners } from './services/environment-listeners.js';
 import { REGION_DEFAULT } from './ids.js';
+import { everyRegion } from './regions.js';
 import type { SimContext, SimHooks } from './context.js';
 
-export { simControl } from './control-client.js';
+export { inRegion, simControl } from './control-client.js';
 export type { FaultSpecInput, FaultRecord } from './fault-spec.js';
 export type { Ledger, LedgerServer } from './ledger.js';
 
@@ -94,7 +95,7 @@ export async function startSim(opts: StartSimOptions = {}): Promise<RunningSim> 
     };
     api = await startApiServer(ctx, host, opts.port ?? 0);
     // A restarted sim brings back the listeners of environments that still exist.
-    for (const env of Object.values(ctx.store.state.eb.environments)) {
+    for (const env of everyRegion(ctx.store.state).flatMap(([, r]) => Object.values(r.eb.environments))) {
       if (env.status !== 'Terminated') env.port = await listeners.ensure(env.environmentId);
     }
     ctx.store.save();

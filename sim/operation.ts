@@ -18,7 +18,11 @@ const injectedMessages: Record<string, string> = {
  * Every AWS operation goes through here: time-driven state catches up, injected faults fire
  * (latency, then error), the handler runs, and the state is saved before the reply leaves.
  */
-export async function runOperation<T>(ctx: SimContext, service: string, operation: string, handler: () => T | Promise<T>): Promise<T> {
+export async function runOperation<T>(
+  ctx: SimContext, service: string, operation: string, handler: () => T | Promise<T>,
+  /** The ARN the operation acts on, for the IAM check; `*` when the service has no finer one. */
+  _resource = '*',
+): Promise<T> {
   advanceWorld(ctx);
   const effect = ctx.faults.forRequest(service, operation);
   if (effect.latencyMs > 0) await sleep(effect.latencyMs);

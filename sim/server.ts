@@ -4,53 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { AwsError } from './errors.js';
 import { newRequestId } from './ids.js';
 import { readBody, send, signingScope } from './http-util.js';
-import { jsonInput, sendJsonError, sendJsonResult, type JsonService } from './protocols/json.js';
+import { jsonInput, sendJsonError, sendJsonResult } from './protocols/json.js';
 import { Input, queryDialect } from './protocols/input.js';
 import { queryError, queryResponse, unflattenQuery } from './protocols/query.js';
 import { runOperation } from './operation.js';
 import { handleControl } from './control-api.js';
-import { transferHandlers } from './services/transfer.js';
-import { ecrHandlers, ecrPublicHandlers } from './services/ecr.js';
-import { efsService } from './services/efs.js';
-import { stsService } from './services/sts.js';
-import { s3Service } from './services/s3.js';
-import { beanstalkService, advanceBeanstalk } from './services/beanstalk.js';
-import { registerAdvance } from './world.js';
-import type { SimContext } from './context.js';
-
-/** A service on the query protocol (form-encoded `Action=...`, XML answers). */
-export interface QueryService {
-  name: string;
-  signingName: string;
-  namespace: string;
-  handlers: Record<string, (input: Input, ctx: SimContext) => Record<string, unknown> | Promise<Record<string, unknown>>>;
-}
-
-/** REST services (EFS, S3) route on method and path themselves. */
-export interface RestService {
-  name: string;
-  matches(req: IncomingMessage, path: string): boolean;
-  handle(req: IncomingMessage, res: ServerResponse, url: URL, ctx: SimContext, requestId: string): Promise<void>;
-  renderError(res: ServerResponse, err: AwsError, requestId: string, req: IncomingMessage): void;
-}
-
-export interface ServiceSet {
-  json: JsonService[];
-  query: QueryService[];
-  rest: RestService[];
-}
-
-registerAdvance(advanceBeanstalk);
-
-export const services: ServiceSet = {
-  json: [
-    { name: 'transfer', targetPrefix: 'TransferService', validationCode: 'InvalidRequestException', handlers: transferHandlers },
-    { name: 'ecr', targetPrefix: 'AmazonEC2ContainerRegistry_V20150921', validationCode: 'InvalidParameterException', handlers: ecrHandlers },
-    { name: 'ecr-public', targetPrefix: 'SpencerFrontendService', validationCode: 'InvalidParameterException', handlers: ecrPublicHandlers },
-  ],
-  query: [stsService, beanstalkService],
-  rest: [efsService, s3Service],
-};
+import { requestRegion } from './regions.js';
+import { services } from './services/index.js';
+import { requestContext, type SimContext } from './context.js';
 
 async function handleJson(req: IncomingMessage, res: ServerResponse, ctx: SimContext, target: string, requestId: string): Promise<void> {
   const dot = target.lastIndexOf('.');
@@ -97,13 +58,14 @@ function asAwsError(err: unknown): AwsError {
   return new AwsError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500);
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, ctx: SimContext): Promise<void> {
+async function route(req: IncomingMessage, res: ServerResponse, root: SimContext): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://sim.local');
   const requestId = newRequestId();
   if (url.pathname === '/_sim' || url.pathname.startsWith('/_sim/')) {
-    await handleControl(req, res, url.pathname, ctx);
+    await handleControl(req, res, url.pathname, root);
     return;
   }
+  const ctx = requestContext(root, requestRegion(req, url) ?? root.region, requestId);
   const target = req.headers['x-amz-target'];
   if (typeof target === 'string' && target.includes('.')) {
     await handleJson(req, res, ctx, target, requestId);

@@ -57,7 +57,13 @@ export interface S3Object {
   metadata: Record<string, string>;
 }
 
-export interface S3Bucket { name: string; createdAt: number; objects: Record<string, S3Object> }
+export interface S3Bucket {
+  name: string;
+  /** Bucket names are global, but each bucket lives in one region (its LocationConstraint). */
+  region: string;
+  createdAt: number;
+  objects: Record<string, S3Object>;
+}
 
 export interface MultipartUpload {
   uploadId: string;
@@ -105,6 +111,16 @@ export interface EbPendingOperation {
   toVersion?: string;
   fromVersion?: string;
   goesRed: boolean;
+  /** The request that started it; the events it writes carry this id. */
+  requestId?: string;
+}
+
+/** One option setting as Beanstalk stores it (ConfigurationOptionSetting). */
+export interface EbOptionSetting {
+  Namespace: string;
+  OptionName: string;
+  ResourceName?: string;
+  Value: string;
 }
 
 export interface EbEnvironment {
@@ -125,6 +141,10 @@ export interface EbEnvironment {
   port: number;
   pending?: EbPendingOperation;
   tags: Tag[];
+  /** The settings given on create and update, merged; absent in states from older sims. */
+  optionSettings?: EbOptionSetting[];
+  /** The CNAME prefix asked for (CNAMEPrefix), or the environment name. */
+  cnamePrefix?: string;
 }
 
 export interface EbEvent {
@@ -134,6 +154,8 @@ export interface EbEvent {
   versionLabel?: string;
   environmentName?: string;
   severity: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL';
+  /** The API request whose work the event reports (`eb deploy` follows its own this way). */
+  requestId?: string;
   /** Tie-breaker so events written in the same millisecond keep their order. */
   seq: number;
 }
@@ -160,11 +182,10 @@ export interface DockerImage {
   buildArgs: Record<string, string>;
 }
 
-export interface SimState {
-  version: 1;
+/** What exists once per region: every resource but S3 buckets and the public registry. */
+export interface RegionalState {
   transfer: { servers: Record<string, TransferServer> };
   efs: { fileSystems: Record<string, EfsFileSystem> };
-  s3: { buckets: Record<string, S3Bucket>; uploads: Record<string, MultipartUpload> };
   eb: {
     applications: Record<string, EbApplication>;
     versions: EbVersion[];
@@ -173,18 +194,32 @@ export interface SimState {
     eventSeq: number;
   };
   ecr: { repositories: Record<string, EcrRepository>; tokens: string[] };
+}
+
+export interface SimState {
+  version: 2;
+  regions: Record<string, RegionalState>;
+  /** One bucket namespace for all regions, as in S3. */
+  s3: { buckets: Record<string, S3Bucket>; uploads: Record<string, MultipartUpload> };
+  /** ECR Public has one registry (public.ecr.aws), served from us-east-1. */
   ecrPublic: { repositories: Record<string, EcrRepository>; tokens: string[] };
   docker: { logins: Record<string, string>; images: DockerImage[] };
 }
 
-export function emptyState(): SimState {
+export function emptyRegion(): RegionalState {
   return {
-    version: 1,
     transfer: { servers: {} },
     efs: { fileSystems: {} },
-    s3: { buckets: {}, uploads: {} },
     eb: { applications: {}, versions: [], environments: {}, events: [], eventSeq: 0 },
     ecr: { repositories: {}, tokens: [] },
+  };
+}
+
+export function emptyState(): SimState {
+  return {
+    version: 2,
+    regions: {},
+    s3: { buckets: {}, uploads: {} },
     ecrPublic: { repositories: {}, tokens: [] },
     docker: { logins: {}, images: [] },
   };

@@ -12,7 +12,7 @@ import { iso, now } from '../clock.js';
 import { readBody, send } from '../http-util.js';
 import { escapeXml } from '../protocols/query.js';
 import { runOperation } from '../operation.js';
-import type { RestService } from '../server.js';
+import type { RestService } from '../protocols/types.js';
 import type { SimContext } from '../context.js';
 import type { S3Bucket, S3Object } from '../state.js';
 
@@ -37,10 +37,33 @@ function bucketDir(ctx: SimContext, bucket: string): string {
   return join(ctx.stateDir, 's3', bucket);
 }
 
+/**
+ * A bucket of the request's region. Names are global, so a bucket of another region exists
+ * but answers as S3 does to a request signed for the wrong region (the SDKs redirect on it).
+ */
 function getBucket(ctx: SimContext, name: string): S3Bucket {
   const bucket = ctx.store.state.s3.buckets[name];
   if (!bucket) throw noSuchBucket(name);
+  if (bucket.region !== ctx.region) {
+    throw new AwsError('AuthorizationHeaderMalformed',
+      `The authorization header is malformed; the region '${ctx.region}' is wrong; expecting '${bucket.region}'`, 400, { Region: bucket.region });
+  }
   return bucket;
+}
+
+const bucketArn = (bucket: string, key?: string): string => `arn:aws:s3:::${bucket}${key === undefined ? '' : `/${key}`}`;
+
+/** The region a CreateBucket names (its LocationConstraint), which must be the endpoint's. */
+function bucketRegionFor(ctx: SimContext, body: string): string {
+  const parsed = body.trim() === '' ? {} : (xmlParser.parse(body) as { CreateBucketConfiguration?: { LocationConstraint?: string } });
+  const constraint = parsed.CreateBucketConfiguration?.LocationConstraint;
+  const region = constraint === undefined || constraint === '' ? 'us-east-1' : constraint;
+  if (region !== ctx.region) {
+    const named = constraint === undefined || constraint === '' ? 'unspecified' : constraint;
+    throw new AwsError('IllegalLocationConstraintException',
+      `The ${named} location constraint is incompatible for the region specific endpoint this request was sent to.`);
+  }
+  return region;
 }
 
 function metadataFrom(req: IncomingMessage): Record<string, string> {
@@ -163,15 +186,18 @@ const xmlParser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, 
 
 export const s3Service: RestService = {
   name: 's3',
+  signingName: 's3',
   matches: () => true,
   renderError(res: ServerResponse, err: AwsError, requestId: string, req: IncomingMessage): void {
+    // The region S3 points a misdirected client at, in the header the SDKs' redirectors read.
+    const region: Record<string, string> = err.extra.Region ? { 'x-amz-bucket-region': err.extra.Region } : {};
     if (req.method === 'HEAD') {
       // HEAD answers carry no body; the SDK maps the bare status (404 → NotFound).
-      send(res, err.status, { 'x-amz-request-id': requestId });
+      send(res, err.status, { 'x-amz-request-id': requestId, ...region });
       return;
     }
     const extra = Object.entries(err.extra).map(([k, v]) => tag(k, v)).join('');
-    xml(res, err.status, `<Error>${tag('Code', err.code)}${tag('Message', err.message)}${extra}${tag('RequestId', requestId)}${tag('HostId', randomBytes(12).toString('base64'))}</Error>`, requestId);
+    xml(res, err.status, `<Error>${tag('Code', err.code)}${tag('Message', err.message)}${extra}${tag('RequestId', requestId)}${tag('HostId', randomBytes(12).toString('base64'))}</Error>`, requestId, region);
   },
 
   async handle(req, res, url, ctx, requestId): Promise<void> {
@@ -195,24 +221,31 @@ export const s3Service: RestService = {
 
     if (key === '') {
       switch (method) {
-        case 'PUT':
-          await readBody(req);
+        case 'PUT': {
+          const body = (await readBody(req)).toString('utf8');
           await runOperation(ctx, 's3', 'CreateBucket', async () => {
             if (!BUCKET_NAME.test(bucketName) || bucketName.includes('..')) {
               throw new AwsError('InvalidBucketName', 'The specified bucket is not valid.', 400, { BucketName: bucketName });
             }
-            // us-east-1 answers 200 for a bucket you already own (legacy behaviour); keep it.
-            if (!state.buckets[bucketName]) {
-              state.buckets[bucketName] = { name: bucketName, createdAt: now(), objects: {} };
+            const region = bucketRegionFor(ctx, body);
+            const existing = state.buckets[bucketName];
+            if (existing) {
+              // Only us-east-1 keeps its legacy 200 for a bucket you already own.
+              if (existing.region !== 'us-east-1' || region !== 'us-east-1') {
+                throw new AwsError('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', 409, { BucketName: bucketName });
+              }
+            } else {
+              state.buckets[bucketName] = { name: bucketName, region, createdAt: now(), objects: {} };
               await mkdir(bucketDir(ctx, bucketName), { recursive: true });
             }
-            send(res, 200, { location: `/${bucketName}`, 'x-amz-request-id': requestId });
-          });
+            send(res, 200, { location: region === 'us-east-1' ? `/${bucketName}` : `http://${bucketName}.s3.amazonaws.com/`, 'x-amz-request-id': requestId });
+          }, bucketArn(bucketName));
           return;
+        }
         case 'HEAD':
           await runOperation(ctx, 's3', 'HeadBucket', () => {
-            getBucket(ctx, bucketName);
-            send(res, 200, { 'x-amz-request-id': requestId, 'x-amz-bucket-region': ctx.region });
+            const bucket = getBucket(ctx, bucketName);
+            send(res, 200, { 'x-amz-request-id': requestId, 'x-amz-bucket-region': bucket.region });
           });
           return;
         case 'DELETE':

@@ -1,10 +1,11 @@
 import { ACCOUNT_ID } from '../ids.js';
-import type { QueryService } from '../server.js';
+import type { QueryService } from '../protocols/types.js';
 
 // Dummy credentials map to one fixed identity, the account every sim ARN uses.
 export const stsService: QueryService = {
   name: 'sts',
   signingName: 'sts',
+  iamPrefix: 'sts',
   namespace: 'https://sts.amazonaws.com/doc/2011-06-15/',
   handlers: {
     GetCallerIdentity: () => ({

@@ -3,12 +3,12 @@ import { AwsError } from '../errors.js';
 import { ACCOUNT_ID, newServerId, newSshKeyId } from '../ids.js';
 import { epochSeconds, now } from '../clock.js';
 import { paginate } from '../pagination.js';
+import { everyRegion, regional } from '../regions.js';
 import type { Input } from '../protocols/input.js';
 import type { SimContext } from '../context.js';
 import type { ServerState, Tag, TransferServer, TransferUser } from '../state.js';
 
-import type { JsonHandler } from '../protocols/json.js';
-export type { JsonHandler };
+import type { JsonHandler } from '../protocols/types.js';
 
 const invalid = (message: string): AwsError => new AwsError('InvalidRequestException', message);
 const notFound = (resource: string, type: string, message: string): AwsError =>
@@ -20,7 +20,8 @@ const userArn = (ctx: SimContext, id: string, user: string): string =>
 
 /** Completes STARTING/STOPPING transitions whose time has come (lazily, so restarts keep timing). */
 export function advanceTransfer(ctx: Pick<SimContext, 'store'>, at = now()): void {
-  for (const server of Object.values(ctx.store.state.transfer.servers)) {
+  const servers = everyRegion(ctx.store.state).flatMap(([, r]) => Object.values(r.transfer.servers));
+  for (const server of servers) {
     if (server.deletedAt === undefined && server.pendingUntil !== undefined && at >= server.pendingUntil) {
       server.state = server.pendingOutcome ?? server.state;
       delete server.pendingUntil;
@@ -30,7 +31,7 @@ export function advanceTransfer(ctx: Pick<SimContext, 'store'>, at = now()): voi
 }
 
 export function liveServer(ctx: SimContext, serverId: string): TransferServer {
-  const server = ctx.store.state.transfer.servers[serverId];
+  const server = regional(ctx).transfer.servers[serverId];
   if (!server || server.deletedAt !== undefined) throw notFound(serverId, 'Server', 'Unknown server');
   return server;
 }
@@ -157,7 +158,7 @@ export const transferHandlers: Record<string, JsonHandler> = {
       users: {},
     };
     beginStarting(ctx, server, 'CreateServer');
-    ctx.store.state.transfer.servers[serverId] = server;
+    regional(ctx).transfer.servers[serverId] = server;
     return { ServerId: serverId };
   },
 
@@ -182,7 +183,7 @@ export const transferHandlers: Record<string, JsonHandler> = {
   },
 
   ListServers(input, ctx) {
-    const servers = Object.values(ctx.store.state.transfer.servers)
+    const servers = Object.values(regional(ctx).transfer.servers)
       .filter((s) => s.deletedAt === undefined)
       .sort((a, b) => a.createdAt - b.createdAt);
     const { page, next } = paginate(servers, maxResults(input), input.optStr('NextToken'), invalidToken);
