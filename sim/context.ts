@@ -1,5 +1,7 @@
 import type { FaultRegistry } from './faults.js';
 import type { StateStore } from './state-store.js';
+import type { Principal, PrincipalRegistry } from './auth/principals.js';
+import type { WireProtocol } from './auth/authorize.js';
 
 export interface SimTimings {
   transferStartMs: number;
@@ -23,6 +25,12 @@ export interface SimContext {
   region: string;
   /** The id of the request being handled; events and errors carry it. */
   requestId?: string;
+  /** Who signed the request being handled (absent when signatures are off and none was sent). */
+  caller?: Principal;
+  /** The wire protocol of the request being handled, which decides how refusals are worded. */
+  protocol?: WireProtocol;
+  /** The identities and policies the sim knows, and whether it enforces them. */
+  auth: PrincipalRegistry;
   store: StateStore;
   faults: FaultRegistry;
   timings: SimTimings;
@@ -32,9 +40,11 @@ export interface SimContext {
 }
 
 /** The context one AWS request is handled in: its own region and request id. */
-export function requestContext(root: SimContext, region: string, requestId: string): SimContext {
+export function requestContext(root: SimContext, region: string, requestId: string, protocol?: WireProtocol): SimContext {
   return Object.create(root, {
     region: { value: region, enumerable: true },
     requestId: { value: requestId, enumerable: true },
+    protocol: { value: protocol, enumerable: true },
+    caller: { value: undefined, enumerable: true, writable: true },
   }) as SimContext;
 }

@@ -9,11 +9,14 @@ import { startApiServer } from './server.js';
 import { EnvironmentListeners } from './services/environment-listeners.js';
 import { REGION_DEFAULT } from './ids.js';
 import { everyRegion } from './regions.js';
+import { DEFAULT_PRINCIPALS, PrincipalRegistry, type AuthSettings, type PrincipalInput } from './auth/principals.js';
 import type { SimContext, SimHooks } from './context.js';
 
 export { inRegion, simControl } from './control-client.js';
 export type { FaultSpecInput, FaultRecord } from './fault-spec.js';
 export type { Ledger, LedgerServer } from './ledger.js';
+export type { PrincipalInput } from './auth/principals.js';
+export type { PolicyDocument } from './auth/policy.js';
 
 export interface StartSimOptions {
   /** HTTP port for every AWS API and /_sim; 0 (default) picks a free one. */
@@ -30,8 +33,12 @@ export interface StartSimOptions {
   beanstalkUpdateSeconds?: number;
   /** Beanstalk application version Processing → Processed delay; default 1. */
   versionProcessSeconds?: number;
-  /** Region in ARNs and registry hosts; default us-east-1. */
+  /** Region of requests that name none (unsigned ones); a signed request's scope decides otherwise. Default us-east-1. */
   region?: string;
+  /** Signature and policy checks; both on by default. */
+  auth?: Partial<AuthSettings>;
+  /** Identities beyond the default dummy ones (which may do anything). */
+  principals?: PrincipalInput[];
 }
 
 export interface RunningSim {
@@ -74,6 +81,7 @@ export async function startSim(opts: StartSimOptions = {}): Promise<RunningSim> 
       return hooks;
     },
     hostKeyFingerprint: '',
+    auth: new PrincipalRegistry({ signatures: opts.auth?.signatures ?? true, policies: opts.auth?.policies ?? true }, [...DEFAULT_PRINCIPALS, ...(opts.principals ?? [])]),
   };
 
   // Whatever started before a failure is stopped again, and a state dir we made is removed.

@@ -1,6 +1,8 @@
 import { AwsError, defaultStatusFor } from './errors.js';
 import { sleep } from './http-util.js';
 import { advanceWorld } from './world.js';
+import { authorize } from './auth/authorize.js';
+import { iamActionFor } from './auth/actions.js';
 import type { SimContext } from './context.js';
 
 const injectedMessages: Record<string, string> = {
@@ -21,9 +23,10 @@ const injectedMessages: Record<string, string> = {
 export async function runOperation<T>(
   ctx: SimContext, service: string, operation: string, handler: () => T | Promise<T>,
   /** The ARN the operation acts on, for the IAM check; `*` when the service has no finer one. */
-  _resource = '*',
+  resource = '*',
 ): Promise<T> {
   advanceWorld(ctx);
+  authorize(ctx, iamActionFor(service, operation), resource);
   const effect = ctx.faults.forRequest(service, operation);
   if (effect.latencyMs > 0) await sleep(effect.latencyMs);
   if (effect.error) {

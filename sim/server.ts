@@ -3,7 +3,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AwsError } from './errors.js';
 import { newRequestId } from './ids.js';
-import { readBody, send, signingScope } from './http-util.js';
+import { preloadBody, readBody, send, signingScope } from './http-util.js';
+import { AuthFailure, verifySignature } from './auth/sigv4.js';
+import { authFailureError } from './auth/authorize.js';
+import { resourceOf } from './auth/resources.js';
 import { jsonInput, sendJsonError, sendJsonResult } from './protocols/json.js';
 import { Input, queryDialect } from './protocols/input.js';
 import { queryError, queryResponse, unflattenQuery } from './protocols/query.js';
@@ -13,28 +16,44 @@ import { requestRegion } from './regions.js';
 import { services } from './services/index.js';
 import { requestContext, type SimContext } from './context.js';
 
-async function handleJson(req: IncomingMessage, res: ServerResponse, ctx: SimContext, target: string, requestId: string): Promise<void> {
+/**
+ * Verifies the request's signature and records who made it. With signatures off, an unsigned
+ * or badly signed request passes as nobody (and no policy applies to it).
+ */
+async function authenticate(ctx: SimContext, req: IncomingMessage, url: URL, body: Buffer | undefined): Promise<void> {
+  try {
+    ctx.caller = await verifySignature(req, url, body, ctx.auth);
+  } catch (err) {
+    if (!(err instanceof AuthFailure)) throw err;
+    if (ctx.auth.settings.signatures) throw authFailureError(ctx.protocol ?? 'json', err);
+  }
+}
+
+async function handleJson(req: IncomingMessage, res: ServerResponse, ctx: SimContext, url: URL, target: string, requestId: string): Promise<void> {
   const dot = target.lastIndexOf('.');
   const prefix = target.slice(0, dot);
   const operation = target.slice(dot + 1);
   const service = services.json.find((s) => s.targetPrefix === prefix);
   try {
     const body = await readBody(req);
+    await authenticate(ctx, req, url, body);
     if (!service) throw new AwsError('UnknownOperationException', `Unknown service target ${prefix}`);
     const handler = service.handlers[operation];
     if (!handler) throw new AwsError('UnknownOperationException', `Unknown operation ${operation}`);
     const input = jsonInput(service, body);
-    const result = await runOperation(ctx, service.name, operation, () => handler(input, ctx));
+    const result = await runOperation(ctx, service.name, operation, () => handler(input, ctx), resourceOf(service.name, input, ctx));
     sendJsonResult(res, result, requestId);
   } catch (err) {
     sendJsonError(res, asAwsError(err), requestId);
   }
 }
 
-async function handleQuery(req: IncomingMessage, res: ServerResponse, ctx: SimContext, requestId: string): Promise<void> {
+async function handleQuery(req: IncomingMessage, res: ServerResponse, ctx: SimContext, url: URL, requestId: string): Promise<void> {
   const xml = (status: number, body: string): void => send(res, status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body);
   try {
-    const params = new URLSearchParams((await readBody(req)).toString('utf8'));
+    const raw = await readBody(req);
+    await authenticate(ctx, req, url, raw);
+    const params = new URLSearchParams(raw.toString('utf8'));
     const action = params.get('Action');
     const scope = signingScope(req).service;
     const service = services.query.find((s) => s.signingName === scope)
@@ -65,15 +84,15 @@ async function route(req: IncomingMessage, res: ServerResponse, root: SimContext
     await handleControl(req, res, url.pathname, root);
     return;
   }
-  const ctx = requestContext(root, requestRegion(req, url) ?? root.region, requestId);
+  const region = requestRegion(req, url) ?? root.region;
   const target = req.headers['x-amz-target'];
   if (typeof target === 'string' && target.includes('.')) {
-    await handleJson(req, res, ctx, target, requestId);
+    await handleJson(req, res, requestContext(root, region, requestId, 'json'), url, target, requestId);
     return;
   }
   const contentType = req.headers['content-type'] ?? '';
   if (req.method === 'POST' && url.pathname === '/' && contentType.startsWith('application/x-www-form-urlencoded')) {
-    await handleQuery(req, res, ctx, requestId);
+    await handleQuery(req, res, requestContext(root, region, requestId, 'query'), url, requestId);
     return;
   }
   const rest = services.rest.find((s) => s.matches(req, url.pathname));
@@ -81,7 +100,11 @@ async function route(req: IncomingMessage, res: ServerResponse, root: SimContext
     send(res, 404, { 'content-type': 'application/json' }, JSON.stringify({ message: `No sim service answers ${req.method} ${url.pathname}` }));
     return;
   }
+  const ctx = requestContext(root, region, requestId, rest.signingName === 's3' ? 'rest-xml' : 'rest-json');
   try {
+    // S3 names its payload hash in a header; EFS's small JSON bodies are read to hash them.
+    const body = rest.signingName === 's3' ? undefined : preloadBody(req, await readBody(req));
+    await authenticate(ctx, req, url, body);
     await rest.handle(req, res, url, ctx, requestId);
   } catch (err) {
     // An error before the body was read (a fault, a missing bucket): drain it so the client

@@ -207,10 +207,13 @@ export const s3Service: RestService = {
     const key = rest.length > 0 ? rest.map(decodeURIComponent).join('/') : '';
     const q = url.searchParams;
     const state = ctx.store.state.s3;
+    // IAM sees buckets and objects by ARN; ListBuckets acts on no bucket.
+    const resource = bucketName === '' ? '*' : bucketArn(bucketName, key === '' ? undefined : key);
+    const op = <T>(name: string, fn: () => T | Promise<T>): Promise<T> => runOperation(ctx, 's3', name, fn, resource);
 
     if (bucketName === '') {
       if (method !== 'GET') throw new AwsError('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
-      await runOperation(ctx, 's3', 'ListBuckets', () => {
+      await op('ListBuckets', () => {
         const buckets = Object.values(state.buckets).sort((a, b) => a.name.localeCompare(b.name));
         xml(res, 200, `<ListAllMyBucketsResult xmlns="${NS}"><Owner><ID>sim</ID><DisplayName>sim</DisplayName></Owner><Buckets>`
           + buckets.map((b) => `<Bucket>${tag('Name', b.name)}${tag('CreationDate', iso(b.createdAt))}</Bucket>`).join('')
@@ -223,7 +226,7 @@ export const s3Service: RestService = {
       switch (method) {
         case 'PUT': {
           const body = (await readBody(req)).toString('utf8');
-          await runOperation(ctx, 's3', 'CreateBucket', async () => {
+          await op('CreateBucket', async () => {
             if (!BUCKET_NAME.test(bucketName) || bucketName.includes('..')) {
               throw new AwsError('InvalidBucketName', 'The specified bucket is not valid.', 400, { BucketName: bucketName });
             }
@@ -239,17 +242,17 @@ export const s3Service: RestService = {
               await mkdir(bucketDir(ctx, bucketName), { recursive: true });
             }
             send(res, 200, { location: region === 'us-east-1' ? `/${bucketName}` : `http://${bucketName}.s3.amazonaws.com/`, 'x-amz-request-id': requestId });
-          }, bucketArn(bucketName));
+          });
           return;
         }
         case 'HEAD':
-          await runOperation(ctx, 's3', 'HeadBucket', () => {
+          await op('HeadBucket', () => {
             const bucket = getBucket(ctx, bucketName);
             send(res, 200, { 'x-amz-request-id': requestId, 'x-amz-bucket-region': bucket.region });
           });
           return;
         case 'DELETE':
-          await runOperation(ctx, 's3', 'DeleteBucket', async () => {
+          await op('DeleteBucket', async () => {
             const bucket = getBucket(ctx, bucketName);
             if (Object.keys(bucket.objects).length > 0) {
               throw new AwsError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409, { BucketName: bucketName });
@@ -260,7 +263,7 @@ export const s3Service: RestService = {
           });
           return;
         case 'GET':
-          await runOperation(ctx, 's3', q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects', () => {
+          await op(q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects', () => {
             xml(res, 200, listObjectsV2(getBucket(ctx, bucketName), url), requestId);
           });
           return;
@@ -271,7 +274,7 @@ export const s3Service: RestService = {
 
     const uploadId = q.get('uploadId');
     if (method === 'PUT' && uploadId !== null) {
-      await runOperation(ctx, 's3', 'UploadPart', async () => {
+      await op('UploadPart', async () => {
         const upload = state.uploads[uploadId];
         if (!upload || upload.bucket !== bucketName || upload.key !== key) throw noSuchUpload(uploadId);
         const partNumber = Number(q.get('partNumber'));
@@ -288,7 +291,7 @@ export const s3Service: RestService = {
 
     if (method === 'PUT') {
       if (req.headers['x-amz-copy-source']) throw new AwsError('NotImplemented', 'The sim\'s S3 does not implement CopyObject.', 501);
-      await runOperation(ctx, 's3', 'PutObject', async () => {
+      await op('PutObject', async () => {
         const bucket = getBucket(ctx, bucketName);
         const file = `${randomUUID()}.obj`;
         const tmp = join(bucketDir(ctx, bucketName), `${file}.tmp`);
@@ -306,7 +309,7 @@ export const s3Service: RestService = {
     }
 
     if (method === 'GET' || method === 'HEAD') {
-      await runOperation(ctx, 's3', method === 'GET' ? 'GetObject' : 'HeadObject', async () => {
+      await op(method === 'GET' ? 'GetObject' : 'HeadObject', async () => {
         const bucket = getBucket(ctx, bucketName);
         const obj = bucket.objects[key];
         if (!obj) throw noSuchKey(key);
@@ -331,7 +334,7 @@ export const s3Service: RestService = {
 
     if (method === 'DELETE') {
       if (uploadId !== null) {
-        await runOperation(ctx, 's3', 'AbortMultipartUpload', async () => {
+        await op('AbortMultipartUpload', async () => {
           const upload = state.uploads[uploadId];
           if (!upload) throw noSuchUpload(uploadId);
           for (const part of Object.values(upload.parts)) await rm(join(bucketDir(ctx, bucketName), part.file), { force: true });
@@ -340,7 +343,7 @@ export const s3Service: RestService = {
         });
         return;
       }
-      await runOperation(ctx, 's3', 'DeleteObject', async () => {
+      await op('DeleteObject', async () => {
         const bucket = getBucket(ctx, bucketName);
         const obj = bucket.objects[key];
         if (obj) {
@@ -354,7 +357,7 @@ export const s3Service: RestService = {
 
     if (method === 'POST' && q.has('uploads')) {
       await readBody(req);
-      await runOperation(ctx, 's3', 'CreateMultipartUpload', () => {
+      await op('CreateMultipartUpload', () => {
         getBucket(ctx, bucketName);
         const id = randomBytes(24).toString('base64url');
         state.uploads[id] = {
@@ -368,7 +371,7 @@ export const s3Service: RestService = {
 
     if (method === 'POST' && uploadId !== null) {
       const body = (await readBody(req)).toString('utf8');
-      await runOperation(ctx, 's3', 'CompleteMultipartUpload', async () => {
+      await op('CompleteMultipartUpload', async () => {
         const bucket = getBucket(ctx, bucketName);
         const upload = state.uploads[uploadId];
         if (!upload || upload.bucket !== bucketName || upload.key !== key) throw noSuchUpload(uploadId);

@@ -8,10 +8,10 @@ export const stsService: QueryService = {
   iamPrefix: 'sts',
   namespace: 'https://sts.amazonaws.com/doc/2011-06-15/',
   handlers: {
-    GetCallerIdentity: () => ({
-      UserId: 'AIDASIMULATORUSER0001',
+    GetCallerIdentity: (_input, ctx) => ({
+      UserId: ctx.caller ? `AIDA${ctx.caller.accessKeyId.replace(/^AKIA/, '').toUpperCase().padEnd(16, '0').slice(0, 16)}` : 'AIDASIMULATORUSER0001',
       Account: ACCOUNT_ID,
-      Arn: `arn:aws:iam::${ACCOUNT_ID}:user/sim`,
+      Arn: ctx.caller?.arn ?? `arn:aws:iam::${ACCOUNT_ID}:user/sim`,
     }),
   },
 };

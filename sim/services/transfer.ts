@@ -3,12 +3,16 @@ import { AwsError } from '../errors.js';
 import { ACCOUNT_ID, newServerId, newSshKeyId } from '../ids.js';
 import { epochSeconds, now } from '../clock.js';
 import { paginate } from '../pagination.js';
+import { authorize } from '../auth/authorize.js';
 import { everyRegion, regional } from '../regions.js';
 import type { Input } from '../protocols/input.js';
 import type { SimContext } from '../context.js';
 import type { ServerState, Tag, TransferServer, TransferUser } from '../state.js';
 
 import type { JsonHandler } from '../protocols/types.js';
+
+// Handing a role to Transfer is itself a permission (iam:PassRole), checked with this condition key.
+const PASSED_TO_TRANSFER = { 'iam:PassedToService': 'transfer.amazonaws.com' };
 
 const invalid = (message: string): AwsError => new AwsError('InvalidRequestException', message);
 const notFound = (resource: string, type: string, message: string): AwsError =>
@@ -143,6 +147,8 @@ export const transferHandlers: Record<string, JsonHandler> = {
     }
     const endpointType = input.optStr('EndpointType') ?? 'PUBLIC';
     if (!['PUBLIC', 'VPC', 'VPC_ENDPOINT'].includes(endpointType)) throw invalid(`Unsupported EndpointType: ${endpointType}`);
+    const loggingRole = input.optStr('LoggingRole');
+    if (loggingRole !== undefined) authorize(ctx, 'iam:PassRole', loggingRole, PASSED_TO_TRANSFER);
     const serverId = newServerId();
     const server: TransferServer = {
       serverId,
@@ -228,6 +234,7 @@ export const transferHandlers: Record<string, JsonHandler> = {
     const server = liveServer(ctx, checkServerId(input));
     const userName = checkUserName(input.str('UserName'));
     const role = input.str('Role');
+    authorize(ctx, 'iam:PassRole', role, PASSED_TO_TRANSFER);
     const homeDirectory = input.optStr('HomeDirectory');
     if (homeDirectory !== undefined && !homeDirectory.startsWith('/')) {
       throw invalid(`1 validation error detected: Value '${homeDirectory}' at 'homeDirectory' failed to satisfy constraint: Member must satisfy regular expression pattern: (|/.*)`);

@@ -1,0 +1,19 @@
+import { ACCOUNT_ID } from '../ids.js';
+import type { Input } from '../protocols/input.js';
+import type { SimContext } from '../context.js';
+
+/**
+ * The ARN an operation acts on, for the IAM check. Transfer names its servers and users, as the
+ * runbook's "may I delete what I create" check asks about them; elsewhere `*`, which policies
+ * granting `Resource: "*"` match.
+ */
+export function resourceOf(service: string, input: Input, ctx: SimContext): string {
+  if (service !== 'transfer') return '*';
+  const arn = input.body.Arn;
+  if (typeof arn === 'string') return arn;
+  const serverId = input.body.ServerId;
+  if (typeof serverId !== 'string') return '*';
+  const userName = input.body.UserName;
+  const base = `arn:aws:transfer:${ctx.region}:${ACCOUNT_ID}`;
+  return typeof userName === 'string' ? `${base}:user/${serverId}/${userName}` : `${base}:server/${serverId}`;
+}
