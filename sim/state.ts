@@ -204,7 +204,11 @@ export interface SimState {
   /** ECR Public has one registry (public.ecr.aws), served from us-east-1. */
   ecrPublic: { repositories: Record<string, EcrRepository>; tokens: string[] };
   docker: { logins: Record<string, string>; images: DockerImage[] };
+  /** IAM is global: roles (by name) with the service they trust and the managed policies attached. */
+  iam: { roles: Record<string, IamRole>; instanceProfiles: Record<string, { roles: string[] }> };
 }
+
+export interface IamRole { trusts: string; policies: string[]; createdAt: number }
 
 export function emptyRegion(): RegionalState {
   return {
@@ -222,5 +226,22 @@ export function emptyState(): SimState {
     s3: { buckets: {}, uploads: {} },
     ecrPublic: { repositories: {}, tokens: [] },
     docker: { logins: {}, images: [] },
+    iam: defaultIam(),
+  };
+}
+
+// The roles a Beanstalk account has once the console or `eb create` made them, and Transfer's logging role.
+function defaultIam(): SimState['iam'] {
+  const at = Date.parse('2024-01-01T00:00:00Z');
+  const managed = (names: string[]): string[] => names.map((n) => `arn:aws:iam::aws:policy/${n}`);
+  return {
+    roles: {
+      'aws-elasticbeanstalk-ec2-role': { trusts: 'ec2.amazonaws.com', createdAt: at,
+        policies: managed(['AWSElasticBeanstalkWebTier', 'AWSElasticBeanstalkMulticontainerDocker', 'AWSElasticBeanstalkWorkerTier']) },
+      'aws-elasticbeanstalk-service-role': { trusts: 'elasticbeanstalk.amazonaws.com', createdAt: at,
+        policies: managed(['service-role/AWSElasticBeanstalkEnhancedHealth', 'AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy']) },
+      AWSTransferLoggingAccess: { trusts: 'transfer.amazonaws.com', createdAt: at, policies: managed(['service-role/AWSTransferLoggingAccess']) },
+    },
+    instanceProfiles: { 'aws-elasticbeanstalk-ec2-role': { roles: ['aws-elasticbeanstalk-ec2-role'] } },
   };
 }

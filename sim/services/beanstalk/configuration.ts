@@ -25,6 +25,8 @@ export const configurationHandlers: Record<string, QueryHandler> = {
         ApplicationName: env.applicationName,
         EnvironmentName: env.environmentName,
         Description: env.description,
+        // Not in botocore's public model, but in the eb CLI's own, which reads it (`eb health`).
+        Tier: env.tier,
         DeploymentStatus: env.pending ? 'pending' : 'deployed',
         DateCreated: new Date(env.createdAt),
         DateUpdated: new Date(env.updatedAt),
