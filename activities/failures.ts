@@ -29,6 +29,7 @@ export const NonRetryable = {
   RemotePermissionDenied: 'RemotePermissionDenied',
   RemoteMismatch: 'RemoteMismatch',
   ReleaseAlreadyRunning: 'ReleaseAlreadyRunning',
+  MissingPermission: 'MissingPermission',
 } as const;
 
 export const Retryable = {

@@ -62,7 +62,7 @@ async function handleQuery(req: IncomingMessage, res: ServerResponse, ctx: SimCo
     const handler = service?.handlers[action];
     if (!service || !handler) throw new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`);
     const input = new Input(unflattenQuery(params), queryDialect);
-    const result = await runOperation(ctx, service.name, action, () => handler(input, ctx));
+    const result = await runOperation(ctx, service.name, action, () => handler(input, ctx), resourceOf(service.name, input, ctx));
     xml(200, queryResponse(action, service.namespace, result, requestId));
   } catch (err) {
     const e = asAwsError(err);

@@ -1,6 +1,7 @@
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
 import { EFSClient } from '@aws-sdk/client-efs';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -22,6 +23,7 @@ export interface AwsClients {
   ecrPublic: ECRPUBLICClient;
   ecr: ECRClient;
   sts: STSClient;
+  iam: IAMClient;
 }
 
 export type AwsClientFactory = (target: AwsTarget) => AwsClients;
@@ -84,6 +86,7 @@ export function createAwsClientFactory(env: NodeJS.ProcessEnv = process.env): Aw
       ecrPublic: new ECRPUBLICClient(common),
       ecr: new ECRClient(common),
       sts: new STSClient(common),
+      iam: new IAMClient(common),
     };
     cache.set(key, clients);
     return clients;

@@ -8,6 +8,8 @@ import type { SimContext } from '../context.js';
  * granting `Resource: "*"` match.
  */
 export function resourceOf(service: string, input: Input, ctx: SimContext): string {
+  // Simulating acts on the principal whose policies are read.
+  if (service === 'iam' && typeof input.body.PolicySourceArn === 'string') return input.body.PolicySourceArn;
   if (service !== 'transfer') return '*';
   const arn = input.body.Arn;
   if (typeof arn === 'string') return arn;
