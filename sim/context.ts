@@ -2,6 +2,7 @@ import type { FaultRegistry } from './faults.js';
 import type { StateStore } from './state-store.js';
 import type { Principal, PrincipalRegistry } from './auth/principals.js';
 import type { WireProtocol } from './auth/authorize.js';
+import type { ResponseObserver } from './observe.js';
 
 export interface SimTimings {
   transferStartMs: number;
@@ -31,6 +32,10 @@ export interface SimContext {
   protocol?: WireProtocol;
   /** The identities and policies the sim knows, and whether it enforces them. */
   auth: PrincipalRegistry;
+  /** The operation being handled, once routing has named it. */
+  operation?: { service: string; name: string };
+  /** Sees every answered request (a conformance test's hook). */
+  observer?: ResponseObserver;
   store: StateStore;
   faults: FaultRegistry;
   timings: SimTimings;
@@ -46,5 +51,6 @@ export function requestContext(root: SimContext, region: string, requestId: stri
     requestId: { value: requestId, enumerable: true },
     protocol: { value: protocol, enumerable: true },
     caller: { value: undefined, enumerable: true, writable: true },
+    operation: { value: undefined, enumerable: true, writable: true },
   }) as SimContext;
 }

@@ -11,11 +11,13 @@ import { REGION_DEFAULT } from './ids.js';
 import { everyRegion } from './regions.js';
 import { DEFAULT_PRINCIPALS, PrincipalRegistry, type AuthSettings, type PrincipalInput } from './auth/principals.js';
 import type { SimContext, SimHooks } from './context.js';
+import type { ResponseObserver } from './observe.js';
 
 export { inRegion, simControl } from './control-client.js';
 export type { FaultSpecInput, FaultRecord } from './fault-spec.js';
 export type { Ledger, LedgerServer } from './ledger.js';
 export type { PrincipalInput } from './auth/principals.js';
+export type { ResponseRecord } from './observe.js';
 export type { PolicyDocument } from './auth/policy.js';
 
 export interface StartSimOptions {
@@ -39,6 +41,8 @@ export interface StartSimOptions {
   auth?: Partial<AuthSettings>;
   /** Identities beyond the default dummy ones (which may do anything). */
   principals?: PrincipalInput[];
+  /** Sees every answered AWS request as sent (a conformance test's hook). */
+  observer?: ResponseObserver;
 }
 
 export interface RunningSim {
@@ -81,6 +85,7 @@ export async function startSim(opts: StartSimOptions = {}): Promise<RunningSim> 
       return hooks;
     },
     hostKeyFingerprint: '',
+    ...(opts.observer ? { observer: opts.observer } : {}),
     auth: new PrincipalRegistry({ signatures: opts.auth?.signatures ?? true, policies: opts.auth?.policies ?? true }, [...DEFAULT_PRINCIPALS, ...(opts.principals ?? [])]),
   };
 

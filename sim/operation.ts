@@ -25,6 +25,7 @@ export async function runOperation<T>(
   /** The ARN the operation acts on, for the IAM check; `*` when the service has no finer one. */
   resource = '*',
 ): Promise<T> {
+  ctx.operation = { service, name: operation };
   advanceWorld(ctx);
   authorize(ctx, iamActionFor(service, operation), resource);
   const effect = ctx.faults.forRequest(service, operation);

@@ -13,6 +13,7 @@ import { queryError, queryResponse, unflattenQuery } from './protocols/query.js'
 import { runOperation } from './operation.js';
 import { handleControl } from './control-api.js';
 import { requestRegion } from './regions.js';
+import { observeResponse } from './observe.js';
 import { services } from './services/index.js';
 import { requestContext, type SimContext } from './context.js';
 
@@ -85,14 +86,18 @@ async function route(req: IncomingMessage, res: ServerResponse, root: SimContext
     return;
   }
   const region = requestRegion(req, url) ?? root.region;
+  const watch = (ctx: SimContext): SimContext => {
+    if (root.observer) observeResponse(ctx, res, root.observer);
+    return ctx;
+  };
   const target = req.headers['x-amz-target'];
   if (typeof target === 'string' && target.includes('.')) {
-    await handleJson(req, res, requestContext(root, region, requestId, 'json'), url, target, requestId);
+    await handleJson(req, res, watch(requestContext(root, region, requestId, 'json')), url, target, requestId);
     return;
   }
   const contentType = req.headers['content-type'] ?? '';
   if (req.method === 'POST' && url.pathname === '/' && contentType.startsWith('application/x-www-form-urlencoded')) {
-    await handleQuery(req, res, requestContext(root, region, requestId, 'query'), url, requestId);
+    await handleQuery(req, res, watch(requestContext(root, region, requestId, 'query')), url, requestId);
     return;
   }
   const rest = services.rest.find((s) => s.matches(req, url.pathname));
@@ -100,7 +105,7 @@ async function route(req: IncomingMessage, res: ServerResponse, root: SimContext
     send(res, 404, { 'content-type': 'application/json' }, JSON.stringify({ message: `No sim service answers ${req.method} ${url.pathname}` }));
     return;
   }
-  const ctx = requestContext(root, region, requestId, rest.signingName === 's3' ? 'rest-xml' : 'rest-json');
+  const ctx = watch(requestContext(root, region, requestId, rest.signingName === 's3' ? 'rest-xml' : 'rest-json'));
   try {
     // S3 names its payload hash in a header; EFS's small JSON bodies are read to hash them.
     const body = rest.signingName === 's3' ? undefined : preloadBody(req, await readBody(req));

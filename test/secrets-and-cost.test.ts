@@ -45,6 +45,8 @@ let releaseId = '';
 
 before(async () => {
   [env, fx] = await Promise.all([startDevServer(), startReleaseSim()]);
+  // The sim checks signatures: it must know the worker's (random) identity.
+  await fx.control.addPrincipal({ accessKeyId, secretAccessKey });
   worker = await startWorkerProcess({
     address: env.address,
     taskQueue,

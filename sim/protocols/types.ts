@@ -32,6 +32,8 @@ export interface QueryService {
 export interface RestService {
   name: string;
   signingName: string;
+  /** The operations it answers, by their API names. */
+  operations: string[];
   matches(req: IncomingMessage, path: string): boolean;
   handle(req: IncomingMessage, res: ServerResponse, url: URL, ctx: SimContext, requestId: string): Promise<void>;
   renderError(res: ServerResponse, err: AwsError, requestId: string, req: IncomingMessage): void;

@@ -62,6 +62,7 @@ const invalidMarker = (): AwsError => badRequest('Invalid Marker');
 export const efsService: RestService = {
   name: 'efs',
   signingName: 'elasticfilesystem',
+  operations: ['CreateFileSystem', 'DescribeFileSystems', 'DeleteFileSystem', 'DescribeMountTargets'],
   matches: (_req, path) => path.startsWith(PREFIX),
   renderError(res: ServerResponse, err: AwsError, requestId: string): void {
     send(res, err.status, { 'content-type': 'application/json', 'x-amzn-requestid': requestId, 'x-amzn-errortype': err.code },

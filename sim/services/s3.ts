@@ -75,7 +75,7 @@ function metadataFrom(req: IncomingMessage): Record<string, string> {
 }
 
 /** Streams the request body to a file, decoding aws-chunked, and returns its size and MD5. */
-async function receiveBody(req: IncomingMessage, file: string): Promise<{ size: number; md5: string }> {
+async function receiveBody(req: IncomingMessage, file: string): Promise<{ size: number; md5: string; checksums: Record<string, string> }> {
   const hash = createHash('md5');
   let size = 0;
   const meter = new Transform({
@@ -87,15 +87,19 @@ async function receiveBody(req: IncomingMessage, file: string): Promise<{ size: 
   });
   const chunked = (req.headers['content-encoding'] ?? '').includes('aws-chunked')
     || String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
-  const stages: (Readable | Transform)[] = chunked ? [req, new AwsChunkedDecoder(), meter] : [req, meter];
+  const decoder = chunked ? new AwsChunkedDecoder() : undefined;
+  const stages: (Readable | Transform)[] = decoder ? [req, decoder, meter] : [req, meter];
   await pipeline([...stages, createWriteStream(file)]);
+  // S3 answers with the checksum the client sent (in a header, or an aws-chunked trailer).
+  const sent = { ...Object.fromEntries(Object.entries(req.headers).filter(([, v]) => typeof v === 'string')), ...decoder?.trailers() } as Record<string, string>;
+  const checksums = Object.fromEntries(Object.entries(sent).filter(([k]) => /^x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha256)$/.test(k)));
   const expected = req.headers['content-md5'];
   const md5 = hash.digest();
   if (typeof expected === 'string' && expected !== md5.toString('base64')) {
     await rm(file, { force: true });
     throw new AwsError('BadDigest', 'The Content-MD5 you specified did not match what we received.');
   }
-  return { size, md5: md5.toString('hex') };
+  return { size, md5: md5.toString('hex'), checksums };
 }
 
 function objectHeaders(obj: S3Object): Record<string, string | number> {
@@ -129,13 +133,19 @@ function parseRange(header: string | undefined, size: number): { start: number; 
   return { start, end };
 }
 
-function listObjectsV2(bucket: S3Bucket, url: URL): string {
+/** S3's `EncodingType=url` form of a key: percent-encoded, spaces as '+', slashes kept. */
+const urlEncodeKey = (s: string): string => encodeURIComponent(s).replace(/%20/g, '+').replace(/%2F/g, '/');
+
+function listObjects(bucket: S3Bucket, url: URL, version: 1 | 2): string {
   const prefix = url.searchParams.get('prefix') ?? '';
+  const encodingType = url.searchParams.get('encoding-type');
+  if (encodingType !== null && encodingType !== 'url') throw new AwsError('InvalidArgument', 'Invalid Encoding Method specified in Request');
+  const enc = (s: string): string => (encodingType === 'url' ? urlEncodeKey(s) : s);
   const delimiter = url.searchParams.get('delimiter') ?? '';
   const maxKeys = Math.min(Number(url.searchParams.get('max-keys') ?? 1000), 1000);
   if (!Number.isInteger(maxKeys) || maxKeys < 0) throw new AwsError('InvalidArgument', 'Provided max-keys not an integer or within integer range');
-  const token = url.searchParams.get('continuation-token');
-  const startAfter = url.searchParams.get('start-after') ?? '';
+  const token = version === 2 ? url.searchParams.get('continuation-token') : null;
+  const startAfter = (version === 2 ? url.searchParams.get('start-after') : url.searchParams.get('marker')) ?? '';
   let after = startAfter;
   if (token !== null) {
     try {
@@ -171,13 +181,16 @@ function listObjectsV2(bucket: S3Bucket, url: URL): string {
     const lastPrefix = prefixes[prefixes.length - 1] as string;
     if (last.startsWith(lastPrefix)) last = `${lastPrefix}\uffff`;
   }
-  return `<ListBucketResult xmlns="${NS}">${tag('Name', bucket.name)}${tag('Prefix', prefix)}`
-    + `${delimiter ? tag('Delimiter', delimiter) : ''}${tag('MaxKeys', maxKeys)}${tag('KeyCount', contents.length + prefixes.length)}`
-    + `${tag('IsTruncated', truncated)}${token !== null ? tag('ContinuationToken', token) : ''}${startAfter ? tag('StartAfter', startAfter) : ''}`
-    + `${truncated ? tag('NextContinuationToken', Buffer.from(last).toString('base64url')) : ''}`
-    + contents.map((o) => `<Contents>${tag('Key', o.key)}${tag('LastModified', iso(o.lastModified))}${tag('ETag', o.etag)}`
+  const paging = version === 2
+    ? `${tag('KeyCount', contents.length + prefixes.length)}${tag('IsTruncated', truncated)}${token !== null ? tag('ContinuationToken', token) : ''}`
+      + `${startAfter ? tag('StartAfter', enc(startAfter)) : ''}${truncated ? tag('NextContinuationToken', Buffer.from(last).toString('base64url')) : ''}`
+    // v1 pages by key: NextMarker only when a delimiter hides the last key in a prefix.
+    : `${tag('Marker', enc(startAfter))}${tag('IsTruncated', truncated)}${truncated && delimiter ? tag('NextMarker', enc(last)) : ''}`;
+  return `<ListBucketResult xmlns="${NS}">${tag('Name', bucket.name)}${tag('Prefix', enc(prefix))}`
+    + `${delimiter ? tag('Delimiter', enc(delimiter)) : ''}${tag('MaxKeys', maxKeys)}${encodingType ? tag('EncodingType', encodingType) : ''}${paging}`
+    + contents.map((o) => `<Contents>${tag('Key', enc(o.key))}${tag('LastModified', iso(o.lastModified))}${tag('ETag', o.etag)}`
       + `${tag('Size', o.size)}<StorageClass>STANDARD</StorageClass></Contents>`).join('')
-    + prefixes.map((p) => `<CommonPrefixes>${tag('Prefix', p)}</CommonPrefixes>`).join('')
+    + prefixes.map((p) => `<CommonPrefixes>${tag('Prefix', enc(p))}</CommonPrefixes>`).join('')
     + '</ListBucketResult>';
 }
 
@@ -187,6 +200,8 @@ const xmlParser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, 
 export const s3Service: RestService = {
   name: 's3',
   signingName: 's3',
+  operations: ['ListBuckets', 'CreateBucket', 'HeadBucket', 'DeleteBucket', 'ListObjects', 'ListObjectsV2', 'PutObject', 'GetObject', 'HeadObject',
+    'DeleteObject', 'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'AbortMultipartUpload'],
   matches: () => true,
   renderError(res: ServerResponse, err: AwsError, requestId: string, req: IncomingMessage): void {
     // The region S3 points a misdirected client at, in the header the SDKs' redirectors read.
@@ -264,7 +279,7 @@ export const s3Service: RestService = {
           return;
         case 'GET':
           await op(q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects', () => {
-            xml(res, 200, listObjectsV2(getBucket(ctx, bucketName), url), requestId);
+            xml(res, 200, listObjects(getBucket(ctx, bucketName), url, q.get('list-type') === '2' ? 2 : 1), requestId);
           });
           return;
         default:
@@ -282,9 +297,9 @@ export const s3Service: RestService = {
           throw new AwsError('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', 400);
         }
         const file = `${uploadId}.part${partNumber}`;
-        const { size, md5 } = await receiveBody(req, join(bucketDir(ctx, bucketName), file));
+        const { size, md5, checksums } = await receiveBody(req, join(bucketDir(ctx, bucketName), file));
         upload.parts[String(partNumber)] = { size, etag: `"${md5}"`, file };
-        send(res, 200, { etag: `"${md5}"`, 'x-amz-request-id': requestId });
+        send(res, 200, { etag: `"${md5}"`, 'x-amz-request-id': requestId, ...checksums });
       });
       return;
     }
@@ -295,7 +310,7 @@ export const s3Service: RestService = {
         const bucket = getBucket(ctx, bucketName);
         const file = `${randomUUID()}.obj`;
         const tmp = join(bucketDir(ctx, bucketName), `${file}.tmp`);
-        const { size, md5 } = await receiveBody(req, tmp);
+        const { size, md5, checksums } = await receiveBody(req, tmp);
         await rename(tmp, join(bucketDir(ctx, bucketName), file));
         const previous = bucket.objects[key];
         bucket.objects[key] = {
@@ -303,7 +318,7 @@ export const s3Service: RestService = {
           contentType: req.headers['content-type'], metadata: metadataFrom(req),
         };
         if (previous) await rm(join(bucketDir(ctx, bucketName), previous.file), { force: true });
-        send(res, 200, { etag: `"${md5}"`, 'x-amz-request-id': requestId });
+        send(res, 200, { etag: `"${md5}"`, 'x-amz-request-id': requestId, ...checksums });
       });
       return;
     }
