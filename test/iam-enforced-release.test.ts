@@ -16,7 +16,8 @@ import { repoRoot } from './helpers/sample-site.js';
 import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
 
 // The sim enforces IAM: the runbook's own identity (the local default credentials) gets exactly
-// docs/iam-policy.json, and a whole release must pass under it. Taking away one permission an
+// docs/iam-policy.json, and a whole release must pass under it, in us-east-2 (the ContactTracing
+// site's region) with its image in ECR Public (us-east-1). Taking away one permission an
 // undo step needs must stop the release before anything billable exists, naming the action.
 
 let env: TestWorkflowEnvironment;
@@ -25,6 +26,7 @@ let worker: Worker;
 let running: Promise<void>;
 let policy: PolicyDocument & { Statement: { Sid?: string; Action?: string | string[] }[] };
 const taskQueue = uniqueTaskQueue('iam');
+const REGION = 'us-east-2';
 const RUNBOOK_IDENTITY = { accessKeyId: 'AKIALOCALSIM', secretAccessKey: 'local-sim', userName: 'runbook-local' };
 
 /** docs/iam-policy.json with the account filled in, less the named actions. */
@@ -41,7 +43,7 @@ before(async () => {
   const text = await readFile(path.join(repoRoot, 'docs', 'iam-policy.json'), 'utf8');
   policy = JSON.parse(text.replaceAll('ACCOUNT_ID', '123456789012')) as typeof policy;
   env = await startDevServer();
-  fx = await startReleaseSim();
+  fx = await startReleaseSim({ region: REGION });
   worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
   running = worker.run();
 });
@@ -60,7 +62,7 @@ test('a whole release passes under docs/iam-policy.json, enforced by the sim', a
   });
   const result = await handle.result();
   assert.deepEqual(result.stages.map((s) => [s.stage, s.result]), [['compile', 'ok'], ['figures', 'ok'], ['sync', 'ok'], ['image', 'ok'], ['deploy', 'ok']]);
-  assert.equal((await describeEnv(fx.sim))?.VersionLabel, result.deploy?.versionLabel);
+  assert.equal((await describeEnv(fx.sim, undefined, REGION))?.VersionLabel, result.deploy?.versionLabel);
   assert.equal((await fx.control.ledger()).alive, 0);
 });
 
@@ -100,6 +102,6 @@ test('without elasticbeanstalk:UpdateEnvironment (the rollback), the deploy refu
   assert.match(err.message, /statement "DeployBeanstalk"/);
   const after = await simState(fx.sim);
   assert.equal(after.docker.images.length, before.docker.images.length, 'no image was built');
-  assert.equal(inRegion(after).eb.versions.length, inRegion(before).eb.versions.length, 'no application version was made');
-  assert.equal((await describeEnv(fx.sim))?.Status, 'Ready');
+  assert.equal(inRegion(after, REGION).eb.versions.length, inRegion(before, REGION).eb.versions.length, 'no application version was made');
+  assert.equal((await describeEnv(fx.sim, undefined, REGION))?.Status, 'Ready');
 });
