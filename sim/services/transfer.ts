@@ -184,6 +184,11 @@ export const transferHandlers: Record<string, JsonHandler> = {
         State: server.state,
         Tags: server.tags,
         UserCount: Object.keys(server.users).length,
+        // What AWS fills in for a public, service-managed SFTP server.
+        ProtocolDetails: { PassiveIp: 'AUTO', TlsSessionResumptionMode: 'ENFORCED', SetStatOption: 'DEFAULT', As2Transports: ['HTTP'] },
+        IpAddressType: 'IPV4',
+        ...(server.endpointType === 'PUBLIC' ? {} : { EndpointDetails: { VpcId: 'vpc-0sim0000000000000', SubnetIds: [], AddressAllocationIds: [], SecurityGroupIds: [] } }),
+        S3StorageOptions: server.domain === 'S3' ? { DirectoryListingOptimization: 'ENABLED' } : undefined,
       },
     };
   },
