@@ -31,6 +31,7 @@ export const NonRetryable = {
   ReleaseAlreadyRunning: 'ReleaseAlreadyRunning',
   ProcessSlotBusy: 'ProcessSlotBusy',
   SettingsChangedSinceApproval: 'SettingsChangedSinceApproval',
+  MissingPermission: 'MissingPermission',
 } as const;
 
 export const Retryable = {

@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import type { temporal } from '@temporalio/proto';
 import { createRunbookWorker } from '../worker/create-worker.js';
 import { deployWorkflow } from '../workflows/deploy.js';
+import { inRegion } from '../sim/index.js';
 import { makeDeploySite, seedSite, simState, startDeploySim } from '../test/helpers/deploy-env.js';
 import { uniqueTaskQueue, workflowBundle } from '../test/helpers/temporal-env.js';
 import type { Benchmark, BenchContext } from './lib/context.js';
@@ -50,7 +51,7 @@ export const healthDetectionBenchmark: Benchmark = {
               const handle = await env.client.workflow.start(deployWorkflow, { taskQueue, workflowId: `bench-health-${pollSeconds}-${i}-${Date.now()}`, args: [{ configPath: site.configPath, autoApprove: true }] });
               await handle.result();
               const state = await simState(sim);
-              const green = state.eb.events
+              const green = inRegion(state).eb.events
                 .filter((e) => e.environmentName === 'sample-site-prod' && e.eventDate >= begun && /^Environment health has transitioned from \w+ to Ok/.test(e.message))
                 .at(-1);
               if (!green) throw new Error('the sim recorded no transition to Ok during the deploy');

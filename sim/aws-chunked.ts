@@ -10,6 +10,17 @@ export class AwsChunkedDecoder extends Transform {
   private remaining = 0;
   private phase: 'header' | 'data' | 'crlf' | 'trailer' = 'header';
   private crlfLeft = 0;
+  private trailerText = '';
+
+  /** The trailing headers (`x-amz-checksum-crc32: ...`) once the body has been read. */
+  trailers(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const line of this.trailerText.split(/\r?\n/)) {
+      const colon = line.indexOf(':');
+      if (colon > 0) out[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    return out;
+  }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     let p = 0;
@@ -44,7 +55,8 @@ export class AwsChunkedDecoder extends Transform {
           this.crlfLeft -= n;
           if (this.crlfLeft === 0) this.phase = 'header';
         } else {
-          // Trailers (x-amz-checksum-*) and the final CRLF: the sim does not verify them.
+          // Trailers (x-amz-checksum-*) and the final CRLF, kept to echo the checksum back.
+          if (this.trailerText.length < 4096) this.trailerText += chunk.toString('latin1', p);
           return done();
         }
       }

@@ -3,10 +3,12 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { faultSpecSchema } from './fault-spec.js';
 import { sendJson } from './http-util.js';
-import { ControlError, readJson } from './control-request.js';
+import { ControlError, readJson, readJsonObject } from './control-request.js';
+import type { PolicyDocument } from './auth/policy.js';
 import { buildLedger } from './ledger.js';
 import { emptyState } from './state.js';
 import { advanceWorld } from './world.js';
+import { everyRegion } from './regions.js';
 import { handleDockerControl } from './docker-api.js';
 import type { SimContext } from './context.js';
 
@@ -45,6 +47,17 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, p
         ctx.faults.clear();
         sendJson(res, 200, { faults: [] });
         return;
+      case 'POST /_sim/principals': {
+        const body = await readJsonObject(req);
+        const { accessKeyId, secretAccessKey, userName, policy } = body;
+        if (typeof accessKeyId !== 'string' || typeof secretAccessKey !== 'string') throw new ControlError(400, 'accessKeyId and secretAccessKey must be strings');
+        if (policy !== undefined && (typeof policy !== 'object' || policy === null || !('Statement' in policy))) throw new ControlError(400, 'policy must be an IAM policy document with a Statement');
+        const principal = ctx.auth.add({
+          accessKeyId, secretAccessKey, ...(typeof userName === 'string' ? { userName } : {}), ...(policy ? { policy: policy as PolicyDocument } : {}),
+        });
+        sendJson(res, 201, { arn: principal.arn });
+        return;
+      }
       case 'POST /_sim/reset':
         await resetSim(ctx);
         sendJson(res, 200, { ok: true });
@@ -63,8 +76,10 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, p
 }
 
 async function resetSim(ctx: SimContext): Promise<void> {
-  for (const server of Object.values(ctx.store.state.transfer.servers)) ctx.hooks.closeSftpSessions(server.serverId);
-  for (const env of Object.values(ctx.store.state.eb.environments)) await ctx.hooks.closeEnvironmentListener(env.environmentId);
+  for (const [, region] of everyRegion(ctx.store.state)) {
+    for (const server of Object.values(region.transfer.servers)) ctx.hooks.closeSftpSessions(server.serverId);
+    for (const env of Object.values(region.eb.environments)) await ctx.hooks.closeEnvironmentListener(env.environmentId);
+  }
   ctx.faults.clear();
   ctx.store.replace(emptyState());
   await rm(join(ctx.stateDir, 'efs'), { recursive: true, force: true });

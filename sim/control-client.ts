@@ -1,8 +1,14 @@
 import type { FaultRecord, FaultSpecInput } from './fault-spec.js';
 import type { Ledger } from './ledger.js';
-import type { SimState } from './state.js';
+import type { PrincipalInput } from './auth/principals.js';
+import { emptyRegion, type RegionalState, type SimState } from './state.js';
 
-export type { FaultRecord, FaultSpecInput, Ledger, SimState };
+export type { FaultRecord, FaultSpecInput, Ledger, RegionalState, SimState };
+
+/** One region's resources in a state snapshot (empty when nothing was made there). */
+export function inRegion(state: SimState, region = 'us-east-1'): RegionalState {
+  return state.regions[region] ?? emptyRegion();
+}
 
 export class SimControlError extends Error {
   constructor(readonly status: number, message: string) {
@@ -23,6 +29,8 @@ export interface SimControl {
   clearFaults(): Promise<void>;
   /** Forgets every resource and file and clears faults. */
   reset(): Promise<void>;
+  /** Makes an identity known (or replaces its policy); answers its IAM user ARN. */
+  addPrincipal(principal: PrincipalInput): Promise<{ arn: string }>;
 }
 
 /** Typed client for `/_sim`; `controlUrl` is RunningSim.controlUrl (endpoint + '/_sim'). */
@@ -53,5 +61,6 @@ export function simControl(controlUrl: string): SimControl {
     reset: async () => {
       await call('POST', '/reset');
     },
+    addPrincipal: (principal) => call<{ arn: string }>('POST', '/principals', principal),
   };
 }

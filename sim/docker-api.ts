@@ -4,13 +4,17 @@ import { ControlError, readJsonObject } from './control-request.js';
 import { sendJson } from './http-util.js';
 import { advanceWorld } from './world.js';
 import { PUBLIC_ALIAS, PUBLIC_REGISTRY, privateRegistry, recordPush, repositoryExists, tokenIsValid } from './services/ecr.js';
-import type { SimContext } from './context.js';
+import { requestContext, type SimContext } from './context.js';
 import type { DockerImage } from './state.js';
 
-/** Which sim registry a docker registry host names, if any. */
-function flavourOf(ctx: SimContext, registry: string): 'ecr' | 'ecrPublic' | undefined {
-  if (registry === privateRegistry(ctx.region)) return 'ecr';
-  if (registry === PUBLIC_REGISTRY) return 'ecrPublic';
+const PRIVATE_REGISTRY = /^\d{12}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com$/;
+
+/** Which sim registry a docker registry host names, if any, in the context of its region. */
+function registryOf(ctx: SimContext, registry: string): { flavour: 'ecr' | 'ecrPublic'; ctx: SimContext } | undefined {
+  const region = PRIVATE_REGISTRY.exec(registry)?.[1];
+  if (region !== undefined && registry === privateRegistry(region)) return { flavour: 'ecr', ctx: requestContext(ctx, region, '') };
+  // ECR Public's one registry is served from us-east-1.
+  if (registry === PUBLIC_REGISTRY) return { flavour: 'ecrPublic', ctx: requestContext(ctx, 'us-east-1', '') };
   return undefined;
 }
 
@@ -38,9 +42,9 @@ export async function handleDockerControl(req: IncomingMessage, res: ServerRespo
     case 'POST /_sim/docker/login': {
       const body = await readJsonObject(req);
       const registry = str(body, 'registry');
-      const flavour = flavourOf(ctx, registry);
-      if (!flavour) throw new ControlError(404, `unknown registry ${registry}`);
-      if (str(body, 'username') !== 'AWS' || !tokenIsValid(ctx, flavour, str(body, 'password'))) {
+      const target = registryOf(ctx, registry);
+      if (!target) throw new ControlError(404, `unknown registry ${registry}`);
+      if (str(body, 'username') !== 'AWS' || !tokenIsValid(target.ctx, target.flavour, str(body, 'password'))) {
         throw new ControlError(401, 'bad credentials');
       }
       docker.logins[registry] = 'AWS';
@@ -69,16 +73,17 @@ export async function handleDockerControl(req: IncomingMessage, res: ServerRespo
       const tag = str(body, 'tag');
       const imageId = str(body, 'imageId');
       const size = typeof body.size === 'number' ? body.size : 0;
-      const flavour = flavourOf(ctx, registry);
-      if (!flavour) throw new ControlError(404, `unknown registry ${registry}`);
+      const target = registryOf(ctx, registry);
+      if (!target) throw new ControlError(404, `unknown registry ${registry}`);
+      const { flavour } = target;
       if (!docker.logins[registry]) throw new ControlError(401, 'no basic auth credentials');
       // ECR Public repository paths carry the registry alias first.
       const repoName = flavour === 'ecrPublic' ? repository.replace(new RegExp(`^${PUBLIC_ALIAS}/`), '') : repository;
-      if ((flavour === 'ecrPublic' && !repository.startsWith(`${PUBLIC_ALIAS}/`)) || !repositoryExists(ctx, flavour, repoName)) {
+      if ((flavour === 'ecrPublic' && !repository.startsWith(`${PUBLIC_ALIAS}/`)) || !repositoryExists(target.ctx, flavour, repoName)) {
         throw new ControlError(404, `name unknown: The repository with name '${repoName}' does not exist in the registry with id '123456789012'`);
       }
       const digest = `sha256:${createHash('sha256').update(`manifest:${imageId}`).digest('hex')}`;
-      recordPush(ctx, flavour, repoName, tag, digest, size);
+      recordPush(target.ctx, flavour, repoName, tag, digest, size);
       const image = docker.images.find((i) => i.id === imageId);
       const repoDigest = `${registry}/${repository}@${digest}`;
       if (image && !image.repoDigests.includes(repoDigest)) image.repoDigests.push(repoDigest);

@@ -1,8 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AwsError } from './errors.js';
 
+// A body already read (to check its signature) before the handler asks for it.
+const preloaded = new WeakMap<IncomingMessage, Buffer>();
+
+export function preloadBody(req: IncomingMessage, body: Buffer): Buffer {
+  preloaded.set(req, body);
+  return body;
+}
+
 /** Reads a (small) request body; API bodies, never S3 object data. */
 export async function readBody(req: IncomingMessage, limit = 20 * 1024 * 1024): Promise<Buffer> {
+  const early = preloaded.get(req);
+  if (early) return early;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {

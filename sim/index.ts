@@ -8,11 +8,17 @@ import { startSftpServer } from './sftp-server.js';
 import { startApiServer } from './server.js';
 import { EnvironmentListeners } from './services/environment-listeners.js';
 import { REGION_DEFAULT } from './ids.js';
+import { everyRegion } from './regions.js';
+import { DEFAULT_PRINCIPALS, PrincipalRegistry, type AuthSettings, type PrincipalInput } from './auth/principals.js';
 import type { SimContext, SimHooks } from './context.js';
+import type { ResponseObserver } from './observe.js';
 
-export { simControl } from './control-client.js';
+export { inRegion, simControl } from './control-client.js';
 export type { FaultSpecInput, FaultRecord } from './fault-spec.js';
 export type { Ledger, LedgerServer } from './ledger.js';
+export type { PrincipalInput } from './auth/principals.js';
+export type { ResponseRecord } from './observe.js';
+export type { PolicyDocument } from './auth/policy.js';
 
 export interface StartSimOptions {
   /** HTTP port for every AWS API and /_sim; 0 (default) picks a free one. */
@@ -29,8 +35,14 @@ export interface StartSimOptions {
   beanstalkUpdateSeconds?: number;
   /** Beanstalk application version Processing → Processed delay; default 1. */
   versionProcessSeconds?: number;
-  /** Region in ARNs and registry hosts; default us-east-1. */
+  /** Region of requests that name none (unsigned ones); a signed request's scope decides otherwise. Default us-east-1. */
   region?: string;
+  /** Signature and policy checks; both on by default. */
+  auth?: Partial<AuthSettings>;
+  /** Identities beyond the default dummy ones (which may do anything). */
+  principals?: PrincipalInput[];
+  /** Sees every answered AWS request as sent (a conformance test's hook). */
+  observer?: ResponseObserver;
 }
 
 export interface RunningSim {
@@ -73,6 +85,8 @@ export async function startSim(opts: StartSimOptions = {}): Promise<RunningSim> 
       return hooks;
     },
     hostKeyFingerprint: '',
+    ...(opts.observer ? { observer: opts.observer } : {}),
+    auth: new PrincipalRegistry({ signatures: opts.auth?.signatures ?? true, policies: opts.auth?.policies ?? true }, [...DEFAULT_PRINCIPALS, ...(opts.principals ?? [])]),
   };
 
   // Whatever started before a failure is stopped again, and a state dir we made is removed.
@@ -94,7 +108,7 @@ export async function startSim(opts: StartSimOptions = {}): Promise<RunningSim> 
     };
     api = await startApiServer(ctx, host, opts.port ?? 0);
     // A restarted sim brings back the listeners of environments that still exist.
-    for (const env of Object.values(ctx.store.state.eb.environments)) {
+    for (const env of everyRegion(ctx.store.state).flatMap(([, r]) => Object.values(r.eb.environments))) {
       if (env.status !== 'Terminated') env.port = await listeners.ensure(env.environmentId);
     }
     ctx.store.save();

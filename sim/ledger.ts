@@ -1,7 +1,9 @@
+import { everyRegion } from './regions.js';
 import type { SimState } from './state.js';
 
 export interface LedgerServer {
   serverId: string;
+  region: string;
   state: string;
   tags: Record<string, string>;
   createdAt: string;
@@ -19,10 +21,11 @@ export interface Ledger {
 // Transfer bills every hour a server exists, stopped or not, so billing runs from creation to
 // deletion.
 export function buildLedger(state: SimState, at = Date.now()): Ledger {
-  const servers = Object.values(state.transfer.servers)
+  const servers = everyRegion(state).flatMap(([region, r]) => Object.values(r.transfer.servers).map((s) => ({ ...s, region })))
     .sort((a, b) => a.createdAt - b.createdAt)
     .map((s) => ({
       serverId: s.serverId,
+      region: s.region,
       state: s.deletedAt === undefined ? s.state : 'DELETED',
       tags: Object.fromEntries(s.tags.map((t) => [t.Key, t.Value])),
       createdAt: new Date(s.createdAt).toISOString(),

@@ -1,6 +1,8 @@
 import { AwsError, defaultStatusFor } from './errors.js';
 import { sleep } from './http-util.js';
 import { advanceWorld } from './world.js';
+import { authorize } from './auth/authorize.js';
+import { iamActionFor } from './auth/actions.js';
 import type { SimContext } from './context.js';
 
 const injectedMessages: Record<string, string> = {
@@ -18,8 +20,14 @@ const injectedMessages: Record<string, string> = {
  * Every AWS operation goes through here: time-driven state catches up, injected faults fire
  * (latency, then error), the handler runs, and the state is saved before the reply leaves.
  */
-export async function runOperation<T>(ctx: SimContext, service: string, operation: string, handler: () => T | Promise<T>): Promise<T> {
+export async function runOperation<T>(
+  ctx: SimContext, service: string, operation: string, handler: () => T | Promise<T>,
+  /** The ARN the operation acts on, for the IAM check; `*` when the service has no finer one. */
+  resource = '*',
+): Promise<T> {
+  ctx.operation = { service, name: operation };
   advanceWorld(ctx);
+  authorize(ctx, iamActionFor(service, operation), resource);
   const effect = ctx.faults.forRequest(service, operation);
   if (effect.latencyMs > 0) await sleep(effect.latencyMs);
   if (effect.error) {

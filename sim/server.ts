@@ -3,81 +3,58 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AwsError } from './errors.js';
 import { newRequestId } from './ids.js';
-import { readBody, send, signingScope } from './http-util.js';
-import { jsonInput, sendJsonError, sendJsonResult, type JsonService } from './protocols/json.js';
+import { preloadBody, readBody, send, signingScope } from './http-util.js';
+import { AuthFailure, verifySignature } from './auth/sigv4.js';
+import { authFailureError } from './auth/authorize.js';
+import { resourceOf } from './auth/resources.js';
+import { jsonInput, sendJsonError, sendJsonResult } from './protocols/json.js';
 import { Input, queryDialect } from './protocols/input.js';
 import { queryError, queryResponse, unflattenQuery } from './protocols/query.js';
 import { runOperation } from './operation.js';
 import { handleControl } from './control-api.js';
-import { transferHandlers } from './services/transfer.js';
-import { ecrHandlers, ecrPublicHandlers } from './services/ecr.js';
-import { efsService } from './services/efs.js';
-import { stsService } from './services/sts.js';
-import { s3Service } from './services/s3.js';
-import { beanstalkService, advanceBeanstalk } from './services/beanstalk.js';
-import { secretsManagerHandlers } from './services/secrets-manager.js';
-import { ssmHandlers } from './services/ssm.js';
-import { registerAdvance } from './world.js';
-import type { SimContext } from './context.js';
+import { requestRegion } from './regions.js';
+import { observeResponse } from './observe.js';
+import { services } from './services/index.js';
+import { requestContext, type SimContext } from './context.js';
 
-/** A service on the query protocol (form-encoded `Action=...`, XML answers). */
-export interface QueryService {
-  name: string;
-  signingName: string;
-  namespace: string;
-  handlers: Record<string, (input: Input, ctx: SimContext) => Record<string, unknown> | Promise<Record<string, unknown>>>;
+/**
+ * Verifies the request's signature and records who made it. With signatures off, an unsigned
+ * or badly signed request passes as nobody (and no policy applies to it).
+ */
+async function authenticate(ctx: SimContext, req: IncomingMessage, url: URL, body: Buffer | undefined): Promise<void> {
+  try {
+    ctx.caller = await verifySignature(req, url, body, ctx.auth);
+  } catch (err) {
+    if (!(err instanceof AuthFailure)) throw err;
+    if (ctx.auth.settings.signatures) throw authFailureError(ctx.protocol ?? 'json', err);
+  }
 }
 
-/** REST services (EFS, S3) route on method and path themselves. */
-export interface RestService {
-  name: string;
-  matches(req: IncomingMessage, path: string): boolean;
-  handle(req: IncomingMessage, res: ServerResponse, url: URL, ctx: SimContext, requestId: string): Promise<void>;
-  renderError(res: ServerResponse, err: AwsError, requestId: string, req: IncomingMessage): void;
-}
-
-export interface ServiceSet {
-  json: JsonService[];
-  query: QueryService[];
-  rest: RestService[];
-}
-
-registerAdvance(advanceBeanstalk);
-
-export const services: ServiceSet = {
-  json: [
-    { name: 'transfer', targetPrefix: 'TransferService', validationCode: 'InvalidRequestException', handlers: transferHandlers },
-    { name: 'ecr', targetPrefix: 'AmazonEC2ContainerRegistry_V20150921', validationCode: 'InvalidParameterException', handlers: ecrHandlers },
-    { name: 'ecr-public', targetPrefix: 'SpencerFrontendService', validationCode: 'InvalidParameterException', handlers: ecrPublicHandlers },
-    { name: 'secretsmanager', targetPrefix: 'secretsmanager', validationCode: 'InvalidParameterException', handlers: secretsManagerHandlers },
-    { name: 'ssm', targetPrefix: 'AmazonSSM', validationCode: 'ValidationException', handlers: ssmHandlers },
-  ],
-  query: [stsService, beanstalkService],
-  rest: [efsService, s3Service],
-};
-
-async function handleJson(req: IncomingMessage, res: ServerResponse, ctx: SimContext, target: string, requestId: string): Promise<void> {
+async function handleJson(req: IncomingMessage, res: ServerResponse, ctx: SimContext, url: URL, target: string, requestId: string): Promise<void> {
   const dot = target.lastIndexOf('.');
   const prefix = target.slice(0, dot);
   const operation = target.slice(dot + 1);
   const service = services.json.find((s) => s.targetPrefix === prefix);
   try {
     const body = await readBody(req);
+    await authenticate(ctx, req, url, body);
     if (!service) throw new AwsError('UnknownOperationException', `Unknown service target ${prefix}`);
     const handler = service.handlers[operation];
     if (!handler) throw new AwsError('UnknownOperationException', `Unknown operation ${operation}`);
     const input = jsonInput(service, body);
-    const result = await runOperation(ctx, service.name, operation, () => handler(input, ctx));
+    const result = await runOperation(ctx, service.name, operation, () => handler(input, ctx), resourceOf(service.name, input, ctx));
     sendJsonResult(res, result, requestId);
   } catch (err) {
     sendJsonError(res, asAwsError(err), requestId);
   }
 }
 
-async function handleQuery(req: IncomingMessage, res: ServerResponse, ctx: SimContext, requestId: string): Promise<void> {
+async function handleQuery(req: IncomingMessage, res: ServerResponse, ctx: SimContext, url: URL, requestId: string): Promise<void> {
   const xml = (status: number, body: string): void => send(res, status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body);
   try {
-    const params = new URLSearchParams((await readBody(req)).toString('utf8'));
+    const raw = await readBody(req);
+    await authenticate(ctx, req, url, raw);
+    const params = new URLSearchParams(raw.toString('utf8'));
     const action = params.get('Action');
     const scope = signingScope(req).service;
     const service = services.query.find((s) => s.signingName === scope)
@@ -86,7 +63,7 @@ async function handleQuery(req: IncomingMessage, res: ServerResponse, ctx: SimCo
     const handler = service?.handlers[action];
     if (!service || !handler) throw new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`);
     const input = new Input(unflattenQuery(params), queryDialect);
-    const result = await runOperation(ctx, service.name, action, () => handler(input, ctx));
+    const result = await runOperation(ctx, service.name, action, () => handler(input, ctx), resourceOf(service.name, input, ctx));
     xml(200, queryResponse(action, service.namespace, result, requestId));
   } catch (err) {
     const e = asAwsError(err);
@@ -101,21 +78,26 @@ function asAwsError(err: unknown): AwsError {
   return new AwsError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500);
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, ctx: SimContext): Promise<void> {
+async function route(req: IncomingMessage, res: ServerResponse, root: SimContext): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://sim.local');
   const requestId = newRequestId();
   if (url.pathname === '/_sim' || url.pathname.startsWith('/_sim/')) {
-    await handleControl(req, res, url.pathname, ctx);
+    await handleControl(req, res, url.pathname, root);
     return;
   }
+  const region = requestRegion(req, url) ?? root.region;
+  const watch = (ctx: SimContext): SimContext => {
+    if (root.observer) observeResponse(ctx, res, root.observer);
+    return ctx;
+  };
   const target = req.headers['x-amz-target'];
   if (typeof target === 'string' && target.includes('.')) {
-    await handleJson(req, res, ctx, target, requestId);
+    await handleJson(req, res, watch(requestContext(root, region, requestId, 'json')), url, target, requestId);
     return;
   }
   const contentType = req.headers['content-type'] ?? '';
   if (req.method === 'POST' && url.pathname === '/' && contentType.startsWith('application/x-www-form-urlencoded')) {
-    await handleQuery(req, res, ctx, requestId);
+    await handleQuery(req, res, watch(requestContext(root, region, requestId, 'query')), url, requestId);
     return;
   }
   const rest = services.rest.find((s) => s.matches(req, url.pathname));
@@ -123,7 +105,11 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: SimContext)
     send(res, 404, { 'content-type': 'application/json' }, JSON.stringify({ message: `No sim service answers ${req.method} ${url.pathname}` }));
     return;
   }
+  const ctx = watch(requestContext(root, region, requestId, rest.signingName === 's3' ? 'rest-xml' : 'rest-json'));
   try {
+    // S3 names its payload hash in a header; EFS's small JSON bodies are read to hash them.
+    const body = rest.signingName === 's3' ? undefined : preloadBody(req, await readBody(req));
+    await authenticate(ctx, req, url, body);
     await rest.handle(req, res, url, ctx, requestId);
   } catch (err) {
     // An error before the body was read (a fault, a missing bucket): drain it so the client

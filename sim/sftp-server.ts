@@ -4,6 +4,7 @@ import { join, posix } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ParsedKey, PublicKeyAuthContext, Server } from 'ssh2';
+import { everyRegion } from './regions.js';
 import { advanceTransfer } from './services/transfer.js';
 import type { SimContext } from './context.js';
 import type { TransferServer, TransferUser } from './state.js';
@@ -80,7 +81,7 @@ export async function startSftpServer(ctx: Omit<SimContext, 'hostKeyFingerprint'
   const candidates = (username: string, key: { algo: string; data: Buffer }): { server: TransferServer; user: TransferUser }[] => {
     advanceTransfer(ctx);
     const { serverId, userName } = parseLoginName(username);
-    return Object.values(ctx.store.state.transfer.servers)
+    return everyRegion(ctx.store.state).flatMap(([, r]) => Object.values(r.transfer.servers))
       .filter((s) => s.deletedAt === undefined && s.state === 'ONLINE' && (serverId === undefined || s.serverId === serverId))
       .flatMap((server) => {
         const user = server.users[userName];

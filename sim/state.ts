@@ -57,7 +57,13 @@ export interface S3Object {
   metadata: Record<string, string>;
 }
 
-export interface S3Bucket { name: string; createdAt: number; objects: Record<string, S3Object> }
+export interface S3Bucket {
+  name: string;
+  /** Bucket names are global, but each bucket lives in one region (its LocationConstraint). */
+  region: string;
+  createdAt: number;
+  objects: Record<string, S3Object>;
+}
 
 export interface MultipartUpload {
   uploadId: string;
@@ -105,6 +111,16 @@ export interface EbPendingOperation {
   toVersion?: string;
   fromVersion?: string;
   goesRed: boolean;
+  /** The request that started it; the events it writes carry this id. */
+  requestId?: string;
+}
+
+/** One option setting as Beanstalk stores it (ConfigurationOptionSetting). */
+export interface EbOptionSetting {
+  Namespace: string;
+  OptionName: string;
+  ResourceName?: string;
+  Value: string;
 }
 
 export interface EbEnvironment {
@@ -125,20 +141,16 @@ export interface EbEnvironment {
   port: number;
   pending?: EbPendingOperation;
   tags: Tag[];
-  /** What CreateEnvironment/UpdateEnvironment set, as DescribeConfigurationSettings reports it. */
+  /** The settings given on create and update, merged; absent in states from older sims. */
   optionSettings?: EbOptionSetting[];
+  /** The CNAME prefix asked for (CNAMEPrefix), or the environment name. */
+  cnamePrefix?: string;
 }
 
-export interface EbOptionSetting {
-  Namespace: string;
-  OptionName: string;
-  Value: string;
-}
-
+/** A secret of the request's region, by name. */
 export interface SmSecret {
   name: string;
   arn: string;
-  region: string;
   description?: string;
   secretString?: string;
   secretBinary?: string;
@@ -147,9 +159,9 @@ export interface SmSecret {
   updatedAt: number;
 }
 
+/** A parameter of the request's region, by name. */
 export interface SsmParameter {
   name: string;
-  region: string;
   type: 'String' | 'StringList' | 'SecureString';
   value: string;
   version: number;
@@ -165,6 +177,8 @@ export interface EbEvent {
   versionLabel?: string;
   environmentName?: string;
   severity: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL';
+  /** The API request whose work the event reports (`eb deploy` follows its own this way). */
+  requestId?: string;
   /** Tie-breaker so events written in the same millisecond keep their order. */
   seq: number;
 }
@@ -191,11 +205,10 @@ export interface DockerImage {
   buildArgs: Record<string, string>;
 }
 
-export interface SimState {
-  version: 1;
+/** What exists once per region: every resource but S3 buckets and the public registry. */
+export interface RegionalState {
   transfer: { servers: Record<string, TransferServer> };
   efs: { fileSystems: Record<string, EfsFileSystem> };
-  s3: { buckets: Record<string, S3Bucket>; uploads: Record<string, MultipartUpload> };
   eb: {
     applications: Record<string, EbApplication>;
     versions: EbVersion[];
@@ -204,24 +217,58 @@ export interface SimState {
     eventSeq: number;
   };
   ecr: { repositories: Record<string, EcrRepository>; tokens: string[] };
-  ecrPublic: { repositories: Record<string, EcrRepository>; tokens: string[] };
-  docker: { logins: Record<string, string>; images: DockerImage[] };
-  /** Keyed by `<region>/<name>`. */
   secretsManager: { secrets: Record<string, SmSecret> };
   ssm: { parameters: Record<string, SsmParameter> };
 }
 
-export function emptyState(): SimState {
+export interface SimState {
+  version: 2;
+  regions: Record<string, RegionalState>;
+  /** One bucket namespace for all regions, as in S3. */
+  s3: { buckets: Record<string, S3Bucket>; uploads: Record<string, MultipartUpload> };
+  /** ECR Public has one registry (public.ecr.aws), served from us-east-1. */
+  ecrPublic: { repositories: Record<string, EcrRepository>; tokens: string[] };
+  docker: { logins: Record<string, string>; images: DockerImage[] };
+  /** IAM is global: roles (by name) with the service they trust and the managed policies attached. */
+  iam: { roles: Record<string, IamRole>; instanceProfiles: Record<string, { roles: string[] }> };
+}
+
+export interface IamRole { trusts: string; policies: string[]; createdAt: number }
+
+export function emptyRegion(): RegionalState {
   return {
-    version: 1,
     transfer: { servers: {} },
     efs: { fileSystems: {} },
-    s3: { buckets: {}, uploads: {} },
     eb: { applications: {}, versions: [], environments: {}, events: [], eventSeq: 0 },
     ecr: { repositories: {}, tokens: [] },
-    ecrPublic: { repositories: {}, tokens: [] },
-    docker: { logins: {}, images: [] },
     secretsManager: { secrets: {} },
     ssm: { parameters: {} },
+  };
+}
+
+export function emptyState(): SimState {
+  return {
+    version: 2,
+    regions: {},
+    s3: { buckets: {}, uploads: {} },
+    ecrPublic: { repositories: {}, tokens: [] },
+    docker: { logins: {}, images: [] },
+    iam: defaultIam(),
+  };
+}
+
+// The roles a Beanstalk account has once the console or `eb create` made them, and Transfer's logging role.
+function defaultIam(): SimState['iam'] {
+  const at = Date.parse('2024-01-01T00:00:00Z');
+  const managed = (names: string[]): string[] => names.map((n) => `arn:aws:iam::aws:policy/${n}`);
+  return {
+    roles: {
+      'aws-elasticbeanstalk-ec2-role': { trusts: 'ec2.amazonaws.com', createdAt: at,
+        policies: managed(['AWSElasticBeanstalkWebTier', 'AWSElasticBeanstalkMulticontainerDocker', 'AWSElasticBeanstalkWorkerTier']) },
+      'aws-elasticbeanstalk-service-role': { trusts: 'elasticbeanstalk.amazonaws.com', createdAt: at,
+        policies: managed(['service-role/AWSElasticBeanstalkEnhancedHealth', 'AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy']) },
+      AWSTransferLoggingAccess: { trusts: 'transfer.amazonaws.com', createdAt: at, policies: managed(['service-role/AWSTransferLoggingAccess']) },
+    },
+    instanceProfiles: { 'aws-elasticbeanstalk-ec2-role': { roles: ['aws-elasticbeanstalk-ec2-role'] } },
   };
 }

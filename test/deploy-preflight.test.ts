@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { RunningSim } from '../sim/index.js';
+import { inRegion, type RunningSim } from '../sim/index.js';
 import { deployWorkflow } from '../workflows/deploy.js';
 import { bucketKeys, describeEnv, makeDeploySite, SEED_VERSION, simState, startDeploySuite, type DeploySuite } from './helpers/deploy-env.js';
 import { uniqueTaskQueue } from './helpers/temporal-env.js';
@@ -81,7 +81,7 @@ test('restartOnly: RestartAppServer, healthy again, smoke-checked, same version'
   assert.equal(result.finalHealth?.versionLabel, SEED_VERSION);
   assert.equal(result.finalHealth?.color, 'Green');
   assert.equal(result.smoke?.status, 200);
-  const events = (await simState(sim)).eb.events.map((e) => e.message);
+  const events = inRegion(await simState(sim)).eb.events.map((e) => e.message);
   assert.ok(events.includes('restartAppServer completed successfully.'));
 });
 

@@ -7,6 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { approveDeploySignal, decideDeployUpdate } from '../workflows/deploy-status.js';
 import { releaseWorkflow } from '../workflows/release.js';
 import { releaseStatusQuery, type ReleaseStatus } from '../workflows/release-status.js';
+import { inRegion } from '../sim/index.js';
 import { describeEnv, simState } from './helpers/deploy-env.js';
 import { npmRun } from './helpers/deploy-run.js';
 import { makeReleaseSite, startReleaseSuite, type ReleaseFixture, type ReleaseSuite } from './helpers/release-site.js';
@@ -91,7 +92,7 @@ test('the same release id twice: the second run recompiles, reruns the figures, 
   const digests = state.ecrPublic.repositories['sample-site']?.images.map((i) => i.digest) ?? [];
   assert.ok(digests.includes(second.deploy?.image?.digest ?? '(none)'), 'the new digest is in the registry');
   assert.equal((await describeEnv(fx.sim))?.VersionLabel, second.deploy?.versionLabel);
-  const version = state.eb.versions.find((v) => v.versionLabel === second.deploy?.versionLabel);
+  const version = inRegion(state).eb.versions.find((v) => v.versionLabel === second.deploy?.versionLabel);
   assert.match(version?.description ?? '', new RegExp((second.deploy?.image?.digest ?? '(none)').replace(':', '.')));
   // Each run kept its own dir under the one workflow id.
   assert.equal(runDirsOf(site.dir, workflowId).length, 2);

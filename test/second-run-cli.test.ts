@@ -6,6 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ProcessRecord } from '../activities/process/tracked-process.js';
 import { isSameProcess } from '../activities/process/process-identity.js';
 import { compileWorkflow } from '../workflows/compile.js';
+import { inRegion } from '../sim/index.js';
 import { describeEnv, simState } from './helpers/deploy-env.js';
 import { npmRun } from './helpers/deploy-run.js';
 import { makeReleaseSite, startReleaseSim, type ReleaseFixture } from './helpers/release-site.js';
@@ -102,7 +103,7 @@ test('compile, sync and deploy started twice with the same --id each do their wo
       assert.notEqual(live?.VersionLabel, firstVersion, 'a new version is live');
       const state = await simState(fx.sim);
       const images = state.ecrPublic.repositories['sample-site']?.images ?? [];
-      const version = state.eb.versions.find((v) => v.versionLabel === live?.VersionLabel);
+      const version = inRegion(state).eb.versions.find((v) => v.versionLabel === live?.VersionLabel);
       const newest = [...images].sort((a, b) => b.pushedAt - a.pushedAt)[0];
       assert.ok(newest && (version?.description ?? '').includes(newest.digest), 'the live version runs the digest pushed last');
       assert.equal(runDirsOf(site.dir, deployId).length, 2);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { LedgerServer } from '../sim/index.js';
+import { inRegion, type LedgerServer } from '../sim/index.js';
 import { releaseWorkflow } from '../workflows/release.js';
 import { syncDataWorkflow } from '../workflows/sync.js';
 import { cell, writeDocSection } from './catalogue/reliability-doc.js';
@@ -45,6 +45,8 @@ let releaseId = '';
 
 before(async () => {
   [env, fx] = await Promise.all([startDevServer(), startReleaseSim()]);
+  // The sim checks signatures: it must know the worker's (random) identity.
+  await fx.control.addPrincipal({ accessKeyId, secretAccessKey });
   worker = await startWorkerProcess({
     address: env.address,
     taskQueue,
@@ -122,7 +124,7 @@ test('no private key, registry token or AWS secret in any workflow history on th
   // What the sim issued: the ECR Public passwords docker logged in with (the docker double
   // accepts only those), and the base64 authorization tokens they came in.
   const state = await simState(fx.sim);
-  const passwords = [...state.ecrPublic.tokens, ...state.ecr.tokens];
+  const passwords = [...state.ecrPublic.tokens, ...inRegion(state).ecr.tokens];
   assert.ok(passwords.length >= 1, 'the image stage fetched a registry token');
   assert.ok(Object.keys(state.docker.logins).includes('public.ecr.aws'), 'docker logged in with it');
   const secrets: [string, string][] = [

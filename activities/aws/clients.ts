@@ -1,6 +1,7 @@
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
 import { EFSClient } from '@aws-sdk/client-efs';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -26,6 +27,7 @@ export interface AwsClients {
   sts: STSClient;
   secretsManager: SecretsManagerClient;
   ssm: SSMClient;
+  iam: IAMClient;
 }
 
 export type AwsClientFactory = (target: AwsTarget) => AwsClients;
@@ -90,6 +92,7 @@ export function createAwsClientFactory(env: NodeJS.ProcessEnv = process.env): Aw
       sts: new STSClient(common),
       secretsManager: new SecretsManagerClient(common),
       ssm: new SSMClient(common),
+      iam: new IAMClient(common),
     };
     cache.set(key, clients);
     return clients;

@@ -9,6 +9,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { log } from '@temporalio/activity';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { nonRetryable } from '../failures.js';
+import { proveUndoAllowed } from '../aws/prove-permissions.js';
 import { awsErrorCode, rethrowAws } from './aws-calls.js';
 import { dockerEnv, type DeploySite, type EnvironmentSnapshot } from './deploy-config.js';
 import { findEnvironment, liveEnvironments } from './describe-environment.js';
@@ -102,6 +103,20 @@ export async function checkDeployTarget(aws: AwsClientFactory, input: CheckDeplo
       );
     }
     createEnvironment = true;
+  }
+
+  if (environment && !input.restartOnly && site.beanstalk.rollback) {
+    // The rollback is an UpdateEnvironment back to the previous version; prove it is allowed
+    // before the environment changes, not when it is already unhealthy.
+    try {
+      await proveUndoAllowed(clients, 'The deploy', (account) => [{
+        action: 'elasticbeanstalk:UpdateEnvironment',
+        resource: `arn:aws:elasticbeanstalk:${site.aws.region}:${account}:environment/${application}/${envName}`,
+        statement: 'DeployBeanstalk',
+      }]);
+    } catch (err) {
+      rethrowAws(err, 'Checking the rollback permission (IAM SimulatePrincipalPolicy)');
+    }
   }
 
   const bucket = input.restartOnly ? null : (site.beanstalk.s3Bucket ?? (await defaultBucket(aws, site)));

@@ -6,6 +6,7 @@ import type { ApplicationFailure } from '@temporalio/common';
 import type { SiteConfig } from '../../config/load.js';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { nonRetryable } from '../failures.js';
+import { proveUndoAllowed } from '../aws/prove-permissions.js';
 import { wrapAwsError } from './aws-errors.js';
 import { findFileSystem } from './find-file-system.js';
 import { walkLocalTree } from './local-tree.js';
@@ -117,6 +118,11 @@ export function checkSyncPrerequisites(aws: AwsClientFactory) {
           );
         }
       }
+      // The teardown deletes the user and the server; a server nobody may delete bills forever.
+      await proveUndoAllowed(clients, 'The sync', (account) => [
+        { action: 'transfer:DeleteServer', resource: `arn:aws:transfer:${target.region}:${account}:server/*`, statement: 'SyncTransferServerLifecycle' },
+        { action: 'transfer:DeleteUser', resource: `arn:aws:transfer:${target.region}:${account}:user/*`, statement: 'SyncTransferServerLifecycle' },
+      ]);
       log.info('sync prerequisites checked', { fileSystemId, localDir, files: local.files, bytes: local.bytes });
       return {
         site: config.site,

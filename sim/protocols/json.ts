@@ -2,17 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { AwsError } from '../errors.js';
 import { send } from '../http-util.js';
 import { Input, jsonDialect } from './input.js';
-import type { SimContext } from '../context.js';
-
-export type JsonHandler = (input: Input, ctx: SimContext) => unknown;
-
-/** A service on the JSON 1.1 protocol, addressed by `X-Amz-Target: <prefix>.<Operation>`. */
-export interface JsonService {
-  name: string;
-  targetPrefix: string;
-  validationCode: string;
-  handlers: Record<string, JsonHandler>;
-}
+import type { JsonService } from './types.js';
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 

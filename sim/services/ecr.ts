@@ -3,7 +3,8 @@ import { AwsError } from '../errors.js';
 import { ACCOUNT_ID } from '../ids.js';
 import { epochSeconds, now } from '../clock.js';
 import { paginate } from '../pagination.js';
-import type { JsonHandler } from '../protocols/json.js';
+import { regional } from '../regions.js';
+import type { JsonHandler } from '../protocols/types.js';
 import type { Input } from '../protocols/input.js';
 import type { SimContext } from '../context.js';
 import type { EcrImage, EcrRepository } from '../state.js';
@@ -19,7 +20,7 @@ const REPO_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]
 type Flavour = 'ecr' | 'ecrPublic';
 
 function section(ctx: SimContext, flavour: Flavour): { repositories: Record<string, EcrRepository>; tokens: string[] } {
-  return ctx.store.state[flavour];
+  return flavour === 'ecr' ? regional(ctx).ecr : ctx.store.state.ecrPublic;
 }
 
 const repoNotFound = (name: string): AwsError =>

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AwsError } from '../errors.js';
+import { regional } from '../regions.js';
 import { ACCOUNT_ID, newFileSystemId } from '../ids.js';
 import { epochSeconds, now } from '../clock.js';
 import { diskUsage } from '../disk-usage.js';
@@ -10,7 +11,7 @@ import { Input, jsonDialect } from '../protocols/input.js';
 import { parseJsonBody } from '../protocols/json.js';
 import { paginate } from '../pagination.js';
 import { runOperation } from '../operation.js';
-import type { RestService } from '../server.js';
+import type { RestService } from '../protocols/types.js';
 import type { SimContext } from '../context.js';
 import type { EfsFileSystem } from '../state.js';
 
@@ -60,6 +61,8 @@ const invalidMarker = (): AwsError => badRequest('Invalid Marker');
 
 export const efsService: RestService = {
   name: 'efs',
+  signingName: 'elasticfilesystem',
+  operations: ['CreateFileSystem', 'DescribeFileSystems', 'DeleteFileSystem', 'DescribeMountTargets'],
   matches: (_req, path) => path.startsWith(PREFIX),
   renderError(res: ServerResponse, err: AwsError, requestId: string): void {
     send(res, err.status, { 'content-type': 'application/json', 'x-amzn-requestid': requestId, 'x-amzn-errortype': err.code },
@@ -68,7 +71,7 @@ export const efsService: RestService = {
   async handle(req: IncomingMessage, res: ServerResponse, url: URL, ctx: SimContext, requestId: string): Promise<void> {
     const path = url.pathname.slice(PREFIX.length).replace(/\/+$/, '');
     const method = req.method ?? 'GET';
-    const fileSystems = ctx.store.state.efs.fileSystems;
+    const fileSystems = regional(ctx).efs.fileSystems;
     const body = await readBody(req);
 
     if (method === 'POST' && path === 'file-systems') {

@@ -2,6 +2,8 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { advanceWorld } from '../world.js';
+import { everyRegion } from '../regions.js';
+import type { EbEnvironment, SimState } from '../state.js';
 import type { SimContext } from '../context.js';
 
 /**
@@ -17,10 +19,10 @@ export class EnvironmentListeners {
   async ensure(environmentId: string): Promise<number> {
     const existing = this.servers.get(environmentId);
     if (existing) return (existing.address() as AddressInfo).port;
-    const env = this.ctx.store.state.eb.environments[environmentId];
+    const env = findEnvironment(this.ctx.store.state, environmentId);
     const server = createServer((req, res) => {
       advanceWorld(this.ctx);
-      const current = this.ctx.store.state.eb.environments[environmentId];
+      const current = findEnvironment(this.ctx.store.state, environmentId);
       const healthy = current !== undefined && current.health !== 'Red' && current.status !== 'Launching'
         && current.status !== 'Terminated' && current.status !== 'Terminating';
       const body = JSON.stringify({
@@ -61,4 +63,13 @@ function listen(server: Server, host: string, port: number): Promise<number> {
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+/** Environment ids are unique across regions, so a listener finds its environment by id alone. */
+export function findEnvironment(state: SimState, environmentId: string): EbEnvironment | undefined {
+  for (const [, region] of everyRegion(state)) {
+    const env = region.eb.environments[environmentId];
+    if (env) return env;
+  }
+  return undefined;
 }

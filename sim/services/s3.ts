@@ -12,7 +12,7 @@ import { iso, now } from '../clock.js';
 import { readBody, send } from '../http-util.js';
 import { escapeXml } from '../protocols/query.js';
 import { runOperation } from '../operation.js';
-import type { RestService } from '../server.js';
+import type { RestService } from '../protocols/types.js';
 import type { SimContext } from '../context.js';
 import type { S3Bucket, S3Object } from '../state.js';
 
@@ -37,10 +37,33 @@ function bucketDir(ctx: SimContext, bucket: string): string {
   return join(ctx.stateDir, 's3', bucket);
 }
 
+/**
+ * A bucket of the request's region. Names are global, so a bucket of another region exists
+ * but answers as S3 does to a request signed for the wrong region (the SDKs redirect on it).
+ */
 function getBucket(ctx: SimContext, name: string): S3Bucket {
   const bucket = ctx.store.state.s3.buckets[name];
   if (!bucket) throw noSuchBucket(name);
+  if (bucket.region !== ctx.region) {
+    throw new AwsError('AuthorizationHeaderMalformed',
+      `The authorization header is malformed; the region '${ctx.region}' is wrong; expecting '${bucket.region}'`, 400, { Region: bucket.region });
+  }
   return bucket;
+}
+
+const bucketArn = (bucket: string, key?: string): string => `arn:aws:s3:::${bucket}${key === undefined ? '' : `/${key}`}`;
+
+/** The region a CreateBucket names (its LocationConstraint), which must be the endpoint's. */
+function bucketRegionFor(ctx: SimContext, body: string): string {
+  const parsed = body.trim() === '' ? {} : (xmlParser.parse(body) as { CreateBucketConfiguration?: { LocationConstraint?: string } });
+  const constraint = parsed.CreateBucketConfiguration?.LocationConstraint;
+  const region = constraint === undefined || constraint === '' ? 'us-east-1' : constraint;
+  if (region !== ctx.region) {
+    const named = constraint === undefined || constraint === '' ? 'unspecified' : constraint;
+    throw new AwsError('IllegalLocationConstraintException',
+      `The ${named} location constraint is incompatible for the region specific endpoint this request was sent to.`);
+  }
+  return region;
 }
 
 function metadataFrom(req: IncomingMessage): Record<string, string> {
@@ -52,7 +75,7 @@ function metadataFrom(req: IncomingMessage): Record<string, string> {
 }
 
 /** Streams the request body to a file, decoding aws-chunked, and returns its size and MD5. */
-async function receiveBody(req: IncomingMessage, file: string): Promise<{ size: number; md5: string }> {
+async function receiveBody(req: IncomingMessage, file: string): Promise<{ size: number; md5: string; checksums: Record<string, string> }> {
   const hash = createHash('md5');
   let size = 0;
   const meter = new Transform({
@@ -64,15 +87,19 @@ async function receiveBody(req: IncomingMessage, file: string): Promise<{ size: 
   });
   const chunked = (req.headers['content-encoding'] ?? '').includes('aws-chunked')
     || String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
-  const stages: (Readable | Transform)[] = chunked ? [req, new AwsChunkedDecoder(), meter] : [req, meter];
+  const decoder = chunked ? new AwsChunkedDecoder() : undefined;
+  const stages: (Readable | Transform)[] = decoder ? [req, decoder, meter] : [req, meter];
   await pipeline([...stages, createWriteStream(file)]);
+  // S3 answers with the checksum the client sent (in a header, or an aws-chunked trailer).
+  const sent = { ...Object.fromEntries(Object.entries(req.headers).filter(([, v]) => typeof v === 'string')), ...decoder?.trailers() } as Record<string, string>;
+  const checksums = Object.fromEntries(Object.entries(sent).filter(([k]) => /^x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha256)$/.test(k)));
   const expected = req.headers['content-md5'];
   const md5 = hash.digest();
   if (typeof expected === 'string' && expected !== md5.toString('base64')) {
     await rm(file, { force: true });
     throw new AwsError('BadDigest', 'The Content-MD5 you specified did not match what we received.');
   }
-  return { size, md5: md5.toString('hex') };
+  return { size, md5: md5.toString('hex'), checksums };
 }
 
 function objectHeaders(obj: S3Object): Record<string, string | number> {
@@ -106,13 +133,19 @@ function parseRange(header: string | undefined, size: number): { start: number; 
   return { start, end };
 }
 
-function listObjectsV2(bucket: S3Bucket, url: URL): string {
+/** S3's `EncodingType=url` form of a key: percent-encoded, spaces as '+', slashes kept. */
+const urlEncodeKey = (s: string): string => encodeURIComponent(s).replace(/%20/g, '+').replace(/%2F/g, '/');
+
+function listObjects(bucket: S3Bucket, url: URL, version: 1 | 2): string {
   const prefix = url.searchParams.get('prefix') ?? '';
+  const encodingType = url.searchParams.get('encoding-type');
+  if (encodingType !== null && encodingType !== 'url') throw new AwsError('InvalidArgument', 'Invalid Encoding Method specified in Request');
+  const enc = (s: string): string => (encodingType === 'url' ? urlEncodeKey(s) : s);
   const delimiter = url.searchParams.get('delimiter') ?? '';
   const maxKeys = Math.min(Number(url.searchParams.get('max-keys') ?? 1000), 1000);
   if (!Number.isInteger(maxKeys) || maxKeys < 0) throw new AwsError('InvalidArgument', 'Provided max-keys not an integer or within integer range');
-  const token = url.searchParams.get('continuation-token');
-  const startAfter = url.searchParams.get('start-after') ?? '';
+  const token = version === 2 ? url.searchParams.get('continuation-token') : null;
+  const startAfter = (version === 2 ? url.searchParams.get('start-after') : url.searchParams.get('marker')) ?? '';
   let after = startAfter;
   if (token !== null) {
     try {
@@ -148,13 +181,16 @@ function listObjectsV2(bucket: S3Bucket, url: URL): string {
     const lastPrefix = prefixes[prefixes.length - 1] as string;
     if (last.startsWith(lastPrefix)) last = `${lastPrefix}\uffff`;
   }
-  return `<ListBucketResult xmlns="${NS}">${tag('Name', bucket.name)}${tag('Prefix', prefix)}`
-    + `${delimiter ? tag('Delimiter', delimiter) : ''}${tag('MaxKeys', maxKeys)}${tag('KeyCount', contents.length + prefixes.length)}`
-    + `${tag('IsTruncated', truncated)}${token !== null ? tag('ContinuationToken', token) : ''}${startAfter ? tag('StartAfter', startAfter) : ''}`
-    + `${truncated ? tag('NextContinuationToken', Buffer.from(last).toString('base64url')) : ''}`
-    + contents.map((o) => `<Contents>${tag('Key', o.key)}${tag('LastModified', iso(o.lastModified))}${tag('ETag', o.etag)}`
+  const paging = version === 2
+    ? `${tag('KeyCount', contents.length + prefixes.length)}${tag('IsTruncated', truncated)}${token !== null ? tag('ContinuationToken', token) : ''}`
+      + `${startAfter ? tag('StartAfter', enc(startAfter)) : ''}${truncated ? tag('NextContinuationToken', Buffer.from(last).toString('base64url')) : ''}`
+    // v1 pages by key: NextMarker only when a delimiter hides the last key in a prefix.
+    : `${tag('Marker', enc(startAfter))}${tag('IsTruncated', truncated)}${truncated && delimiter ? tag('NextMarker', enc(last)) : ''}`;
+  return `<ListBucketResult xmlns="${NS}">${tag('Name', bucket.name)}${tag('Prefix', enc(prefix))}`
+    + `${delimiter ? tag('Delimiter', enc(delimiter)) : ''}${tag('MaxKeys', maxKeys)}${encodingType ? tag('EncodingType', encodingType) : ''}${paging}`
+    + contents.map((o) => `<Contents>${tag('Key', enc(o.key))}${tag('LastModified', iso(o.lastModified))}${tag('ETag', o.etag)}`
       + `${tag('Size', o.size)}<StorageClass>STANDARD</StorageClass></Contents>`).join('')
-    + prefixes.map((p) => `<CommonPrefixes>${tag('Prefix', p)}</CommonPrefixes>`).join('')
+    + prefixes.map((p) => `<CommonPrefixes>${tag('Prefix', enc(p))}</CommonPrefixes>`).join('')
     + '</ListBucketResult>';
 }
 
@@ -163,15 +199,20 @@ const xmlParser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, 
 
 export const s3Service: RestService = {
   name: 's3',
+  signingName: 's3',
+  operations: ['ListBuckets', 'CreateBucket', 'HeadBucket', 'DeleteBucket', 'ListObjects', 'ListObjectsV2', 'PutObject', 'GetObject', 'HeadObject',
+    'DeleteObject', 'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'AbortMultipartUpload'],
   matches: () => true,
   renderError(res: ServerResponse, err: AwsError, requestId: string, req: IncomingMessage): void {
+    // The region S3 points a misdirected client at, in the header the SDKs' redirectors read.
+    const region: Record<string, string> = err.extra.Region ? { 'x-amz-bucket-region': err.extra.Region } : {};
     if (req.method === 'HEAD') {
       // HEAD answers carry no body; the SDK maps the bare status (404 → NotFound).
-      send(res, err.status, { 'x-amz-request-id': requestId });
+      send(res, err.status, { 'x-amz-request-id': requestId, ...region });
       return;
     }
     const extra = Object.entries(err.extra).map(([k, v]) => tag(k, v)).join('');
-    xml(res, err.status, `<Error>${tag('Code', err.code)}${tag('Message', err.message)}${extra}${tag('RequestId', requestId)}${tag('HostId', randomBytes(12).toString('base64'))}</Error>`, requestId);
+    xml(res, err.status, `<Error>${tag('Code', err.code)}${tag('Message', err.message)}${extra}${tag('RequestId', requestId)}${tag('HostId', randomBytes(12).toString('base64'))}</Error>`, requestId, region);
   },
 
   async handle(req, res, url, ctx, requestId): Promise<void> {
@@ -181,10 +222,13 @@ export const s3Service: RestService = {
     const key = rest.length > 0 ? rest.map(decodeURIComponent).join('/') : '';
     const q = url.searchParams;
     const state = ctx.store.state.s3;
+    // IAM sees buckets and objects by ARN; ListBuckets acts on no bucket.
+    const resource = bucketName === '' ? '*' : bucketArn(bucketName, key === '' ? undefined : key);
+    const op = <T>(name: string, fn: () => T | Promise<T>): Promise<T> => runOperation(ctx, 's3', name, fn, resource);
 
     if (bucketName === '') {
       if (method !== 'GET') throw new AwsError('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
-      await runOperation(ctx, 's3', 'ListBuckets', () => {
+      await op('ListBuckets', () => {
         const buckets = Object.values(state.buckets).sort((a, b) => a.name.localeCompare(b.name));
         xml(res, 200, `<ListAllMyBucketsResult xmlns="${NS}"><Owner><ID>sim</ID><DisplayName>sim</DisplayName></Owner><Buckets>`
           + buckets.map((b) => `<Bucket>${tag('Name', b.name)}${tag('CreationDate', iso(b.createdAt))}</Bucket>`).join('')
@@ -195,28 +239,35 @@ export const s3Service: RestService = {
 
     if (key === '') {
       switch (method) {
-        case 'PUT':
-          await readBody(req);
-          await runOperation(ctx, 's3', 'CreateBucket', async () => {
+        case 'PUT': {
+          const body = (await readBody(req)).toString('utf8');
+          await op('CreateBucket', async () => {
             if (!BUCKET_NAME.test(bucketName) || bucketName.includes('..')) {
               throw new AwsError('InvalidBucketName', 'The specified bucket is not valid.', 400, { BucketName: bucketName });
             }
-            // us-east-1 answers 200 for a bucket you already own (legacy behaviour); keep it.
-            if (!state.buckets[bucketName]) {
-              state.buckets[bucketName] = { name: bucketName, createdAt: now(), objects: {} };
+            const region = bucketRegionFor(ctx, body);
+            const existing = state.buckets[bucketName];
+            if (existing) {
+              // Only us-east-1 keeps its legacy 200 for a bucket you already own.
+              if (existing.region !== 'us-east-1' || region !== 'us-east-1') {
+                throw new AwsError('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', 409, { BucketName: bucketName });
+              }
+            } else {
+              state.buckets[bucketName] = { name: bucketName, region, createdAt: now(), objects: {} };
               await mkdir(bucketDir(ctx, bucketName), { recursive: true });
             }
-            send(res, 200, { location: `/${bucketName}`, 'x-amz-request-id': requestId });
+            send(res, 200, { location: region === 'us-east-1' ? `/${bucketName}` : `http://${bucketName}.s3.amazonaws.com/`, 'x-amz-request-id': requestId });
           });
           return;
+        }
         case 'HEAD':
-          await runOperation(ctx, 's3', 'HeadBucket', () => {
-            getBucket(ctx, bucketName);
-            send(res, 200, { 'x-amz-request-id': requestId, 'x-amz-bucket-region': ctx.region });
+          await op('HeadBucket', () => {
+            const bucket = getBucket(ctx, bucketName);
+            send(res, 200, { 'x-amz-request-id': requestId, 'x-amz-bucket-region': bucket.region });
           });
           return;
         case 'DELETE':
-          await runOperation(ctx, 's3', 'DeleteBucket', async () => {
+          await op('DeleteBucket', async () => {
             const bucket = getBucket(ctx, bucketName);
             if (Object.keys(bucket.objects).length > 0) {
               throw new AwsError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409, { BucketName: bucketName });
@@ -227,8 +278,8 @@ export const s3Service: RestService = {
           });
           return;
         case 'GET':
-          await runOperation(ctx, 's3', q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects', () => {
-            xml(res, 200, listObjectsV2(getBucket(ctx, bucketName), url), requestId);
+          await op(q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects', () => {
+            xml(res, 200, listObjects(getBucket(ctx, bucketName), url, q.get('list-type') === '2' ? 2 : 1), requestId);
           });
           return;
         default:
@@ -238,7 +289,7 @@ export const s3Service: RestService = {
 
     const uploadId = q.get('uploadId');
     if (method === 'PUT' && uploadId !== null) {
-      await runOperation(ctx, 's3', 'UploadPart', async () => {
+      await op('UploadPart', async () => {
         const upload = state.uploads[uploadId];
         if (!upload || upload.bucket !== bucketName || upload.key !== key) throw noSuchUpload(uploadId);
         const partNumber = Number(q.get('partNumber'));
@@ -246,20 +297,20 @@ export const s3Service: RestService = {
           throw new AwsError('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', 400);
         }
         const file = `${uploadId}.part${partNumber}`;
-        const { size, md5 } = await receiveBody(req, join(bucketDir(ctx, bucketName), file));
+        const { size, md5, checksums } = await receiveBody(req, join(bucketDir(ctx, bucketName), file));
         upload.parts[String(partNumber)] = { size, etag: `"${md5}"`, file };
-        send(res, 200, { etag: `"${md5}"`, 'x-amz-request-id': requestId });
+        send(res, 200, { etag: `"${md5}"`, 'x-amz-request-id': requestId, ...checksums });
       });
       return;
     }
 
     if (method === 'PUT') {
       if (req.headers['x-amz-copy-source']) throw new AwsError('NotImplemented', 'The sim\'s S3 does not implement CopyObject.', 501);
-      await runOperation(ctx, 's3', 'PutObject', async () => {
+      await op('PutObject', async () => {
         const bucket = getBucket(ctx, bucketName);
         const file = `${randomUUID()}.obj`;
         const tmp = join(bucketDir(ctx, bucketName), `${file}.tmp`);
-        const { size, md5 } = await receiveBody(req, tmp);
+        const { size, md5, checksums } = await receiveBody(req, tmp);
         await rename(tmp, join(bucketDir(ctx, bucketName), file));
         const previous = bucket.objects[key];
         bucket.objects[key] = {
@@ -267,13 +318,13 @@ export const s3Service: RestService = {
           contentType: req.headers['content-type'], metadata: metadataFrom(req),
         };
         if (previous) await rm(join(bucketDir(ctx, bucketName), previous.file), { force: true });
-        send(res, 200, { etag: `"${md5}"`, 'x-amz-request-id': requestId });
+        send(res, 200, { etag: `"${md5}"`, 'x-amz-request-id': requestId, ...checksums });
       });
       return;
     }
 
     if (method === 'GET' || method === 'HEAD') {
-      await runOperation(ctx, 's3', method === 'GET' ? 'GetObject' : 'HeadObject', async () => {
+      await op(method === 'GET' ? 'GetObject' : 'HeadObject', async () => {
         const bucket = getBucket(ctx, bucketName);
         const obj = bucket.objects[key];
         if (!obj) throw noSuchKey(key);
@@ -298,7 +349,7 @@ export const s3Service: RestService = {
 
     if (method === 'DELETE') {
       if (uploadId !== null) {
-        await runOperation(ctx, 's3', 'AbortMultipartUpload', async () => {
+        await op('AbortMultipartUpload', async () => {
           const upload = state.uploads[uploadId];
           if (!upload) throw noSuchUpload(uploadId);
           for (const part of Object.values(upload.parts)) await rm(join(bucketDir(ctx, bucketName), part.file), { force: true });
@@ -307,7 +358,7 @@ export const s3Service: RestService = {
         });
         return;
       }
-      await runOperation(ctx, 's3', 'DeleteObject', async () => {
+      await op('DeleteObject', async () => {
         const bucket = getBucket(ctx, bucketName);
         const obj = bucket.objects[key];
         if (obj) {
@@ -321,7 +372,7 @@ export const s3Service: RestService = {
 
     if (method === 'POST' && q.has('uploads')) {
       await readBody(req);
-      await runOperation(ctx, 's3', 'CreateMultipartUpload', () => {
+      await op('CreateMultipartUpload', () => {
         getBucket(ctx, bucketName);
         const id = randomBytes(24).toString('base64url');
         state.uploads[id] = {
@@ -335,7 +386,7 @@ export const s3Service: RestService = {
 
     if (method === 'POST' && uploadId !== null) {
       const body = (await readBody(req)).toString('utf8');
-      await runOperation(ctx, 's3', 'CompleteMultipartUpload', async () => {
+      await op('CompleteMultipartUpload', async () => {
         const bucket = getBucket(ctx, bucketName);
         const upload = state.uploads[uploadId];
         if (!upload || upload.bucket !== bucketName || upload.key !== key) throw noSuchUpload(uploadId);

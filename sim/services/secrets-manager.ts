@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { AwsError } from '../errors.js';
 import { ACCOUNT_ID, lowerAlnum } from '../ids.js';
 import { now } from '../clock.js';
-import type { JsonHandler } from '../protocols/json.js';
+import { regional } from '../regions.js';
+import type { JsonHandler } from '../protocols/types.js';
 import type { Input } from '../protocols/input.js';
 import type { SimContext } from '../context.js';
 import type { SmSecret } from '../state.js';
@@ -15,7 +16,7 @@ const seconds = (ms: number): number => ms / 1000;
 
 /** A secret by name, full ARN, or ARN without its random 6-character suffix, in the request's region. */
 function findSecret(ctx: SimContext, id: string): SmSecret {
-  const secrets = Object.values(ctx.store.state.secretsManager.secrets).filter((s) => s.region === ctx.region);
+  const secrets = Object.values(regional(ctx).secretsManager.secrets);
   const found = secrets.find((s) => s.name === id || s.arn === id || s.arn.replace(/-[A-Za-z0-9]{6}$/, '') === id);
   if (!found) throw notFound();
   return found;
@@ -40,8 +41,8 @@ export const secretsManagerHandlers: Record<string, JsonHandler> = {
   CreateSecret(input, ctx) {
     const name = input.str('Name');
     if (!/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(name)) throw input.dialect.invalid('Name', 'Member must satisfy regular expression pattern: ^[a-zA-Z0-9/_+=.@-]+$');
-    const key = `${ctx.region}/${name}`;
-    const secrets = ctx.store.state.secretsManager.secrets;
+    const key = name;
+    const secrets = regional(ctx).secretsManager.secrets;
     if (secrets[key]) throw new AwsError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
     const secretString = input.optStr('SecretString');
     const secretBinary = input.optStr('SecretBinary');
@@ -52,7 +53,6 @@ export const secretsManagerHandlers: Record<string, JsonHandler> = {
     const secret: SmSecret = {
       name,
       arn: `arn:aws:secretsmanager:${ctx.region}:${ACCOUNT_ID}:secret:${name}-${lowerAlnum(6)}`,
-      region: ctx.region,
       description: input.optStr('Description'),
       secretString,
       secretBinary,

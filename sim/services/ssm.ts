@@ -1,7 +1,8 @@
 import { AwsError } from '../errors.js';
 import { ACCOUNT_ID } from '../ids.js';
 import { now } from '../clock.js';
-import type { JsonHandler } from '../protocols/json.js';
+import { regional } from '../regions.js';
+import type { JsonHandler } from '../protocols/types.js';
 import type { SimContext } from '../context.js';
 import type { SsmParameter } from '../state.js';
 
@@ -17,8 +18,8 @@ function parameterArn(region: string, name: string): string {
 }
 
 function findParameter(ctx: SimContext, nameOrArn: string): SsmParameter {
-  const params = Object.values(ctx.store.state.ssm.parameters).filter((p) => p.region === ctx.region);
-  const found = params.find((p) => p.name === nameOrArn || parameterArn(p.region, p.name) === nameOrArn);
+  const params = Object.values(regional(ctx).ssm.parameters);
+  const found = params.find((p) => p.name === nameOrArn || parameterArn(ctx.region, p.name) === nameOrArn);
   // AWS answers ParameterNotFound with an empty message.
   if (!found) throw new AwsError('ParameterNotFound', '');
   return found;
@@ -37,8 +38,8 @@ export const ssmHandlers: Record<string, JsonHandler> = {
     if (type !== undefined && !(TYPES as readonly string[]).includes(type)) {
       throw input.dialect.invalid('Type', 'Member must satisfy enum value set: [SecureString, StringList, String]');
     }
-    const key = `${ctx.region}/${name}`;
-    const params = ctx.store.state.ssm.parameters;
+    const key = name;
+    const params = regional(ctx).ssm.parameters;
     const existing = params[key];
     if (existing && input.optBool('Overwrite') !== true) {
       throw new AwsError('ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
@@ -46,7 +47,6 @@ export const ssmHandlers: Record<string, JsonHandler> = {
     if (!existing && type === undefined) throw new AwsError('ValidationException', 'A parameter type is required when you create a parameter.');
     const parameter: SsmParameter = {
       name,
-      region: ctx.region,
       type: (type ?? existing?.type) as SsmParameter['type'],
       value,
       version: (existing?.version ?? 0) + 1,
@@ -68,7 +68,7 @@ export const ssmHandlers: Record<string, JsonHandler> = {
         Value: p.type === 'SecureString' && !decrypt ? ciphertext(p) : p.value,
         Version: p.version,
         LastModifiedDate: p.updatedAt / 1000,
-        ARN: parameterArn(p.region, p.name),
+        ARN: parameterArn(ctx.region, p.name),
         DataType: 'text',
       },
     };

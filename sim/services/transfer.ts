@@ -3,12 +3,16 @@ import { AwsError } from '../errors.js';
 import { ACCOUNT_ID, newServerId, newSshKeyId } from '../ids.js';
 import { epochSeconds, now } from '../clock.js';
 import { paginate } from '../pagination.js';
+import { authorize } from '../auth/authorize.js';
+import { everyRegion, regional } from '../regions.js';
 import type { Input } from '../protocols/input.js';
 import type { SimContext } from '../context.js';
 import type { ServerState, Tag, TransferServer, TransferUser } from '../state.js';
 
-import type { JsonHandler } from '../protocols/json.js';
-export type { JsonHandler };
+import type { JsonHandler } from '../protocols/types.js';
+
+// Handing a role to Transfer is itself a permission (iam:PassRole), checked with this condition key.
+const PASSED_TO_TRANSFER = { 'iam:PassedToService': 'transfer.amazonaws.com' };
 
 const invalid = (message: string): AwsError => new AwsError('InvalidRequestException', message);
 const notFound = (resource: string, type: string, message: string): AwsError =>
@@ -20,7 +24,8 @@ const userArn = (ctx: SimContext, id: string, user: string): string =>
 
 /** Completes STARTING/STOPPING transitions whose time has come (lazily, so restarts keep timing). */
 export function advanceTransfer(ctx: Pick<SimContext, 'store'>, at = now()): void {
-  for (const server of Object.values(ctx.store.state.transfer.servers)) {
+  const servers = everyRegion(ctx.store.state).flatMap(([, r]) => Object.values(r.transfer.servers));
+  for (const server of servers) {
     if (server.deletedAt === undefined && server.pendingUntil !== undefined && at >= server.pendingUntil) {
       server.state = server.pendingOutcome ?? server.state;
       delete server.pendingUntil;
@@ -30,7 +35,7 @@ export function advanceTransfer(ctx: Pick<SimContext, 'store'>, at = now()): voi
 }
 
 export function liveServer(ctx: SimContext, serverId: string): TransferServer {
-  const server = ctx.store.state.transfer.servers[serverId];
+  const server = regional(ctx).transfer.servers[serverId];
   if (!server || server.deletedAt !== undefined) throw notFound(serverId, 'Server', 'Unknown server');
   return server;
 }
@@ -142,6 +147,8 @@ export const transferHandlers: Record<string, JsonHandler> = {
     }
     const endpointType = input.optStr('EndpointType') ?? 'PUBLIC';
     if (!['PUBLIC', 'VPC', 'VPC_ENDPOINT'].includes(endpointType)) throw invalid(`Unsupported EndpointType: ${endpointType}`);
+    const loggingRole = input.optStr('LoggingRole');
+    if (loggingRole !== undefined) authorize(ctx, 'iam:PassRole', loggingRole, PASSED_TO_TRANSFER);
     const serverId = newServerId();
     const server: TransferServer = {
       serverId,
@@ -157,7 +164,7 @@ export const transferHandlers: Record<string, JsonHandler> = {
       users: {},
     };
     beginStarting(ctx, server, 'CreateServer');
-    ctx.store.state.transfer.servers[serverId] = server;
+    regional(ctx).transfer.servers[serverId] = server;
     return { ServerId: serverId };
   },
 
@@ -177,12 +184,17 @@ export const transferHandlers: Record<string, JsonHandler> = {
         State: server.state,
         Tags: server.tags,
         UserCount: Object.keys(server.users).length,
+        // What AWS fills in for a public, service-managed SFTP server.
+        ProtocolDetails: { PassiveIp: 'AUTO', TlsSessionResumptionMode: 'ENFORCED', SetStatOption: 'DEFAULT', As2Transports: ['HTTP'] },
+        IpAddressType: 'IPV4',
+        ...(server.endpointType === 'PUBLIC' ? {} : { EndpointDetails: { VpcId: 'vpc-0sim0000000000000', SubnetIds: [], AddressAllocationIds: [], SecurityGroupIds: [] } }),
+        S3StorageOptions: server.domain === 'S3' ? { DirectoryListingOptimization: 'ENABLED' } : undefined,
       },
     };
   },
 
   ListServers(input, ctx) {
-    const servers = Object.values(ctx.store.state.transfer.servers)
+    const servers = Object.values(regional(ctx).transfer.servers)
       .filter((s) => s.deletedAt === undefined)
       .sort((a, b) => a.createdAt - b.createdAt);
     const { page, next } = paginate(servers, maxResults(input), input.optStr('NextToken'), invalidToken);
@@ -227,6 +239,7 @@ export const transferHandlers: Record<string, JsonHandler> = {
     const server = liveServer(ctx, checkServerId(input));
     const userName = checkUserName(input.str('UserName'));
     const role = input.str('Role');
+    authorize(ctx, 'iam:PassRole', role, PASSED_TO_TRANSFER);
     const homeDirectory = input.optStr('HomeDirectory');
     if (homeDirectory !== undefined && !homeDirectory.startsWith('/')) {
       throw invalid(`1 validation error detected: Value '${homeDirectory}' at 'homeDirectory' failed to satisfy constraint: Member must satisfy regular expression pattern: (|/.*)`);

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CreateFileSystemCommand, EFSClient } from '@aws-sdk/client-efs';
-import { simControl, startSim, type RunningSim } from '../../sim/index.js';
+import { inRegion, simControl, startSim, type RunningSim } from '../../sim/index.js';
 import { bucketKeys, dockerDouble, seedSite, SEED_VERSION, simState } from '../helpers/deploy-env.js';
 import { makeSampleSite, type SampleSite } from '../helpers/sample-site.js';
 import { FS_NAME, writeTree } from '../helpers/sync-site.js';
@@ -60,7 +60,7 @@ export async function provisioned(fx: CatalogueSim): Promise<string> {
   if (state.docker.images.length > 0) found.push(`${state.docker.images.length} docker image(s)`);
   const pushed = Object.values(state.ecrPublic.repositories).reduce((n, r) => n + r.images.length, 0);
   if (pushed > 0) found.push(`${pushed} pushed image(s)`);
-  const versions = state.eb.versions.filter((v) => v.versionLabel !== SEED_VERSION).length;
+  const versions = inRegion(state).eb.versions.filter((v) => v.versionLabel !== SEED_VERSION).length;
   if (versions > 0) found.push(`${versions} application version(s)`);
   return found.length ? found.join(', ') : 'nothing';
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { CreateApplicationCommand, CreateApplicationVersionCommand, CreateEnvironmentCommand, ElasticBeanstalkClient, DescribeEnvironmentsCommand, DescribeApplicationVersionsCommand } from '@aws-sdk/client-elastic-beanstalk';
 import { CreateRepositoryCommand, ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand, S3Client, type BucketLocationConstraint } from '@aws-sdk/client-s3';
 import yazl from 'yazl';
 import { startSim, simControl, type RunningSim } from '../../sim/index.js';
 import type { SimState } from '../../sim/control-client.js';
@@ -20,12 +20,13 @@ export function startDeploySim(opts: { beanstalkUpdateSeconds?: number } = {}): 
   return startSim({ beanstalkUpdateSeconds: opts.beanstalkUpdateSeconds ?? 0.5, versionProcessSeconds: 0.2, transferStartSeconds: 0.2 });
 }
 
-function clients(sim: RunningSim) {
-  const common = { endpoint: sim.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } };
+function clients(sim: RunningSim, region = 'us-east-1') {
+  const common = { endpoint: sim.endpoint, region, credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } };
   return {
     eb: new ElasticBeanstalkClient(common),
     s3: new S3Client({ ...common, forcePathStyle: true }),
-    ecrPublic: new ECRPUBLICClient(common),
+    // ECR Public's API lives in us-east-1 whatever the site's region.
+    ecrPublic: new ECRPUBLICClient({ ...common, region: 'us-east-1' }),
   };
 }
 
@@ -34,8 +35,9 @@ function clients(sim: RunningSim) {
  * environment running an earlier version (whose bundle sits in a separate seed bucket, so the
  * deploy bucket starts empty).
  */
-export async function seedSite(sim: RunningSim, opts: { environment?: string | null } = {}): Promise<void> {
-  const { eb, s3, ecrPublic } = clients(sim);
+export async function seedSite(sim: RunningSim, opts: { environment?: string | null; region?: string } = {}): Promise<void> {
+  const region = opts.region ?? 'us-east-1';
+  const { eb, s3, ecrPublic } = clients(sim, region);
   await ecrPublic.send(new CreateRepositoryCommand({ repositoryName: 'sample-site' }));
   await eb.send(new CreateApplicationCommand({ ApplicationName: 'sample-site' }));
   if (opts.environment === null) return;
@@ -44,7 +46,7 @@ export async function seedSite(sim: RunningSim, opts: { environment?: string | n
   zip.end();
   const chunks: Buffer[] = [];
   for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
-  await s3.send(new CreateBucketCommand({ Bucket: 'seed-bundles' }));
+  await s3.send(new CreateBucketCommand({ Bucket: 'seed-bundles', ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }) }));
   await s3.send(new PutObjectCommand({ Bucket: 'seed-bundles', Key: 'v0.zip', Body: Buffer.concat(chunks) }));
   await eb.send(new CreateApplicationVersionCommand({ ApplicationName: 'sample-site', VersionLabel: SEED_VERSION, SourceBundle: { S3Bucket: 'seed-bundles', S3Key: 'v0.zip' }, Process: true }));
   await waitFor('seed version processed', async () => {
@@ -53,11 +55,11 @@ export async function seedSite(sim: RunningSim, opts: { environment?: string | n
   }, 10_000, 100);
   const environment = opts.environment ?? 'sample-site-prod';
   await eb.send(new CreateEnvironmentCommand({ ApplicationName: 'sample-site', EnvironmentName: environment, VersionLabel: SEED_VERSION, SolutionStackName: '64bit Amazon Linux 2023 v4.3.0 running Docker' }));
-  await waitFor('seed environment Ready', async () => (await describeEnv(sim, environment))?.Status === 'Ready', 10_000, 100);
+  await waitFor('seed environment Ready', async () => (await describeEnv(sim, environment, region))?.Status === 'Ready', 10_000, 100);
 }
 
-export async function describeEnv(sim: RunningSim, name = 'sample-site-prod') {
-  const out = await clients(sim).eb.send(new DescribeEnvironmentsCommand({ EnvironmentNames: [name], IncludeDeleted: false }));
+export async function describeEnv(sim: RunningSim, name = 'sample-site-prod', region = 'us-east-1') {
+  const out = await clients(sim, region).eb.send(new DescribeEnvironmentsCommand({ EnvironmentNames: [name], IncludeDeleted: false }));
   return out.Environments?.[0];
 }
 

@@ -9,19 +9,22 @@ import { startDevServer, workflowBundle } from './temporal-env.js';
 
 export interface ReleaseFixture {
   sim: RunningSim;
+  /** The site's region (its config's aws.region); ECR Public stays in us-east-1. */
+  region?: string;
   control: ReturnType<typeof simControl>;
   fileSystemId: string;
   close(): Promise<void>;
 }
 
 /** A sim holding what a site has before a release: its EFS, ECR Public repo, app and environment. */
-export async function startReleaseSim(): Promise<ReleaseFixture> {
+export async function startReleaseSim(opts: { region?: string } = {}): Promise<ReleaseFixture> {
+  const region = opts.region ?? 'us-east-1';
   const sim = await startSim({ transferStartSeconds: 0.3, beanstalkUpdateSeconds: 0.5, versionProcessSeconds: 0.2 });
-  const efs = new EFSClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
+  const efs = new EFSClient({ endpoint: sim.endpoint, region, credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
   const created = await efs.send(new CreateFileSystemCommand({ CreationToken: 'release-test', Tags: [{ Key: 'Name', Value: FS_NAME }] }));
   efs.destroy();
-  await seedSite(sim);
-  return { sim, control: simControl(sim.controlUrl), fileSystemId: created.FileSystemId as string, close: () => sim.close() };
+  await seedSite(sim, { region });
+  return { sim, region, control: simControl(sim.controlUrl), fileSystemId: created.FileSystemId as string, close: () => sim.close() };
 }
 
 /** The sample site with every section pointing at the sim and test-sized timings. */
@@ -30,7 +33,7 @@ export function makeReleaseSite(fx: ReleaseFixture, opts: { units?: number; unit
     units: opts.units ?? 3,
     unitMs: opts.unitMs ?? 30,
     edit: (config) => {
-      config.aws = { region: 'us-east-1', endpoint: fx.sim.endpoint, sftpEndpoint: `${fx.sim.sftpHost}:${fx.sim.sftpPort}` };
+      config.aws = { region: fx.region ?? 'us-east-1', endpoint: fx.sim.endpoint, sftpEndpoint: `${fx.sim.sftpHost}:${fx.sim.sftpPort}` };
       config.data = { localDir: 'data', remoteDir: '/data', deleteExtraneous: true, parallelism: 3, verify: 'all' };
       config.transfer = {
         efsFileSystem: FS_NAME,

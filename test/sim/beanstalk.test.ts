@@ -10,7 +10,7 @@ import {
 import { S3Client, CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { simControl } from '../../sim/control-client.js';
 import type { RunningSim } from '../../sim/index.js';
-import { expectAwsError, sdkOptions, startFastSim } from './helpers.js';
+import { expectAwsError, sdkOptions, signedPost, startFastSim } from './helpers.js';
 
 function zip(files: Record<string, string>): Promise<Buffer> {
   const z = new yazl.ZipFile();
@@ -176,16 +176,11 @@ void describe('Elastic Beanstalk', () => {
     await expectAwsError(eb.send(new CreateApplicationCommand({} as never)), 'MissingParameter');
     await expectAwsError(eb.send(new CreateApplicationCommand({ ApplicationName: 'site' })), 'InvalidParameterValue');
     await expectAwsError(eb.send(new UpdateEnvironmentCommand({ EnvironmentName: 'nope-env', VersionLabel: 'v1' })), 'InvalidParameterValue');
-    const res = await fetch(sim.endpoint, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'Action=LaunchRocket&Version=2010-12-01',
-    });
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const res = await signedPost(sim, 'elasticbeanstalk', form, 'Action=LaunchRocket&Version=2010-12-01');
     assert.equal(res.status, 400);
     assert.match(await res.text(), /<Code>InvalidAction<\/Code>/);
-    const wrongType = await fetch(sim.endpoint, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'Action=DescribeEvents&Version=2010-12-01&MaxRecords=lots',
-    });
+    const wrongType = await signedPost(sim, 'elasticbeanstalk', form, 'Action=DescribeEvents&Version=2010-12-01&MaxRecords=lots');
     assert.equal(wrongType.status, 400);
     assert.match(await wrongType.text(), /<Code>InvalidParameterValue<\/Code>/);
   });

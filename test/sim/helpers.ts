@@ -1,8 +1,10 @@
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSim, type RunningSim, type StartSimOptions } from '../../sim/index.js';
 import { generateEd25519 } from '../../sim/ssh-keys.js';
+import { Sha256 } from '../../sim/auth/sigv4.js';
 
 export const REGION = 'us-east-1';
 
@@ -50,12 +52,22 @@ export async function expectAwsError(promise: Promise<unknown>, name: string): P
   throw new Error(`expected ${name}, but the call succeeded`);
 }
 
+/**
+ * A POST the SDK would never send (wrong types, unknown operations), signed as the SDK signs, so
+ * the sim's signature check lets it through to the part under test.
+ */
+export async function signedPost(sim: RunningSim, service: string, headers: Record<string, string>, body: string, credentials = sdkOptions(sim).credentials): Promise<Response> {
+  const url = new URL(sim.endpoint);
+  const signer = new SignatureV4({ credentials, region: REGION, service, sha256: Sha256 });
+  const signed = await signer.sign({
+    method: 'POST', protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: '/', query: {},
+    headers: { host: url.host, ...headers }, body,
+  });
+  return fetch(sim.endpoint, { method: 'POST', headers: signed.headers, body });
+}
+
 /** Raw JSON 1.1 call, for requests the SDK would never send (wrong types, unknown ops). */
 export async function rawJson(sim: RunningSim, target: string, body: string): Promise<{ status: number; json: Record<string, unknown>; errorType: string | null }> {
-  const res = await fetch(sim.endpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target },
-    body,
-  });
+  const res = await signedPost(sim, 'transfer', { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target }, body);
   return { status: res.status, json: (await res.json()) as Record<string, unknown>, errorType: res.headers.get('x-amzn-errortype') };
 }

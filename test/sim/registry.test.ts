@@ -29,10 +29,10 @@ void describe('ECR, ECR Public and STS', () => {
     await sim.close();
   });
 
-  void it('answers GetCallerIdentity with a fixed account', async () => {
+  void it('answers GetCallerIdentity with the account and the identity that signed', async () => {
     const id = await sts.send(new GetCallerIdentityCommand({}));
     assert.equal(id.Account, '123456789012');
-    assert.equal(id.Arn, 'arn:aws:iam::123456789012:user/sim');
+    assert.equal(id.Arn, 'arn:aws:iam::123456789012:user/sim-simulator');
   });
 
   void it('issues ECR tokens and describes repositories and images', async () => {

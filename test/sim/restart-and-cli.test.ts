@@ -49,7 +49,7 @@ void describe('state dir and CLI', () => {
     await clients.s3.send(new PutObjectCommand({ Bucket: 'keep', Key: 'a.txt', Body: 'object body' }));
     await clients.eb.send(new CreateApplicationCommand({ ApplicationName: 'app' }));
     await clients.eb.send(new CreateApplicationVersionCommand({ ApplicationName: 'app', VersionLabel: 'v1' }));
-    const env = await clients.eb.send(new CreateEnvironmentCommand({ ApplicationName: 'app', EnvironmentName: 'app-env', VersionLabel: 'v1', SolutionStackName: 'Docker' }));
+    const env = await clients.eb.send(new CreateEnvironmentCommand({ ApplicationName: 'app', EnvironmentName: 'app-env', VersionLabel: 'v1', SolutionStackName: '64bit Amazon Linux 2023 v4.3.0 running Docker' }));
     // Close mid-launch: the restarted sim must finish the launch on schedule.
     Object.values(clients).forEach((c) => c.destroy());
     await sim.close();

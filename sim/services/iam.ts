@@ -1,0 +1,107 @@
+import { AwsError } from '../errors.js';
+import { ACCOUNT_ID } from '../ids.js';
+import { now } from '../clock.js';
+import { simulatePrincipalPolicy } from '../auth/simulate.js';
+import type { QueryHandler, QueryService } from '../protocols/types.js';
+import type { SimContext } from '../context.js';
+import type { IamRole } from '../state.js';
+
+// IAM is global. Roles and instance profiles are what `eb create` looks up (and creates when
+// missing); SimulatePrincipalPolicy answers from the policies the sim enforces.
+
+const roleId = (name: string): string => `AROA${Buffer.from(name).toString('hex').toUpperCase().slice(0, 16).padEnd(16, '0')}`;
+
+function describeRole(name: string, role: IamRole): Record<string, unknown> {
+  const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: role.trusts }, Action: 'sts:AssumeRole' }] };
+  return {
+    Path: '/', RoleName: name, RoleId: roleId(name), Arn: `arn:aws:iam::${ACCOUNT_ID}:role/${name}`,
+    CreateDate: new Date(role.createdAt), AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(trust)), MaxSessionDuration: 3600,
+  };
+}
+
+function describeProfile(ctx: SimContext, name: string): Record<string, unknown> {
+  const profile = ctx.store.state.iam.instanceProfiles[name];
+  return {
+    Path: '/', InstanceProfileName: name, InstanceProfileId: roleId(name).replace(/^AROA/, 'AIPA'),
+    Arn: `arn:aws:iam::${ACCOUNT_ID}:instance-profile/${name}`, CreateDate: new Date(0),
+    Roles: (profile?.roles ?? []).flatMap((r) => { const role = ctx.store.state.iam.roles[r]; return role ? [describeRole(r, role)] : []; }),
+  };
+}
+
+const noSuchEntity = (kind: string, name: string): AwsError => new AwsError('NoSuchEntity', `The ${kind} with name ${name} cannot be found.`, 404);
+const exists = (kind: string, name: string): AwsError => new AwsError('EntityAlreadyExists', `${kind} with name ${name} already exists.`, 409);
+
+function getRole(ctx: SimContext, name: string): IamRole {
+  const role = ctx.store.state.iam.roles[name];
+  if (!role) throw noSuchEntity('role', name);
+  return role;
+}
+
+function trustedService(document: string): string {
+  try {
+    const parsed = JSON.parse(document) as { Statement?: { Principal?: { Service?: string | string[] } }[] };
+    const service = parsed.Statement?.[0]?.Principal?.Service;
+    return (Array.isArray(service) ? service[0] : service) ?? '';
+  } catch {
+    throw new AwsError('MalformedPolicyDocument', 'This policy contains invalid Json');
+  }
+}
+
+const handlers: Record<string, QueryHandler> = {
+  ListRoles: (_input, ctx) => ({ Roles: Object.entries(ctx.store.state.iam.roles).map(([n, r]) => describeRole(n, r)), IsTruncated: false }),
+  GetRole: (input, ctx) => {
+    const name = input.str('RoleName');
+    return { Role: describeRole(name, getRole(ctx, name)) };
+  },
+  CreateRole(input, ctx) {
+    const name = input.str('RoleName');
+    const roles = ctx.store.state.iam.roles;
+    if (roles[name]) throw exists('Role', name);
+    roles[name] = { trusts: trustedService(input.str('AssumeRolePolicyDocument')), policies: [], createdAt: now() };
+    return { Role: describeRole(name, roles[name]) };
+  },
+  ListAttachedRolePolicies(input, ctx) {
+    const role = getRole(ctx, input.str('RoleName'));
+    return { AttachedPolicies: role.policies.map((arn) => ({ PolicyArn: arn, PolicyName: arn.split('/').pop() })), IsTruncated: false };
+  },
+  AttachRolePolicy(input, ctx) {
+    const role = getRole(ctx, input.str('RoleName'));
+    const arn = input.str('PolicyArn');
+    if (!role.policies.includes(arn)) role.policies.push(arn);
+    return {};
+  },
+  ListInstanceProfiles: (_input, ctx) => ({
+    InstanceProfiles: Object.keys(ctx.store.state.iam.instanceProfiles).map((n) => describeProfile(ctx, n)), IsTruncated: false,
+  }),
+  GetInstanceProfile(input, ctx) {
+    const name = input.str('InstanceProfileName');
+    if (!ctx.store.state.iam.instanceProfiles[name]) throw noSuchEntity('instance profile', name);
+    return { InstanceProfile: describeProfile(ctx, name) };
+  },
+  CreateInstanceProfile(input, ctx) {
+    const name = input.str('InstanceProfileName');
+    const profiles = ctx.store.state.iam.instanceProfiles;
+    if (profiles[name]) throw exists('Instance Profile', name);
+    profiles[name] = { roles: [] };
+    return { InstanceProfile: describeProfile(ctx, name) };
+  },
+  AddRoleToInstanceProfile(input, ctx) {
+    const name = input.str('InstanceProfileName');
+    const profile = ctx.store.state.iam.instanceProfiles[name];
+    if (!profile) throw noSuchEntity('instance profile', name);
+    getRole(ctx, input.str('RoleName'));
+    // An instance profile holds one role.
+    if (profile.roles.length > 0) throw new AwsError('LimitExceeded', 'Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1', 409);
+    profile.roles.push(input.str('RoleName'));
+    return {};
+  },
+  SimulatePrincipalPolicy: (input, ctx) => simulatePrincipalPolicy(input, ctx),
+};
+
+export const iamService: QueryService = {
+  name: 'iam',
+  signingName: 'iam',
+  iamPrefix: 'iam',
+  namespace: 'https://iam.amazonaws.com/doc/2010-05-08/',
+  handlers,
+};
