@@ -116,7 +116,7 @@ test('a release whose compile, figure and Beanstalk env refer to a canary secret
   });
   const release = await client.workflow.execute(releaseWorkflow, { taskQueue, workflowId: `secret-refs-release-${Date.now()}`, args: [{ configPath: site.configPath, autoApprove: true }] });
   assert.deepEqual(release.stages.map((s) => s.result), ['ok', 'ok', 'ok', 'ok', 'ok']);
-  assert.equal(release.deploy?.settings?.summary, 'will set API_KEY_ID, DATA_DIR, add secret DB_PASSWORD, FLASK_SECRET_KEY, change instance type (default) → t3.small');
+  assert.equal(release.deploy?.settings?.summary, 'will set API_KEY_ID, DATA_DIR, add secret DB_PASSWORD, FLASK_SECRET_KEY, change instance type t3.micro → t3.small');
 
   const proof = await readFile(path.join(site.dir, 'canary-proof.sha256'), 'utf8');
   assert.equal(proof, createHash('sha256').update(canary).digest('hex'), 'the compile subprocess saw the resolved value');

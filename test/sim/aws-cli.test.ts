@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { CreateApplicationCommand, CreateApplicationVersionCommand, CreateEnvironmentCommand, DescribeEventsCommand, ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { RunningSim } from '../../sim/index.js';
-import { awsCli, mustRun, runTool, toolEnv } from '../helpers/aws-tools.js';
+import { awsCli, mustRun, runTool, toolEnv } from '../helpers/python-tools.js';
 import { sdkOptions, startFastSim } from './helpers.js';
 
 // The AWS CLI (awscli from PyPI) runs the commands of the manual runbook and of its family

@@ -8,11 +8,13 @@ import * as ecrPublic from '@aws-sdk/client-ecr-public';
 import * as efs from '@aws-sdk/client-efs';
 import * as iam from '@aws-sdk/client-iam';
 import * as s3 from '@aws-sdk/client-s3';
+import * as secrets from '@aws-sdk/client-secrets-manager';
+import * as ssm from '@aws-sdk/client-ssm';
 import * as sts from '@aws-sdk/client-sts';
 import * as transfer from '@aws-sdk/client-transfer';
 import type { ResponseRecord, RunningSim } from '../../sim/index.js';
 import { services } from '../../sim/services/index.js';
-import { botocoreDataDir } from '../helpers/aws-tools.js';
+import { botocoreDataDir } from '../helpers/python-tools.js';
 import { checkResponse, errorCode, loadModel, type ServiceModel } from '../helpers/botocore-model.js';
 import { repoRoot } from '../helpers/sample-site.js';
 import { makeKeyPair, sdkOptions, startFastSim } from './helpers.js';
@@ -22,6 +24,7 @@ import { makeKeyPair, sdkOptions, startFastSim } from './helpers.js';
 
 const MODEL_DIR: Record<string, string> = {
   transfer: 'transfer', ecr: 'ecr', 'ecr-public': 'ecr-public', sts: 'sts', iam: 'iam', elasticbeanstalk: 'elasticbeanstalk', efs: 'efs', s3: 's3',
+  secretsmanager: 'secretsmanager', ssm: 'ssm',
 };
 
 // Where AWS itself departs from botocore's public model: Tier is sent (and read by `eb health`,
@@ -63,6 +66,8 @@ void describe('conformance to botocore\'s service models', () => {
     const bs = new eb.ElasticBeanstalkClient(opts);
     const fs = new efs.EFSClient(opts);
     const ob = new s3.S3Client({ ...opts, forcePathStyle: true });
+    const sm = new secrets.SecretsManagerClient(opts);
+    const ps = new ssm.SSMClient(opts);
     const key = makeKeyPair();
     try {
       // Transfer
@@ -187,6 +192,18 @@ void describe('conformance to botocore\'s service models', () => {
       await attempt(bs.send(new eb.UpdateEnvironmentCommand({ EnvironmentName: 'site-prod' })));
       await new Promise((r) => setTimeout(r, 500));
       await bs.send(new eb.DeleteApplicationCommand({ ApplicationName: 'site' }));
+
+      // Secrets Manager and SSM Parameter Store
+      const { ARN: secretArn } = await sm.send(new secrets.CreateSecretCommand({ Name: 'site/flask', SecretString: '{"key":"v"}' }));
+      await attempt(sm.send(new secrets.CreateSecretCommand({ Name: 'site/flask', SecretString: 'again' })));
+      await sm.send(new secrets.DescribeSecretCommand({ SecretId: secretArn }));
+      await sm.send(new secrets.PutSecretValueCommand({ SecretId: 'site/flask', SecretString: '{"key":"w"}' }));
+      await sm.send(new secrets.GetSecretValueCommand({ SecretId: 'site/flask' }));
+      await attempt(sm.send(new secrets.GetSecretValueCommand({ SecretId: 'site/none' })));
+      await ps.send(new ssm.PutParameterCommand({ Name: '/site/db-password', Value: 'pw', Type: 'SecureString' }));
+      await attempt(ps.send(new ssm.PutParameterCommand({ Name: '/site/db-password', Value: 'pw2', Type: 'SecureString' })));
+      await ps.send(new ssm.GetParameterCommand({ Name: '/site/db-password', WithDecryption: true }));
+      await attempt(ps.send(new ssm.GetParameterCommand({ Name: '/site/none' })));
     } finally {
       key.cleanup();
     }

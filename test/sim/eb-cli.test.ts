@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DescribeApplicationsCommand, DescribeEnvironmentsCommand, ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
 import type { RunningSim } from '../../sim/index.js';
-import { ebCli, mustRun, toolEnv } from '../helpers/aws-tools.js';
+import { ebCli, mustRun, toolEnv } from '../helpers/python-tools.js';
 import { sdkOptions, startFastSim } from './helpers.js';
 
 // The Elastic Beanstalk CLI (awsebcli from PyPI) drives the sim end to end, in us-east-2 as the

@@ -1,5 +1,5 @@
 import { services } from '../../sim/services/index.js';
-import { botocoreDataDir } from '../helpers/aws-tools.js';
+import { botocoreDataDir } from '../helpers/python-tools.js';
 import { loadModel } from '../helpers/botocore-model.js';
 
 // Prints the "Operations not implemented" lines of docs/SIM.md from botocore's models; the

@@ -4,27 +4,29 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import type { RunningSim } from '../../sim/index.js';
 
-// AWS's own command-line tools, installed by .ci/install-aws-tools into two venvs (awscli and
-// awsebcli pin different botocore releases). Their absence fails the test: CI always installs them.
+// The Python tools the tests run (AWS's own CLIs, supervisord), installed by
+// .ci/install-python-tools, one venv each. Their absence fails the test: CI always installs them.
 
-export function awsToolsDir(): string {
-  const dir = process.env.RUNBOOK_AWS_TOOLS ?? path.join(homedir(), '.cache', 'release-runbook', 'aws-tools');
-  for (const bin of ['awscli/bin/aws', 'awsebcli/bin/eb']) {
-    if (!existsSync(path.join(dir, bin))) {
-      throw new Error(`${path.join(dir, bin)} is missing: run .ci/install-aws-tools (it installs the pinned awscli and awsebcli there; RUNBOOK_AWS_TOOLS points elsewhere).`);
-    }
+/** `<venv>/bin/<name>` of the tools dir, or a sentence saying how to install it. */
+function toolBin(venv: string, name: string): string {
+  const dir = process.env.RUNBOOK_PYTHON_TOOLS ?? path.join(homedir(), '.cache', 'release-runbook', 'python-tools');
+  const bin = path.join(dir, venv, 'bin', name);
+  if (!existsSync(bin)) {
+    throw new Error(`${bin} is missing: run .ci/install-python-tools (it installs the pinned awscli, awsebcli and supervisor there; RUNBOOK_PYTHON_TOOLS points elsewhere).`);
   }
-  return dir;
+  return bin;
 }
 
-export const awsCli = (): string => path.join(awsToolsDir(), 'awscli', 'bin', 'aws');
-export const ebCli = (): string => path.join(awsToolsDir(), 'awsebcli', 'bin', 'eb');
+export const awsCli = (): string => toolBin('awscli', 'aws');
+export const ebCli = (): string => toolBin('awsebcli', 'eb');
+export const supervisord = (): string => toolBin('supervisor', 'supervisord');
+export const supervisorctl = (): string => toolBin('supervisor', 'supervisorctl');
 
 /** botocore's service models (the JSON the SDKs are generated from), from the awsebcli venv. */
 export function botocoreDataDir(): string {
-  const lib = path.join(awsToolsDir(), 'awsebcli', 'lib');
+  const lib = path.join(path.dirname(path.dirname(ebCli())), 'lib');
   const python = ['python3.11', 'python3.12', 'python3.13', 'python3.10'].find((p) => existsSync(path.join(lib, p, 'site-packages', 'botocore', 'data')));
-  if (!python) throw new Error(`botocore's models are not under ${lib}/python3.*/site-packages/botocore/data: re-run .ci/install-aws-tools.`);
+  if (!python) throw new Error(`botocore's models are not under ${lib}/python3.*/site-packages/botocore/data: re-run .ci/install-python-tools.`);
   return path.join(lib, python, 'site-packages', 'botocore', 'data');
 }
 
