@@ -9,20 +9,23 @@ import { createSyncActivities } from './sync/index.js';
 import { createDeployActivities } from './deploy/index.js';
 import { createReleaseActivities } from './release/index.js';
 import { hostTaskQueue } from './host/host-task-queue.js';
+import { runbookHostId } from '../worker/host.js';
 
 /** What the activities need from the process that hosts them; tests pass their own. */
 export interface ActivityDeps {
   /** Builds AWS SDK clients for a region (and the sim's endpoint when configured). */
   aws: AwsClientFactory;
+  /** The id this worker polls its host queue under (worker/host.ts). */
+  hostId: string;
 }
 
 export function defaultActivityDeps(): ActivityDeps {
-  return { aws: createAwsClientFactory() };
+  return { aws: createAwsClientFactory(), hostId: runbookHostId() };
 }
 
 /** Every activity the worker registers; tests build their own set with other deps. */
-export function createActivities(_deps: ActivityDeps = defaultActivityDeps()) {
-  const { aws } = _deps;
+export function createActivities(deps: ActivityDeps = defaultActivityDeps()) {
+  const { aws, hostId } = deps;
   return {
     loadSiteConfig: (input: LoadSiteConfigInput) => loadSiteConfig(aws, input),
     prepareOutputDir,
@@ -32,10 +35,10 @@ export function createActivities(_deps: ActivityDeps = defaultActivityDeps()) {
     validateCompiledData,
     runFigureScript: (input: RunFigureInput) => runFigureScript(aws, input),
     recordFiguresInManifest,
-    ...createSyncActivities(_deps),
-    ...createDeployActivities(_deps),
+    ...createSyncActivities(deps),
+    ...createDeployActivities(deps),
     ...createReleaseActivities(),
-    hostTaskQueue,
+    hostTaskQueue: () => hostTaskQueue(hostId),
   };
 }
 

@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { createActivities, defaultActivityDeps, type ActivityDeps } from '../activities/index.js';
 import { hostTaskQueueName, runbookHostId } from './host.js';
+import { heldPatches, patchHoldCallback } from './patch-hold.js';
+import type { PatchId } from '../workflows/patches.js';
 import { withDataConverter } from '../codec/data-converter.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -17,6 +19,8 @@ export interface CreateWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** This machine's id; default RUNBOOK_HOST_ID or the hostname. */
   hostId?: string;
+  /** Workflow changes to leave inactive (rolling upgrades); default RUNBOOK_HOLD_PATCHES. */
+  heldPatches?: readonly PatchId[];
 }
 
 /**
@@ -29,6 +33,8 @@ export class RunbookWorker {
     readonly shared: Worker,
     readonly host: Worker,
     readonly hostId: string,
+    /** Workflow changes this worker leaves inactive in runs that have not taken them (upgrades). */
+    readonly heldPatches: readonly PatchId[] = [],
   ) {}
 
   get hostTaskQueue(): string {
@@ -53,7 +59,7 @@ export class RunbookWorker {
 /** One place that wires workflows and activities, used by `npm run worker`, the demo and the tests. */
 export async function createRunbookWorker(opts: CreateWorkerOptions): Promise<RunbookWorker> {
   const hostId = opts.hostId ?? runbookHostId();
-  const activities = createActivities(opts.deps);
+  const activities = createActivities({ ...(opts.deps ?? defaultActivityDeps()), hostId });
   const common = {
     connection: opts.connection,
     namespace: opts.namespace,
@@ -65,12 +71,14 @@ export async function createRunbookWorker(opts: CreateWorkerOptions): Promise<Ru
     // Gives running activities time to see the shutdown and detach their processes cleanly.
     shutdownGraceTime: '10 seconds',
   } as const;
+  const held = opts.heldPatches ?? heldPatches();
   const shared = await Worker.create({
     ...common,
     taskQueue: opts.taskQueue,
+    patchActivationCallback: patchHoldCallback(held),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath, interceptors: { workflowModules: workflowInterceptorModules } }),
   });
   // Activities only: workflows never run here, only the data work pinned to this host.
   const host = await Worker.create({ ...common, taskQueue: hostTaskQueueName(opts.taskQueue, hostId) });
-  return new RunbookWorker(shared, host, hostId);
+  return new RunbookWorker(shared, host, hostId, held);
 }

@@ -34,6 +34,7 @@ import {
   type EnvironmentHealthView,
 } from './deploy-status.js';
 import { parseInput } from './inputs.js';
+import { Patches } from './patches.js';
 
 type Beanstalk = NonNullable<SiteConfig['beanstalk']>;
 type Image = NonNullable<SiteConfig['image']>;
@@ -217,7 +218,7 @@ export async function deployWorkflow(rawInput: DeployInput = {}): Promise<Deploy
   );
 
   // A release shows its deploy's gate as its own: the child reports each waiting state and its end.
-  const parent = patched('deploy-reports-to-release') ? workflowInfo().parent : undefined;
+  const parent = patched(Patches.deployReportsToRelease) ? workflowInfo().parent : undefined;
   const report = async (): Promise<void> => {
     if (!parent) return;
     await getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(deployReportSignal, {

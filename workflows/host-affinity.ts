@@ -18,6 +18,7 @@ import {
 import { TimeoutType } from '@temporalio/common';
 import type { Activities as Acts } from '../activities/index.js';
 import type { HostPin } from '../activities/host/host-task-queue.js';
+import { Patches } from './patches.js';
 
 /**
  * Host affinity as a workflow interceptor, so no workflow has to remember it: every activity
@@ -114,7 +115,7 @@ class HostInbound implements WorkflowInboundCallsInterceptor {
 
   execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
     // Runs started before host affinity existed replay without it.
-    this.state.enabled = pinnedWorkflowTypes.has(workflowInfo().workflowType) && patched('runbook-host-affinity');
+    this.state.enabled = pinnedWorkflowTypes.has(workflowInfo().workflowType) && patched(Patches.hostAffinity);
     const header = input.headers[HOST_HEADER];
     if (this.state.enabled && header) {
       this.state.pin = defaultPayloadConverter.fromPayload<HostPin>(header);

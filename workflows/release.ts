@@ -38,6 +38,7 @@ import { releaseStatusQuery, type ReleaseStatus, type StageView } from './releas
 import { runbookSiteKey, runbookStageKey } from './search-attributes.js';
 import { releaseSiteLockSignal, siteLockId, siteLockWorkflow } from './site-lock.js';
 import { syncDataWorkflow, type SyncResult } from './sync.js';
+import { Patches } from './patches.js';
 
 const quickActivity = {
   startToCloseTimeout: '2 minutes',
@@ -103,7 +104,7 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
   setHandler(releaseStatusQuery, () => ({ ...status, elapsedMs: Date.now() - startedAt }));
 
   // Releases started before the site lock and the gate report keep their old behaviour on replay.
-  const gateAtChild = patched('release-site-lock-and-gate');
+  const gateAtChild = patched(Patches.siteLockAndGate);
   const hasGate = selected.includes('deploy') && !input.autoApprove && !input.dryRun;
   const decisions = gateAtChild ? gateDecisions(status, hasGate) : heldDecisions(status);
   const onDeployStarted = (handle: ChildWorkflowHandle<typeof deployWorkflow>): Promise<void> => decisions.childStarted(handle);

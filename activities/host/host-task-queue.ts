@@ -1,5 +1,5 @@
 import { activityInfo } from '@temporalio/activity';
-import { hostTaskQueueName, hostWaitMinutes, runbookHostId } from '../../worker/host.js';
+import { hostTaskQueueName, hostWaitMinutes } from '../../worker/host.js';
 
 /** Where a run's data work goes: the host whose worker answered, and that host's own queue. */
 export interface HostPin {
@@ -11,9 +11,9 @@ export interface HostPin {
 
 /**
  * Answered by whichever worker polls the shared queue first: that host becomes the run's (and
- * its children's) data host. Its id and wait limit come from that worker's environment.
+ * its children's) data host. Its id is the one that worker polls its host queue under; the wait
+ * limit comes from that worker's environment.
  */
-export function hostTaskQueue(): Promise<HostPin> {
-  const hostId = runbookHostId();
+export function hostTaskQueue(hostId: string): Promise<HostPin> {
   return Promise.resolve({ hostId, taskQueue: hostTaskQueueName(activityInfo().taskQueue, hostId), waitMinutes: hostWaitMinutes() });
 }

@@ -1,0 +1,17 @@
+/**
+ * Every `patched()` id in the workflows, in one place: a change to what a workflow does goes
+ * behind a new id here (with a replay fixture), so runs started by an older build keep their
+ * path, and a worker can hold new ids inactive during a rolling upgrade (worker/patch-hold.ts).
+ */
+export const Patches = {
+  /** Data work runs on the host that holds the run's data (workflows/host-affinity.ts). */
+  hostAffinity: 'runbook-host-affinity',
+  /** One release per site, and approval decisions counted only at the gate. */
+  siteLockAndGate: 'release-site-lock-and-gate',
+  /** The deploy child reports its gate and stage to the release. */
+  deployReportsToRelease: 'deploy-reports-to-release',
+} as const;
+
+export type PatchId = (typeof Patches)[keyof typeof Patches];
+
+export const patchIds: readonly PatchId[] = Object.values(Patches);
