@@ -60,6 +60,11 @@ interface HostState {
   enabled: boolean;
   pin?: HostPin;
   pinning?: Promise<HostPin>;
+  /** Data work sent to the host and not yet answered: what the status shows while it waits. */
+  outstanding: Map<number, { activity: string; since: string }>;
+  nextId: number;
+  /** When the host last answered a piece of this run's data work (workflow time). */
+  lastAnsweredAt: string | null;
 }
 
 function pinHost(state: HostState): Promise<HostPin> {
@@ -85,10 +90,17 @@ class HostOutbound implements WorkflowOutboundCallsInterceptor {
   async scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>): Promise<unknown> {
     if (!this.state.enabled || !hostBoundActivities.has(input.activityType)) return next(input);
     const pin = this.state.pin ?? (await pinHost(this.state));
+    const id = this.state.nextId++;
+    this.state.outstanding.set(id, { activity: input.activityType, since: new Date().toISOString() });
     try {
-      return await next({ ...input, options: { ...input.options, taskQueue: pin.taskQueue, scheduleToStartTimeout: `${pin.waitMinutes} minutes` } });
+      const result = await next({ ...input, options: { ...input.options, taskQueue: pin.taskQueue, scheduleToStartTimeout: `${pin.waitMinutes} minutes` } });
+      this.state.lastAnsweredAt = new Date().toISOString();
+      return result;
     } catch (err) {
-      if (!isScheduleToStartTimeout(err)) throw err;
+      if (!isScheduleToStartTimeout(err)) {
+        this.state.lastAnsweredAt = new Date().toISOString();
+        throw err;
+      }
       throw ApplicationFailure.create({
         type: 'HostUnavailable',
         nonRetryable: true,
@@ -98,6 +110,8 @@ class HostOutbound implements WorkflowOutboundCallsInterceptor {
         details: [{ hostId: pin.hostId, taskQueue: pin.taskQueue }],
         cause: err instanceof Error ? err : undefined,
       });
+    } finally {
+      this.state.outstanding.delete(id);
     }
   }
 
@@ -127,12 +141,26 @@ class HostInbound implements WorkflowInboundCallsInterceptor {
   async handleQuery(input: QueryInput, next: Next<WorkflowInboundCallsInterceptor, 'handleQuery'>): Promise<unknown> {
     const result = await next(input);
     if (input.queryName !== 'status' || !result || typeof result !== 'object') return result;
-    // Every status names the host that holds the run's data (null until one is chosen).
-    return { ...result, host: this.state.pin ? { id: this.state.pin.hostId, taskQueue: this.state.pin.taskQueue } : null };
+    // Every status names the host that holds the run's data (null until one is chosen), what data
+    // work is out on it, and when it last answered: if its worker is down, that work waits for
+    // it (waitMinutes at most per piece) and never runs elsewhere.
+    const pin = this.state.pin;
+    return {
+      ...result,
+      host: pin
+        ? {
+            id: pin.hostId,
+            taskQueue: pin.taskQueue,
+            waitMinutes: pin.waitMinutes,
+            lastAnsweredAt: this.state.lastAnsweredAt,
+            dataWork: [...this.state.outstanding.values()],
+          }
+        : null,
+    };
   }
 }
 
 export const interceptors: WorkflowInterceptorsFactory = () => {
-  const state: HostState = { enabled: false };
+  const state: HostState = { enabled: false, outstanding: new Map(), nextId: 0, lastAnsweredAt: null };
   return { inbound: [new HostInbound(state)], outbound: [new HostOutbound(state)] };
 };

@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { releaseWorkflow } from '../workflows/release.js';
+import { releaseStatusQuery } from '../workflows/release-status.js';
+import { describeEnv } from './helpers/deploy-env.js';
+import { makeReleaseSite, startReleaseSim, type ReleaseFixture } from './helpers/release-site.js';
+import { readAudit, repoRoot } from './helpers/sample-site.js';
+import { startDevServer, uniqueTaskQueue } from './helpers/temporal-env.js';
+import { snapshotMtimes } from './helpers/tree-times.js';
+import { waitFor } from './helpers/worker-process.js';
+
+// Two workers as two machines: each in its own mount namespace, where the site's path holds that
+// host's private copy of the site. The run's data work must stay on the host that holds its data.
+
+let env: TestWorkflowEnvironment;
+let fx: ReleaseFixture;
+const taskQueue = uniqueTaskQueue('two-hosts');
+
+before(async () => {
+  env = await startDevServer();
+  fx = await startReleaseSim();
+});
+after(async () => {
+  await fx?.close();
+  await env?.teardown();
+});
+
+interface HostWorker {
+  child: ChildProcess;
+  output: () => string;
+  kill: () => Promise<void>;
+}
+
+/** `npm run worker` as host `hostId`, in a new mount namespace where `siteDir` shows `copyDir`. */
+async function startHost(hostId: string, siteDir: string, copyDir: string, extraEnv: Record<string, string> = {}): Promise<HostWorker> {
+  const script = `mount --bind "$1" "$2" && exec "$3" --import tsx "$4"`;
+  const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'host', copyDir, siteDir, process.execPath, path.join(repoRoot, 'worker', 'main.ts')], {
+    cwd: repoRoot,
+    env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue, RUNBOOK_HOST_ID: hostId, RUNBOOK_CONFIG: path.join(siteDir, 'runbook.config.json'), ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitFor(`worker ${hostId} to be ready`, async () => {
+    if (child.exitCode !== null) throw new Error(`worker ${hostId} exited:\n${output}`);
+    return output.includes('worker ready');
+  }, 60_000);
+  return {
+    child,
+    output: () => output,
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/**
+ * The site as two hosts hold it: the same path, different files. B's copy would compile other
+ * data, and it has no Dockerfile: any data work B did would show on EFS or fail the build.
+ */
+async function twoCopies(siteDir: string): Promise<{ copyA: string; copyB: string }> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'runbook-hosts-'));
+  const copyA = path.join(root, 'host-a');
+  const copyB = path.join(root, 'host-b');
+  await cp(siteDir, copyA, { recursive: true, verbatimSymlinks: true });
+  await cp(siteDir, copyB, { recursive: true, verbatimSymlinks: true });
+  const configB = JSON.parse(await readFile(path.join(copyB, 'runbook.config.json'), 'utf8')) as { compile: { steps: { env: Record<string, string> }[] } };
+  for (const step of configB.compile.steps) step.env.SAMPLE_ROWS = '77';
+  await writeFile(path.join(copyB, 'runbook.config.json'), JSON.stringify(configB, null, 2));
+  await rm(path.join(copyB, 'Dockerfile'));
+  return { copyA, copyB };
+}
+
+interface HostView { id: string; waitMinutes: number; lastAnsweredAt: string | null; dataWork: { activity: string; since: string }[] }
+
+const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
+
+test('two hosts: host A dies mid-compile, host B runs none of its data work, A comes back and adopts the step; EFS and the image are A’s', async () => {
+  const site = await makeReleaseSite(fx, { units: 10, unitMs: 1500 });
+  const { copyA, copyB } = await twoCopies(site.dir);
+  let a = await startHost('host-a', site.dir, copyA);
+  const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release-two-hosts-${Date.now()}`, args: [{ configPath: path.join(site.dir, 'runbook.config.json'), autoApprove: true }] });
+  const b = await startHost('host-b', site.dir, copyB);
+  try {
+    const pinned = await waitFor('the release to pin its host', async () => ((await handle.query(releaseStatusQuery)) as { host?: { id: string } | null }).host, 30_000);
+    assert.equal(pinned?.id, 'host-a');
+    await waitFor('a unit done on host A', async () => (await readAudit(path.join(copyA, 'audit.log'))).some((e) => e.event === 'done'), 120_000);
+    await a.kill();
+    // Longer than the step's heartbeat timeout (10 s): a retry would have been dispatched by now.
+    await new Promise((resolve) => setTimeout(resolve, 15_000));
+    assert.equal(await exists(path.join(copyB, '.runbook', 'runs')), false, 'host B ran none of the run’s data work');
+    assert.deepEqual(await readAudit(path.join(copyB, 'audit.log')), [], 'host B compiled nothing');
+    const waiting = await handle.query(releaseStatusQuery);
+    assert.equal(waiting.stage, 'compile+figures', `the release waits for its host; host B said:\n${b.output()}`);
+    // The compile child's own status says what waits on which host, and since when.
+    const compileStatus = await env.client.workflow.getHandle(`${handle.workflowId}-compile`).query<{ host?: HostView | null }>('status');
+    assert.equal(compileStatus.host?.id, 'host-a');
+    assert.ok(compileStatus.host?.dataWork.some((w) => w.activity === 'runCompileStep'), `a compile step waits on host-a: ${JSON.stringify(compileStatus.host)}`);
+
+    a = await startHost('host-a', site.dir, copyA);
+    const result = await handle.result();
+    assert.equal(result.compile?.steps.find((s) => s.name === 'expression')?.adopted || result.compile?.steps.some((s) => s.adopted), true, 'host A adopted its running step');
+    // The world: EFS holds host A's data byte for byte; B's copy was never read or written.
+    const remote = path.join(fx.sim.efsDir(fx.fileSystemId), 'data');
+    const local = await snapshotMtimes(path.join(copyA, 'data'));
+    assert.ok(local.size > 0);
+    for (const file of local.keys()) assert.deepEqual(await readFile(path.join(remote, file)), await readFile(path.join(copyA, 'data', file)), `${file} on EFS is host A's`);
+    assert.deepEqual((await readdir(remote, { recursive: true })).length >= local.size, true);
+    assert.equal(await exists(path.join(copyB, 'data', 'compiled')), false, 'nothing compiled into B’s copy');
+    // The image was built from A's context (B's copy has no Dockerfile) and is the one running.
+    assert.equal((await describeEnv(fx.sim))?.VersionLabel, result.deploy?.versionLabel);
+  } finally {
+    await a.kill().catch(() => undefined);
+    await b.kill().catch(() => undefined);
+    await handle.terminate('test cleanup').catch(() => undefined);
+    await rm(path.dirname(copyA), { recursive: true, force: true });
+    await rm(site.dir, { recursive: true, force: true });
+  }
+});
+
+test('two hosts: the data host dies during the sync and stays down; the run fails naming it, and the other host still deletes the Transfer server', async () => {
+  const site = await makeReleaseSite(fx);
+  const { copyA, copyB } = await twoCopies(site.dir);
+  const wait = { RUNBOOK_HOST_WAIT_MINUTES: '0.25' };
+  // Both hosts up before the run: whichever answers first holds its data.
+  const hosts = new Map([['host-a', { worker: await startHost('host-a', site.dir, copyA, wait), copy: copyA }], ['host-b', { worker: await startHost('host-b', site.dir, copyB, wait), copy: copyB }]]);
+  // The SFTP user's key takes 20 s to import: the server bills while the data host goes down.
+  await fx.control.addFault({ service: 'transfer', operation: 'ImportSshPublicKey', latencyMs: 20_000, count: 1 });
+  const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release-host-gone-${Date.now()}`, args: [{ configPath: path.join(site.dir, 'runbook.config.json'), stages: ['compile', 'sync'] }] });
+  try {
+    const pinned = await waitFor('the release to pin its host', async () => ((await handle.query(releaseStatusQuery)) as { host?: { id: string } | null }).host?.id, 60_000);
+    const dataHost = hosts.get(pinned);
+    const [otherId, other] = [...hosts].find(([id]) => id !== pinned) ?? [];
+    assert.ok(dataHost && other && otherId);
+    await waitFor('a Transfer server to bill', async () => (await fx.control.ledger()).alive > 0, 180_000, 100).catch(async (err: Error) => {
+      const status = await handle.query(releaseStatusQuery).catch((e: unknown) => String(e));
+      throw new Error(`${err.message}\nstatus: ${JSON.stringify(status)}\n${pinned}:\n${dataHost.worker.output()}`);
+    });
+    await dataHost.worker.kill();
+    const err = await handle.result().then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof WorkflowFailedError, 'the release failed');
+    let cause: unknown = err;
+    let hostUnavailable: ApplicationFailure | undefined;
+    while (cause instanceof Error) {
+      if (cause instanceof ApplicationFailure && cause.type === 'HostUnavailable') hostUnavailable = cause;
+      cause = cause.cause;
+    }
+    assert.match(hostUnavailable?.message ?? String(err), new RegExp(`Host ${pinned} holds this run's data`));
+    // The world: the server is gone (teardown ran on the surviving host), and that host never
+    // touched its own copy of the site for this run.
+    const ledger = await fx.control.ledger();
+    assert.equal(ledger.alive, 0, `${otherId} tore the server down`);
+    assert.equal(await exists(path.join(other.copy, '.runbook', 'runs')), false, `${otherId} did none of the run's data work`);
+    assert.deepEqual(await readAudit(path.join(other.copy, 'audit.log')), [], `${otherId} compiled nothing`);
+  } finally {
+    for (const { worker } of hosts.values()) await worker.kill().catch(() => undefined);
+    await fx.control.clearFaults();
+    await handle.terminate('test cleanup').catch(() => undefined);
+    await rm(path.dirname(copyA), { recursive: true, force: true });
+    await rm(site.dir, { recursive: true, force: true });
+  }
+});
