@@ -23,6 +23,7 @@ import type { SiteConfig } from '../config/load.js';
 import { deployInputSchema, type DeployInput } from './deploy-input.js';
 import {
   approvalHow,
+  approvalSteps,
   approveDeploySignal,
   decideDeployUpdate,
   decisionRefusal,
@@ -148,7 +149,7 @@ interface Decision {
 export async function deployWorkflow(rawInput: DeployInput = {}): Promise<DeployResult> {
   const input = parseInput(deployInputSchema, rawInput, 'deployWorkflow');
   const startedAt = Date.now();
-  const { workflowId } = workflowInfo();
+  const { workflowId, namespace } = workflowInfo();
   const status: DeployStatus = {
     workflow: 'deploy',
     site: input.site ?? null,
@@ -159,9 +160,10 @@ export async function deployWorkflow(rawInput: DeployInput = {}): Promise<Deploy
     total: null,
     lastLine: null,
     elapsedMs: 0,
+    asOf: new Date(startedAt).toISOString(),
     startedAt: new Date(startedAt).toISOString(),
     nextAction: 'wait: loading the site config',
-    approval: { waiting: false, deploys: null, how: approvalHow(workflowId), deadline: null, decision: null, by: null, note: null, at: null },
+    approval: { waiting: false, deploys: null, how: approvalHow(workflowId, namespace), deadline: null, decision: null, by: null, note: null, at: null },
     image: { reference: null, digest: null },
     application: null,
     environment: null,
@@ -173,7 +175,7 @@ export async function deployWorkflow(rawInput: DeployInput = {}): Promise<Deploy
   };
   let decision: Decision | undefined;
 
-  setHandler(deployStatusQuery, () => ({ ...status, elapsedMs: Date.now() - startedAt }));
+  setHandler(deployStatusQuery, () => ({ ...status, elapsedMs: Date.now() - startedAt, asOf: new Date(Date.now()).toISOString() }));
   setHandler(deployProgressSignal, (progress) => {
     if (progress.health) {
       status.health = progress.health;
@@ -402,12 +404,7 @@ class DeployRun {
     const timeoutMs = Math.round(site.beanstalk.approvalTimeoutHours * 3600_000);
     status.approval.waiting = true;
     status.approval.deadline = new Date(Date.now() + timeoutMs).toISOString();
-    this.stage(
-      'awaiting-approval',
-      null,
-      `approve: ${status.approval.how.cli} (or in the Temporal UI: Send a Signal "${status.approval.how.ui.signal}" with ${'{"by":"your-name"}'}); ` +
-        `reject: ${status.approval.how.rejectCli}. Will ${what} on ${env}. Waits until ${status.approval.deadline}.`,
-    );
+    this.stage('awaiting-approval', null, approvalSteps(status.approval));
     log.info('waiting for approval', { what, environment: env, deadline: status.approval.deadline });
     await this.report();
     const decided = await condition(() => this.decision() !== undefined, timeoutMs);
