@@ -164,6 +164,8 @@ export const deployProgressSignal = defineSignal<[DeployProgressSignal]>('deploy
 export function approvalHow(workflowId: string, namespace: string): ApprovalHow {
   const input = '{"by":"your-name","note":"optional"}';
   const rejectInput = '{"by":"your-name","reason":"why"}';
+  const updateApprove = '{"decision":"approve","by":"your-name"}';
+  const updateReject = '{"decision":"reject","by":"your-name","reason":"why"}';
   return {
     who:
       `anyone the Temporal server lets send Signals or Updates to ${workflowId} in namespace ${namespace}; ` +
@@ -175,14 +177,10 @@ export function approvalHow(workflowId: string, namespace: string): ApprovalHow 
       input,
       rejectSignal: rejectDeploySignal.name,
       rejectInput,
-      approve: `open workflow ${workflowId}, Send a Signal "${approveDeploySignal.name}" with input ${input}`,
-      reject: `open workflow ${workflowId}, Send a Signal "${rejectDeploySignal.name}" with input ${rejectInput}`,
+      approve: `open workflow ${workflowId}, More Actions → Send a Signal "${approveDeploySignal.name}" with input ${input} (or Send an Update "${decideDeployUpdate.name}" with ${updateApprove})`,
+      reject: `open workflow ${workflowId}, More Actions → Send a Signal "${rejectDeploySignal.name}" with input ${rejectInput} (or Send an Update "${decideDeployUpdate.name}" with ${updateReject})`,
     },
-    update: {
-      name: decideDeployUpdate.name,
-      approveInput: '{"decision":"approve","by":"your-name","note":"optional"}',
-      rejectInput: '{"decision":"reject","by":"your-name","reason":"why"}',
-    },
+    update: { name: decideDeployUpdate.name, approveInput: updateApprove, rejectInput: updateReject },
   };
 }
 
@@ -195,7 +193,6 @@ export function approvalSteps(approval: Pick<ApprovalView, 'deploys' | 'deadline
   return (
     `waiting for approval until ${deadline ?? '?'} to ${what}. ` +
     `Approve in the Temporal UI: ${how.ui.approve}; with the CLI: ${how.cli}. ` +
-    `Reject in the Temporal UI: ${how.ui.reject}; with the CLI: ${how.rejectCli}. ` +
-    `Any client may send the Update "${how.update.name}" instead. Who may approve: ${how.who}.`
+    `Reject in the Temporal UI: ${how.ui.reject}; with the CLI: ${how.rejectCli}. Who may approve: ${how.who}.`
   );
 }

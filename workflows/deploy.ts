@@ -535,6 +535,8 @@ class DeployRun {
       const deadlineMs = Date.now() + site.beanstalk.timeoutMinutes * 60_000;
       this.stage('rolling-back', 'abortEnvironmentUpdate', `wait: rolling ${site.beanstalk.environment} back to ${previous}`);
       log.warn('deploy failed; rolling back', { from: label, to: previous, reason, failureType: failure?.type });
+      // The release shows why it rolls back while it does.
+      status.error = reason;
       await this.report();
       try {
         const waits = waitingActivities(site.beanstalk);

@@ -355,7 +355,7 @@ function gateDecisions(status: ReleaseStatus, hasGate: boolean, limits: GateLimi
         workflowId: report.workflowId,
         since,
         until,
-        what: `the deploy failed (${report.error ?? 'see the deploy'}) and is ${report.nextAction.replace(/^wait: /, '')}; nothing to decide, the release fails once the environment is healthy again (or says what to do if the rollback fails)`,
+        what: `the deploy failed (${report.error?.split('\n')[0] ?? 'see the deploy'}) and is ${report.nextAction.replace(/^wait: /, '')}; nothing to decide, the release fails once the environment is healthy again (or says what to do if the rollback fails)`,
         ui: `nothing to do; to follow it: ${watch.ui}`,
         cli: `nothing to do; to follow it: ${watch.cli}`,
       };
