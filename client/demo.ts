@@ -75,7 +75,8 @@ async function main(): Promise<number> {
     USAGE,
   );
   const say = values.json ? (line: string) => console.error(line) : (line: string) => console.log(line);
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // The demo decides what Ctrl-C does (cancel, let teardowns run, then stop), not the worker.
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
 
   const binary = await resolveTemporalCli((line) => say(line));
   let port = Number(values.port);
@@ -133,7 +134,8 @@ async function main(): Promise<number> {
   let stopServing: () => void = () => undefined;
   const serving = new Promise<void>((resolve) => (stopServing = resolve));
   const onSignal = (): void => {
-    if (interrupted) return;
+    // A second Ctrl-C does not wait for teardowns.
+    if (interrupted) process.exit(130);
     interrupted = true;
     if (finished) {
       stopServing();
