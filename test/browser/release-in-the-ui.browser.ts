@@ -72,7 +72,8 @@ test('start a release from the UI, see its gate in its own Queries tab, approve 
     await (await ui.visible('[data-testid="queries-tab"]')).click();
     const deadline = Date.now() + 300_000;
     for (;;) {
-      await ui.clickButton('Run Query');
+      // "Run Query" the first time, "Refresh Query" after.
+      await (await ui.visible('xpath/.//button[normalize-space(.)="Run Query" or normalize-space(.)="Refresh Query"]')).click();
       const answer = await waitForEditor(ui, (text) => text.includes('"workflow": "release"'), 30_000);
       const status = JSON.parse(answer) as ReleaseStatus;
       if (status.workflowId === workflowId && status.waiting?.for === 'approval') return status;
