@@ -57,6 +57,10 @@ export interface ReleaseStatus {
   workflowId: string;
   site: string | null;
   stage: string;
+  /** Set while the release waits for something (a person's approval, a rollback), with how to move it on. */
+  waiting: WaitingView | null;
+  nextAction: string;
+  error: string | null;
   /** The running child workflow's id, if any. */
   step: string | null;
   done: number;
@@ -66,8 +70,6 @@ export interface ReleaseStatus {
   startedAt: string;
   endedAt: string | null;
   stages: StageView[];
-  /** Set while the release waits for something (a person's approval, a rollback), with how to move it on. */
-  waiting: WaitingView | null;
   /** Only in releases started before decisions counted at the gate alone: a decision held for the child. */
   pendingDecision: 'approve' | 'reject' | null;
   /** The deploy child's gate as the release's own (kept current by the child's reports). */
@@ -77,8 +79,6 @@ export interface ReleaseStatus {
   deploy: DeployReportView | null;
   /** The last decision that arrived when nothing waited for one, and why it did not count. */
   ignoredDecision: { kind: 'approve' | 'reject'; by: string; at: string; why: string } | null;
-  error: string | null;
-  nextAction: string;
 }
 
 export const releaseStatusQuery = defineQuery<ReleaseStatus>('status');

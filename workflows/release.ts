@@ -136,6 +136,10 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
     workflowId,
     site: input.site ?? null,
     stage: 'starting',
+    // What a person acts on comes first: the UI's Queries tab shows the top of the answer.
+    waiting: null,
+    nextAction: 'wait: loading the site config',
+    error: null,
     step: null,
     done: 0,
     total: selected.length,
@@ -143,14 +147,11 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
     startedAt: new Date(startedAt).toISOString(),
     endedAt: null,
     stages: stageViews,
-    waiting: null,
     pendingDecision: null,
     approval: null,
     deployStage: null,
     deploy: null,
     ignoredDecision: null,
-    error: null,
-    nextAction: 'wait: loading the site config',
   };
   // No elapsed figure: workflow time stands still while a child runs, timestamps stay true.
   setHandler(releaseStatusQuery, () => status);

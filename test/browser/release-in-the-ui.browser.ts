@@ -98,6 +98,7 @@ test('start a release from the UI, see its gate in its own Queries tab, approve 
     await (await ui.visible(`xpath/.//dialog[@data-testid="signal-confirmation-modal"]//li[@role="option"][normalize-space(.)="approveDeploy"]`)).click();
     await ui.typeJson(await ui.visible(`${dialog} [contenteditable="true"][data-language="json"]`), '{"by":"ui-test","note":"approved in the browser"}');
     await (await ui.visible(`${dialog} [data-testid="confirm-modal-button"]`)).click();
+    await ui.waitForText('Workflow signaled');
   });
 
   await ui.step('completed-with-approver', async () => {
@@ -131,7 +132,7 @@ test('start a release from the UI, see its gate in its own Queries tab, approve 
         `!document.querySelector(${JSON.stringify(`a[href*="/workflows/${child}/"]`)})`,
       { timeout: 60_000 },
     );
-    assert.match(decodeURIComponent(page.url()), /query=RunbookSite\s*=\s*"sample-site"/);
+    assert.equal(new URL(page.url()).searchParams.get('query'), 'RunbookSite = "sample-site"');
   });
 });
 
