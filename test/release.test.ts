@@ -4,15 +4,15 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { RunbookWorker } from '../worker/create-worker.js';
+import { createRunbookWorker, type RunbookWorker } from '../worker/create-worker.js';
 import { releaseWorkflow } from '../workflows/release.js';
 import { releaseStatusQuery } from '../workflows/release-status.js';
 import { runbookSiteKey, runbookStageKey } from '../workflows/search-attributes.js';
 import { describeEnv } from './helpers/deploy-env.js';
 import { npmRun } from './helpers/deploy-run.js';
 import { makeReleaseSite, startReleaseSuite, type ReleaseFixture, type ReleaseSuite } from './helpers/release-site.js';
-import { uniqueTaskQueue } from './helpers/temporal-env.js';
-import { waitFor } from './helpers/worker-process.js';
+import { uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { startWorkerProcess, waitFor } from './helpers/worker-process.js';
 
 let env: TestWorkflowEnvironment;
 let fx: ReleaseFixture;
@@ -233,5 +233,35 @@ test('a release nobody approves in time ends without deploying and says how to t
   assert.equal(ended.stages.find((s) => s.stage === 'deploy')?.state, 'failed');
   assert.match(ended.nextAction, /^approval timed out: nobody approved the deploy before .*nothing was deployed\. To try again, start a new release: in the Temporal UI, Start Workflow "releaseWorkflow".*with the CLI: npm run start-workflow -- release/);
   assert.equal((await describeEnv(fx.sim))?.VersionLabel, before, 'nothing was deployed');
+  await rm(site.dir, { recursive: true, force: true });
+});
+
+test('a release whose data host is gone says so and how to bring it back, naming the host', async () => {
+  const site = await makeReleaseSite(fx, { units: 40, unitMs: 500 });
+  const config = JSON.parse(await readFile(site.configPath, 'utf8')) as { compile: Record<string, unknown> };
+  config.compile.heartbeatTimeoutSeconds = 5; // a dead worker's step is noticed quickly
+  await writeFile(site.configPath, JSON.stringify(config));
+  // Its own queue: the worker on host "lab-gone" takes the release (and pins its data there) and then dies.
+  const hostQueue = uniqueTaskQueue('release-host');
+  const doomed = await startWorkerProcess({ address: env.address, taskQueue: hostQueue, env: { RUNBOOK_HOST_ID: 'lab-gone', RUNBOOK_HOST_WAIT_MINUTES: '0.1' } });
+  const handle = await env.client.workflow.start(releaseWorkflow, {
+    taskQueue: hostQueue,
+    workflowId: `release-host-gone-${Date.now()}`,
+    args: [{ configPath: site.configPath, stages: ['compile'] }],
+  });
+  await waitFor('the compile to run on lab-gone', async () => {
+    const child = await env.client.workflow.getHandle(`${handle.workflowId}-compile`).query<{ stage: string }>('status').catch(() => undefined);
+    return child?.stage === 'compiling';
+  }, 120_000, 200);
+  await doomed.crash();
+  // Another machine's worker keeps the workflows going; the data work waits for lab-gone only.
+  const elsewhere = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: hostQueue, hostId: 'lab-other', workflowBundle: await workflowBundle() });
+  const status = await elsewhere.runUntil(async () => {
+    await assert.rejects(handle.result());
+    return handle.query(releaseStatusQuery);
+  });
+  assert.equal(status.stage, 'failed');
+  assert.match(status.nextAction, /^host unreachable: no worker on lab-gone, which holds this release's data, took its work in time\. Start the worker there \(RUNBOOK_HOST_ID=lab-gone npm run worker/);
+  assert.match(status.error ?? '', /Host lab-gone holds this run's data/);
   await rm(site.dir, { recursive: true, force: true });
 });

@@ -533,10 +533,17 @@ function requireSections(config: { configPath: string } & Partial<Record<keyof t
   }
 }
 
+/**
+ * The message that says what went wrong: the innermost failure the runbook raised on purpose
+ * (HostUnavailable says which host and what to do, its cause only "ScheduleToStart timeout"),
+ * else the innermost one.
+ */
 function describe(err: unknown): string {
   const messages: string[] = [];
+  let raised: string | undefined;
   for (let current: unknown = err; current instanceof Error; current = current.cause) {
     if (current.message && !messages.includes(current.message)) messages.push(current.message);
+    if (current instanceof ApplicationFailure && current.type !== 'ReleaseStageFailed' && current.message) raised = current.message;
   }
-  return messages.at(-1) ?? String(err);
+  return raised ?? messages.at(-1) ?? String(err);
 }
