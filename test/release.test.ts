@@ -133,7 +133,15 @@ test('a second release of the same site is refused while one runs', async () => 
     workflowId: `release-first-${Date.now()}`,
     args: [{ configPath: site.configPath, stages: ['compile'] }],
   });
-  await waitFor('the first release to run', async () => (await first.query(releaseStatusQuery)).stage === 'compile');
+  const running = await waitFor('the first release to run', async () => {
+    const status = await first.query(releaseStatusQuery);
+    return status.stage === 'compile' ? status : undefined;
+  });
+  // A running stage says where its progress is and how to stop, in the UI and with the CLI alike.
+  assert.match(
+    running.nextAction,
+    new RegExp(`^wait: compileWorkflow ${first.workflowId}-compile is running\\. Progress in the Temporal UI: open workflow ${first.workflowId}-compile, Queries tab, query "status".*; with the CLI: npm run status -- ${first.workflowId} --wait\\. To stop the release: in the Temporal UI, Request Cancellation`),
+  );
   const err = await env.client.workflow
     .execute(releaseWorkflow, { taskQueue, workflowId: `release-second-${Date.now()}`, args: [{ configPath: site.configPath }] })
     .then(

@@ -211,7 +211,8 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
           ? gateAtChild
             ? `wait: ${childWorkflowType.deploy} ${childId} builds and pushes the image; a decision counts only once this status shows waiting.for "approval", which then says how to approve`
             : `wait; once the image is pushed, approve with: npm run approve -- ${workflowId}  (or in the UI: Signal "approveDeploy" with {"by":"your-name"} on this workflow)`
-          : `wait: ${childWorkflowType[group.name]} ${childId} is running. ${progressHow(childId, workflowId)}`;
+          : `wait: ${childWorkflowType[group.name]} ${childId} is running. ${progressHow(childId, workflowId).sentence} ` +
+            `To stop the release: in the Temporal UI, Request Cancellation on ${workflowId}; with the CLI: temporal workflow cancel --workflow-id ${workflowId} (its teardown still runs).`;
       let summary: string;
       try {
         summary = await runGroup(group, childId, common, input, result, onDeployStarted);
