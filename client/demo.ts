@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { startCodecServer } from '../codec/codec-server.js';
 import { withDataConverter } from '../codec/data-converter.js';
 import { EncryptionCodec } from '../codec/encryption-codec.js';
@@ -16,6 +16,7 @@ import { releaseWorkflow, type ReleaseResult } from '../workflows/release.js';
 import { runbookSearchAttributes } from '../workflows/search-attributes.js';
 import { parseCli, runMain } from './args.js';
 import { registerSearchAttributes } from './register-search-attributes.js';
+import { cancelOpenRuns, terminateLeftoverRuns } from './demo-playground.js';
 import { seedDemoAccount, writeDemoConfig } from './demo-site.js';
 import { followWorkflow } from './follow.js';
 import { printOutcome } from './print-outcome.js';
@@ -24,7 +25,7 @@ import { scheduleKinds } from './schedule-kinds.js';
 import { resolveTemporalCli, temporalCacheDir } from './temporal-cli.js';
 import { upsertSchedule } from './upsert-schedule.js';
 
-const USAGE = 'npm run demo -- [--manual-approve] [--json] [--port 7233] [--units N] [--unit-ms MS]';
+const USAGE = 'npm run demo -- [--serve] [--manual-approve] [--json] [--port 7233] [--units N] [--unit-ms MS]';
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -65,6 +66,7 @@ async function main(): Promise<number> {
     process.argv.slice(2),
     {
       json: { type: 'boolean', default: false },
+      serve: { type: 'boolean', default: false },
       'manual-approve': { type: 'boolean', default: false },
       port: { type: 'string', default: '7233' },
       units: { type: 'string', default: '8' },
@@ -73,7 +75,8 @@ async function main(): Promise<number> {
     USAGE,
   );
   const say = values.json ? (line: string) => console.error(line) : (line: string) => console.log(line);
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // The demo decides what Ctrl-C does (cancel, let teardowns run, then stop), not the worker.
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
 
   const binary = await resolveTemporalCli((line) => say(line));
   let port = Number(values.port);
@@ -113,6 +116,8 @@ async function main(): Promise<number> {
   await rm(path.join(demoDir, 'state'), { recursive: true, force: true });
   const configPath = await writeDemoConfig(sim, demoDir, { units: Number(values.units), unitMs: Number(values['unit-ms']) });
   say(`local AWS sim ${sim.endpoint}   SFTP ${sim.sftpHost}:${sim.sftpPort}   config ${configPath}`);
+  // The worker's own config: a release started from the UI with {} runs on the sample site.
+  process.env.RUNBOOK_CONFIG = configPath;
 
   const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: settings.namespace, taskQueue: settings.taskQueue });
   const janitor = scheduleKinds.janitor;
@@ -120,17 +125,22 @@ async function main(): Promise<number> {
   say(`janitor schedule ${janitor.scheduleId}: every 15 min (Schedules tab in the UI)`);
 
   const workflowId = 'release-sample-site';
-  // A run left by a demo that was killed outright has no worker any more: end it first.
-  await client.workflow
-    .getHandle(workflowId)
-    .terminate('left over from an earlier demo')
-    .catch((err: unknown) => (err instanceof WorkflowNotFoundError ? undefined : undefined));
+  // Runs left by a demo that was killed outright have no sim any more: end them first.
+  const leftovers = await terminateLeftoverRuns(client);
+  if (leftovers.length) say(`ended ${leftovers.length} run(s) left over from an earlier demo: ${leftovers.join(', ')}`);
 
   let finished = false;
   let interrupted = false;
+  let stopServing: () => void = () => undefined;
+  const serving = new Promise<void>((resolve) => (stopServing = resolve));
   const onSignal = (): void => {
-    if (interrupted) return;
+    // A second Ctrl-C does not wait for teardowns.
+    if (interrupted) process.exit(130);
     interrupted = true;
+    if (finished) {
+      stopServing();
+      return;
+    }
     say('\ninterrupted: cancelling the release (its teardown still runs), then stopping everything…');
     void client.workflow.getHandle(workflowId).cancel().catch(() => undefined);
   };
@@ -153,14 +163,28 @@ async function main(): Promise<number> {
         const status = outcome.lastStatus?.stages as { stage: string; state: string; durationMs: number | null }[] | undefined;
         for (const s of status ?? []) stages.push({ stage: s.stage as never, durationMs: s.durationMs ?? 0, result: s.state === 'completed' ? 'ok' : s.state === 'pending' ? 'skipped' : ('failed' as never) });
       }
+      let exit: number;
       if (values.json) {
         console.log(JSON.stringify({ workflowId, status: outcome.status, stages, ledger: { alive: ledger.alive, billedSeconds: Math.round(ledger.billedSeconds * 10) / 10 } }));
-        return outcome.status === 'COMPLETED' ? 0 : 1;
+        exit = outcome.status === 'COMPLETED' ? 0 : 1;
+      } else {
+        exit = printOutcome(outcome, false);
+        if (!result) for (const s of stages) say(`  ${s.stage.padEnd(9)} ${formatDuration(s.durationMs).padStart(8)}  ${s.result}`);
+        say(`\n  Transfer servers: ${ledger.servers.length} created, alive=${ledger.alive}, billed ${ledger.billedSeconds.toFixed(1)} server-seconds`);
+        say(`  Temporal UI: ${uiUrl}/namespaces/${settings.namespace}/workflows/${workflowId}`);
       }
-      const exit = printOutcome(outcome, false);
-      if (!result) for (const s of stages) say(`  ${s.stage.padEnd(9)} ${formatDuration(s.durationMs).padStart(8)}  ${s.result}`);
-      say(`\n  Transfer servers: ${ledger.servers.length} created, alive=${ledger.alive}, billed ${ledger.billedSeconds.toFixed(1)} server-seconds`);
-      say(`  Temporal UI: ${uiUrl}/namespaces/${settings.namespace}/workflows/${workflowId}`);
+      if (!values.serve || interrupted) return exit;
+      // The release has ended and let go of the site's lock: the playground is free for more runs.
+      const playground = { ui: uiUrl, address: env.address, namespace: settings.namespace, taskQueue: settings.taskQueue, configPath, sim: sim.endpoint };
+      say(
+        `\nserving until Ctrl-C: Temporal UI ${uiUrl}, server ${env.address}, a worker on task queue "${settings.taskQueue}", the sim ${sim.endpoint}.\n` +
+          `  Start Workflow in the UI: Workflow Type releaseWorkflow, Task Queue ${settings.taskQueue}, Input {} (or {"stages":["compile","sync","restart"]});\n` +
+          `  or: TEMPORAL_ADDRESS=${env.address} npm run start-workflow -- release --config ${configPath} --wait`,
+      );
+      if (values.json) console.log(JSON.stringify({ serving: playground }));
+      await serving;
+      say('\nstopping: cancelling the runs still open (their teardown runs first), then the worker, the sim and the server…');
+      await cancelOpenRuns(client, 20_000);
       return exit;
     });
   } finally {

@@ -7,6 +7,7 @@ export interface StatusView {
   step: string | null;
   done: number | null;
   total: number | null;
+  /** Computed by the reader from startedAt/endedAt: true when read. */
   elapsedMs: number;
   lastLine: string | null;
   nextAction?: string;
@@ -27,32 +28,14 @@ type StatusClient = { withDeadline<R>(d: number | Date, fn: () => Promise<R>): P
 
 export async function readStatus(handle: WorkflowHandle, client: StatusClient): Promise<StatusView | undefined> {
   const status = await readOwnStatus(handle, client);
-  if (status?.workflow === 'release' && typeof status.step === 'string') await mergeChildStatus(status, status.step, handle.workflowId, client);
-  return status;
-}
-
-/**
- * A release shows its running child's progress, and the deploy child's approval as its own:
- * a person approves the release they started, which forwards the signal.
- */
-async function mergeChildStatus(status: StatusView, childId: string, releaseId: string, client: StatusClient): Promise<void> {
-  const child = await readOwnStatus(client.workflow.getHandle(childId), client);
-  if (!child) return;
-  status.child = { workflowId: childId, stage: child.stage, step: child.step, done: child.done, total: child.total };
-  status.lastLine = child.lastLine ?? status.lastLine;
-  const approval = child.approval as { waiting?: boolean; how?: Record<string, unknown> } | undefined;
-  // Releases that report their gate themselves (status.approval set) need no merge.
-  if (approval && typeof approval === 'object' && !status.approval) {
-    status.approval = {
-      ...approval,
-      how: {
-        ...approval.how,
-        cli: `npm run approve -- ${releaseId}`,
-        rejectCli: `npm run reject -- ${releaseId} --reason "..."`,
-      },
-    };
-    if (approval.waiting) status.nextAction = `approve with: npm run approve -- ${releaseId}  (or reject: npm run reject -- ${releaseId} --reason "...")`;
+  // A release carries its deploy's gate itself; its running compile or sync child keeps its
+  // progress in its own status (forwarding every progress line would swell the release's
+  // history), so the line shows that child's progress beside the release's, under its id.
+  if (status?.workflow === 'release' && typeof status.step === 'string') {
+    const child = await readOwnStatus(client.workflow.getHandle(status.step), client);
+    if (child) status.child = { workflowId: status.step, stage: child.stage, step: child.step, done: child.done, total: child.total, lastLine: child.lastLine };
   }
+  return status;
 }
 
 async function readOwnStatus(handle: WorkflowHandle, client: StatusClient): Promise<StatusView | undefined> {
@@ -62,13 +45,10 @@ async function readOwnStatus(handle: WorkflowHandle, client: StatusClient): Prom
   } catch {
     return undefined; // No worker to answer (a closed run, or the worker is down).
   }
+  let running = false;
   try {
     const description = await handle.describe();
-    // A query sees the workflow's clock as of its last task, which stands still while a child
-    // or a long activity runs: the wall clock is what a person means by "elapsed".
-    if (description.status.name === 'RUNNING' && typeof status.startedAt === 'string') {
-      status.elapsedMs = Math.max(status.elapsedMs, Date.now() - Date.parse(status.startedAt));
-    }
+    running = description.status.name === 'RUNNING';
     for (const pending of description.raw.pendingActivities ?? []) {
       const payload = pending.heartbeatDetails?.payloads?.[0];
       if (!payload) continue;
@@ -82,7 +62,21 @@ async function readOwnStatus(handle: WorkflowHandle, client: StatusClient): Prom
   } catch {
     // The query alone is still a useful answer.
   }
+  status.elapsedMs = elapsedOf(status, running);
   return status;
+}
+
+/**
+ * Elapsed time as the reader's clock sees it: a workflow's clock stands still between its
+ * events (a release's for hours while a child runs), so statuses carry timestamps.
+ */
+function elapsedOf(status: StatusView, running: boolean): number {
+  const started = typeof status.startedAt === 'string' ? Date.parse(status.startedAt) : Number.NaN;
+  if (!Number.isNaN(started)) {
+    if (typeof status.endedAt === 'string') return Date.parse(status.endedAt) - started;
+    if (running) return Date.now() - started;
+  }
+  return typeof status.elapsedMs === 'number' ? status.elapsedMs : 0;
 }
 
 export function formatDuration(ms: number): string {
@@ -100,7 +94,7 @@ function bar(done: number, total: number, width = 24): string {
 /** One line a person can read at a glance: stage, step, progress, time, last output. */
 export function formatStatusLine(status: StatusView, withBar: boolean): string {
   // A release reads best as "stage › what its child is doing".
-  const child = status.child as { stage: string; step: string | null; done: number | null; total: number | null } | undefined;
+  const child = status.child as { stage: string; step: string | null; done: number | null; total: number | null; lastLine: string | null } | undefined;
   const shown = child ? { stage: `${status.stage} › ${child.stage}`, step: child.step, done: child.done, total: child.total } : status;
   const parts = [shown.stage];
   if (shown.step) parts.push(`step ${shown.step}`);
@@ -108,6 +102,7 @@ export function formatStatusLine(status: StatusView, withBar: boolean): string {
     parts.push(withBar ? `${bar(shown.done, shown.total)} ${shown.done}/${shown.total}` : `${shown.done}/${shown.total}`);
   }
   parts.push(formatDuration(status.elapsedMs));
-  if (status.lastLine) parts.push(`| ${status.lastLine}`);
+  const lastLine = child?.lastLine ?? status.lastLine;
+  if (lastLine) parts.push(`| ${lastLine}`);
   return parts.join('  ');
 }

@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { RunbookWorker } from '../worker/create-worker.js';
+import { createRunbookWorker, type RunbookWorker } from '../worker/create-worker.js';
 import { releaseWorkflow } from '../workflows/release.js';
 import { releaseStatusQuery } from '../workflows/release-status.js';
 import { runbookSiteKey, runbookStageKey } from '../workflows/search-attributes.js';
 import { describeEnv } from './helpers/deploy-env.js';
 import { npmRun } from './helpers/deploy-run.js';
 import { makeReleaseSite, startReleaseSuite, type ReleaseFixture, type ReleaseSuite } from './helpers/release-site.js';
-import { uniqueTaskQueue } from './helpers/temporal-env.js';
-import { waitFor } from './helpers/worker-process.js';
+import { uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { startWorkerProcess, waitFor } from './helpers/worker-process.js';
 
 let env: TestWorkflowEnvironment;
 let fx: ReleaseFixture;
@@ -47,6 +47,32 @@ test('a full release started as from the UI with {} : compile, sync, image, appr
     assert.match(waiting.nextAction, /Send a Signal "approveDeploy"/);
     assert.match(waiting.approval?.deploys?.image ?? '', /@sha256:|:latest/);
     const deployId = `${handle.workflowId}-deploy`;
+    // The release itself says it waits, for what, until when, and how to approve in the UI and the CLI.
+    assert.equal(waiting.waiting?.for, 'approval');
+    assert.equal(waiting.waiting?.workflowId, deployId);
+    assert.equal(waiting.waiting?.until, waiting.approval?.deadline);
+    assert.ok(Date.parse(waiting.waiting?.until ?? '') > Date.now(), 'the deadline lies ahead');
+    assert.match(waiting.waiting?.what ?? '', new RegExp(`digest sha256:[0-9a-f]{64}\\) as ${waiting.deploy?.versionLabel ?? '?'} on sample-site-prod`));
+    assert.match(waiting.waiting?.what ?? '', /settings: /);
+    assert.match(waiting.waiting?.what ?? '', /Who may approve: anyone/);
+    assert.match(waiting.waiting?.ui ?? '', new RegExp(`open workflow ${handle.workflowId}, More Actions → Send a Signal "approveDeploy" with input \\{"by":"your-name".*Send an Update "decideDeploy"`));
+    assert.match(waiting.waiting?.cli ?? '', new RegExp(`npm run approve -- ${handle.workflowId}`));
+    assert.equal(waiting.deploy?.workflowId, deployId);
+    assert.match(waiting.deploy?.image.digest ?? '', /^sha256:[0-9a-f]{64}$/);
+    assert.deepEqual(
+      waiting.stages.map((s) => [s.stage, s.state, s.workflowType]),
+      [['compile', 'completed', 'compileWorkflow'], ['figures', 'completed', 'compileWorkflow'], ['sync', 'completed', 'syncDataWorkflow'], ['image', 'waiting', 'deployWorkflow'], ['deploy', 'waiting', 'deployWorkflow']],
+    );
+    // No frozen elapsed figure: timestamps the reader counts from.
+    assert.ok(!('elapsedMs' in waiting), 'the release status carries timestamps, not an elapsed figure');
+    assert.ok(Date.parse(waiting.startedAt) <= Date.now() && waiting.endedAt === null);
+    // The CLI reads the same status: the gate and the way to approve, with no merging of its own.
+    const cliStatus = await npmRun('status', [handle.workflowId, '--json'], env.address);
+    assert.equal(cliStatus.code, 0, cliStatus.stderr);
+    const cliView = JSON.parse(cliStatus.stdout.trim().split('\n').at(-1) ?? '{}') as { waiting?: { for?: string }; nextAction?: string; elapsedMs?: number };
+    assert.equal(cliView.waiting?.for, 'approval');
+    assert.equal(cliView.nextAction, waiting.nextAction);
+    assert.ok((cliView.elapsedMs ?? 0) >= Date.now() - Date.parse(waiting.startedAt) - 60_000, 'the CLI counts elapsed time from startedAt');
     // A person approves the release they started; the release forwards it to its deploy child.
     const approved = await npmRun('approve', [handle.workflowId, '--by', 'release-test', '--note', 'looks good'], env.address);
     assert.equal(approved.code, 0, approved.stderr);
@@ -76,7 +102,10 @@ test('a full release started as from the UI with {} : compile, sync, image, appr
     assert.deepEqual(description.memo, { site: 'sample-site', stages: ['compile', 'figures', 'sync', 'image', 'deploy'], host: worker.hostId });
     const status = await handle.query(releaseStatusQuery);
     assert.equal(status.stage, 'completed');
+    assert.equal(status.waiting, null);
     assert.ok(status.stages.every((s) => s.state === 'completed'));
+    assert.ok(status.stages.every((s) => s.endedAt && s.startedAt && Date.parse(s.endedAt) - Date.parse(s.startedAt) === s.durationMs));
+    assert.ok(status.endedAt && Date.parse(status.endedAt) >= Date.parse(status.startedAt));
     await rm(site.dir, { recursive: true, force: true });
   } finally {
     delete process.env.RUNBOOK_CONFIG;
@@ -104,7 +133,15 @@ test('a second release of the same site is refused while one runs', async () => 
     workflowId: `release-first-${Date.now()}`,
     args: [{ configPath: site.configPath, stages: ['compile'] }],
   });
-  await waitFor('the first release to run', async () => (await first.query(releaseStatusQuery)).stage === 'compile');
+  const running = await waitFor('the first release to run', async () => {
+    const status = await first.query(releaseStatusQuery);
+    return status.stage === 'compile' ? status : undefined;
+  });
+  // A running stage says where its progress is and how to stop, in the UI and with the CLI alike.
+  assert.match(
+    running.nextAction,
+    new RegExp(`^wait: compileWorkflow ${first.workflowId}-compile is running\\. Progress in the Temporal UI: open workflow ${first.workflowId}-compile, Queries tab, query "status".*; with the CLI: npm run status -- ${first.workflowId} --wait\\. To stop the release: in the Temporal UI, Request Cancellation`),
+  );
   const err = await env.client.workflow
     .execute(releaseWorkflow, { taskQueue, workflowId: `release-second-${Date.now()}`, args: [{ configPath: site.configPath }] })
     .then(
@@ -140,4 +177,99 @@ test('bad release input names the field and runs nothing', async () => {
     assert.equal(err.cause.type, 'InvalidInput');
     assert.match(err.cause.message, expected);
   }
+});
+
+test('a release whose deploy turns Red shows the rollback as its own waiting state, then says what happened', async () => {
+  const site = await makeReleaseSite(fx);
+  const control = fx.control;
+  await control.addFault({ service: 'elasticbeanstalk', operation: 'UpdateEnvironment', nextDeployRed: { environmentName: 'sample-site-prod' }, count: 1 });
+  // A slow abort keeps the rollback in view long enough to read it.
+  await control.addFault({ service: 'elasticbeanstalk', operation: 'AbortEnvironmentUpdate', latencyMs: 4000, count: 1 });
+  const handle = await env.client.workflow.start(releaseWorkflow, {
+    taskQueue,
+    workflowId: `release-red-${Date.now()}`,
+    args: [{ configPath: site.configPath, stages: ['image', 'deploy'], autoApprove: true }],
+  });
+  const rolling = await waitFor(
+    'the release to show the rollback',
+    async () => {
+      const status = await handle.query(releaseStatusQuery);
+      if (status.stage === 'failed') assert.fail(`the release ended before its rollback showed: ${status.error ?? ''}`);
+      return status.waiting?.for === 'rollback' ? status : undefined;
+    },
+    120_000,
+    100,
+  );
+  assert.equal(rolling.waiting?.workflowType, 'deployWorkflow');
+  assert.equal(rolling.waiting?.workflowId, `${handle.workflowId}-deploy`);
+  assert.match(rolling.waiting?.what ?? '', /^the deploy failed \(Environment "sample-site-prod" is not healthy .*health is Red \(Severe\)\.\) and is rolling sample-site-prod back to sample-site-[^\n]*$/);
+  assert.match(rolling.waiting?.ui ?? '', /^nothing to do/);
+  assert.ok(Date.parse(rolling.waiting?.until ?? '') > Date.parse(rolling.waiting?.since ?? ''), 'the rollback has a time limit');
+  assert.match(rolling.nextAction, /^wait: rollback in progress until /);
+  await assert.rejects(handle.result());
+  const ended = await handle.query(releaseStatusQuery);
+  assert.equal(ended.stage, 'failed');
+  assert.equal(ended.waiting, null);
+  assert.equal(ended.deployStage, 'rolled-back');
+  assert.match(ended.nextAction, /rolled back and the environment is healthy.*npm run start-workflow -- release/);
+  assert.equal((await describeEnv(fx.sim))?.Health, 'Green');
+  await control.clearFaults();
+  await rm(site.dir, { recursive: true, force: true });
+});
+
+test('a release nobody approves in time ends without deploying and says how to try again', async () => {
+  const site = await makeReleaseSite(fx);
+  const config = JSON.parse(await readFile(site.configPath, 'utf8')) as { beanstalk: Record<string, unknown> };
+  config.beanstalk.approvalTimeoutHours = 0.002; // about 7 s
+  await writeFile(site.configPath, JSON.stringify(config));
+  const before = (await describeEnv(fx.sim))?.VersionLabel;
+  const handle = await env.client.workflow.start(releaseWorkflow, {
+    taskQueue,
+    workflowId: `release-timeout-${Date.now()}`,
+    args: [{ configPath: site.configPath, stages: ['image', 'deploy'] }],
+  });
+  const waiting = await waitFor('the gate', async () => {
+    const status = await handle.query(releaseStatusQuery);
+    if (status.stage === 'failed') assert.fail(`the release failed before its gate: ${status.error ?? ''}`);
+    return status.waiting?.for === 'approval' ? status : undefined;
+  }, 120_000, 100);
+  assert.ok(Date.parse(waiting.waiting?.until ?? '') - Date.parse(waiting.waiting?.since ?? '') <= 8_000);
+  await assert.rejects(handle.result());
+  const ended = await handle.query(releaseStatusQuery);
+  assert.equal(ended.deployStage, 'approval-timed-out');
+  assert.equal(ended.waiting, null);
+  assert.equal(ended.stages.find((s) => s.stage === 'deploy')?.state, 'failed');
+  assert.match(ended.nextAction, /^approval timed out: nobody approved the deploy before .*nothing was deployed\. To try again, start a new release: in the Temporal UI, Start Workflow "releaseWorkflow".*with the CLI: npm run start-workflow -- release/);
+  assert.equal((await describeEnv(fx.sim))?.VersionLabel, before, 'nothing was deployed');
+  await rm(site.dir, { recursive: true, force: true });
+});
+
+test('a release whose data host is gone says so and how to bring it back, naming the host', async () => {
+  const site = await makeReleaseSite(fx, { units: 40, unitMs: 500 });
+  const config = JSON.parse(await readFile(site.configPath, 'utf8')) as { compile: Record<string, unknown> };
+  config.compile.heartbeatTimeoutSeconds = 5; // a dead worker's step is noticed quickly
+  await writeFile(site.configPath, JSON.stringify(config));
+  // Its own queue: the worker on host "lab-gone" takes the release (and pins its data there) and then dies.
+  const hostQueue = uniqueTaskQueue('release-host');
+  const doomed = await startWorkerProcess({ address: env.address, taskQueue: hostQueue, env: { RUNBOOK_HOST_ID: 'lab-gone', RUNBOOK_HOST_WAIT_MINUTES: '0.1' } });
+  const handle = await env.client.workflow.start(releaseWorkflow, {
+    taskQueue: hostQueue,
+    workflowId: `release-host-gone-${Date.now()}`,
+    args: [{ configPath: site.configPath, stages: ['compile'] }],
+  });
+  await waitFor('the compile to run on lab-gone', async () => {
+    const child = await env.client.workflow.getHandle(`${handle.workflowId}-compile`).query<{ stage: string }>('status').catch(() => undefined);
+    return child?.stage === 'compiling';
+  }, 120_000, 200);
+  await doomed.crash();
+  // Another machine's worker keeps the workflows going; the data work waits for lab-gone only.
+  const elsewhere = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: hostQueue, hostId: 'lab-other', workflowBundle: await workflowBundle() });
+  const status = await elsewhere.runUntil(async () => {
+    await assert.rejects(handle.result());
+    return handle.query(releaseStatusQuery);
+  });
+  assert.equal(status.stage, 'failed');
+  assert.match(status.nextAction, /^host unreachable: no worker on lab-gone, which holds this release's data, took its work in time\. Start the worker there \(RUNBOOK_HOST_ID=lab-gone npm run worker/);
+  assert.match(status.error ?? '', /Host lab-gone holds this run's data/);
+  await rm(site.dir, { recursive: true, force: true });
 });

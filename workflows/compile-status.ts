@@ -13,7 +13,9 @@ export interface CompileStatus {
   done: number | null;
   total: number | null;
   lastLine: string | null;
+  /** Workflow time stands still between events: elapsedMs is as of asOf, startedAt is the truth. */
   elapsedMs: number;
+  asOf: string;
   startedAt: string;
   completedSteps: string[];
   figuresDone: number;

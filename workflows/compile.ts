@@ -77,6 +77,7 @@ export async function compileWorkflow(rawInput: CompileInput = {}): Promise<Comp
     total: null,
     lastLine: null,
     elapsedMs: 0,
+    asOf: new Date(startedAt).toISOString(),
     startedAt: new Date(startedAt).toISOString(),
     completedSteps: [],
     figuresDone: 0,
@@ -84,7 +85,7 @@ export async function compileWorkflow(rawInput: CompileInput = {}): Promise<Comp
     error: null,
     nextAction: 'wait: loading the site config',
   };
-  setHandler(statusQuery, () => ({ ...status, elapsedMs: Date.now() - startedAt }));
+  setHandler(statusQuery, () => ({ ...status, elapsedMs: Date.now() - startedAt, asOf: new Date(Date.now()).toISOString() }));
   setHandler(stepProgressSignal, (progress) => {
     if (progress.step !== status.step) return;
     status.done = progress.done;

@@ -77,11 +77,15 @@ export interface EnvironmentHealthView {
   causes: string[];
 }
 
-/** How a person approves or rejects this run, exactly. */
+/** How a person approves or rejects this run, exactly: in the Temporal UI and with the CLI alike. */
 export interface ApprovalHow {
+  /** Who may decide, in words (the runbook adds no list of its own to the server's access control). */
+  who: string;
   cli: string;
   rejectCli: string;
-  ui: { signal: string; input: string; rejectSignal: string; rejectInput: string };
+  ui: { signal: string; input: string; rejectSignal: string; rejectInput: string; approve: string; reject: string };
+  /** The same decision as a Workflow Update (what the CLI sends; it answers at once whether it counted). */
+  update: { name: string; approveInput: string; rejectInput: string };
 }
 
 export interface ApprovalView {
@@ -112,7 +116,9 @@ export interface DeployStatus {
   done: number | null;
   total: number | null;
   lastLine: string | null;
+  /** Workflow time stands still between events: elapsedMs is as of asOf, startedAt is the truth. */
   elapsedMs: number;
+  asOf: string;
   startedAt: string;
   nextAction: string;
   approval: ApprovalView;
@@ -155,15 +161,38 @@ export const deployReportSignal = defineSignal<[DeployReport]>('deployReport');
 export const deployProgressSignal = defineSignal<[DeployProgressSignal]>('deployProgress');
 
 /** The exact commands and UI input that approve or reject a run. */
-export function approvalHow(workflowId: string): ApprovalHow {
+export function approvalHow(workflowId: string, namespace: string): ApprovalHow {
+  const input = '{"by":"your-name","note":"optional"}';
+  const rejectInput = '{"by":"your-name","reason":"why"}';
+  const updateApprove = '{"decision":"approve","by":"your-name"}';
+  const updateReject = '{"decision":"reject","by":"your-name","reason":"why"}';
   return {
+    who:
+      `anyone the Temporal server lets send Signals or Updates to ${workflowId} in namespace ${namespace}; ` +
+      'the name given as "by" is recorded in the status, the result and the history',
     cli: `npm run approve -- ${workflowId} [--by NAME] [--note TEXT]`,
     rejectCli: `npm run reject -- ${workflowId} --reason TEXT [--by NAME]`,
     ui: {
       signal: approveDeploySignal.name,
-      input: '{"by":"your-name","note":"optional"}',
+      input,
       rejectSignal: rejectDeploySignal.name,
-      rejectInput: '{"by":"your-name","reason":"why"}',
+      rejectInput,
+      approve: `open workflow ${workflowId}, More Actions → Send a Signal "${approveDeploySignal.name}" with input ${input} (or Send an Update "${decideDeployUpdate.name}" with ${updateApprove})`,
+      reject: `open workflow ${workflowId}, More Actions → Send a Signal "${rejectDeploySignal.name}" with input ${rejectInput} (or Send an Update "${decideDeployUpdate.name}" with ${updateReject})`,
     },
+    update: { name: decideDeployUpdate.name, approveInput: updateApprove, rejectInput: updateReject },
   };
+}
+
+/** The one sentence a person needs at the gate: what would be deployed, until when, who decides and how. */
+export function approvalSteps(approval: Pick<ApprovalView, 'deploys' | 'deadline' | 'how'>): string {
+  const { deploys, deadline, how } = approval;
+  const what = deploys
+    ? `deploy ${deploys.image} as ${deploys.versionLabel} on ${deploys.environment} (running now: ${deploys.currentVersion ?? 'nothing'}; settings: ${deploys.settings})`
+    : 'deploy';
+  return (
+    `waiting for approval until ${deadline ?? '?'} to ${what}. ` +
+    `Approve in the Temporal UI: ${how.ui.approve}; with the CLI: ${how.cli}. ` +
+    `Reject in the Temporal UI: ${how.ui.reject}; with the CLI: ${how.rejectCli}. Who may approve: ${how.who}.`
+  );
 }

@@ -23,6 +23,7 @@ import type { SiteConfig } from '../config/load.js';
 import { deployInputSchema, type DeployInput } from './deploy-input.js';
 import {
   approvalHow,
+  approvalSteps,
   approveDeploySignal,
   decideDeployUpdate,
   decisionRefusal,
@@ -149,7 +150,7 @@ interface Decision {
 export async function deployWorkflow(rawInput: DeployInput = {}): Promise<DeployResult> {
   const input = parseInput(deployInputSchema, rawInput, 'deployWorkflow');
   const startedAt = Date.now();
-  const { workflowId } = workflowInfo();
+  const { workflowId, namespace } = workflowInfo();
   const status: DeployStatus = {
     workflow: 'deploy',
     site: input.site ?? null,
@@ -160,9 +161,10 @@ export async function deployWorkflow(rawInput: DeployInput = {}): Promise<Deploy
     total: null,
     lastLine: null,
     elapsedMs: 0,
+    asOf: new Date(startedAt).toISOString(),
     startedAt: new Date(startedAt).toISOString(),
     nextAction: 'wait: loading the site config',
-    approval: { waiting: false, deploys: null, how: approvalHow(workflowId), deadline: null, decision: null, by: null, note: null, at: null },
+    approval: { waiting: false, deploys: null, how: approvalHow(workflowId, namespace), deadline: null, decision: null, by: null, note: null, at: null },
     image: { reference: null, digest: null },
     application: null,
     environment: null,
@@ -174,7 +176,7 @@ export async function deployWorkflow(rawInput: DeployInput = {}): Promise<Deploy
   };
   let decision: Decision | undefined;
 
-  setHandler(deployStatusQuery, () => ({ ...status, elapsedMs: Date.now() - startedAt }));
+  setHandler(deployStatusQuery, () => ({ ...status, elapsedMs: Date.now() - startedAt, asOf: new Date(Date.now()).toISOString() }));
   setHandler(deployProgressSignal, (progress) => {
     if (progress.health) {
       status.health = progress.health;
@@ -403,12 +405,7 @@ class DeployRun {
     const timeoutMs = Math.round(site.beanstalk.approvalTimeoutHours * 3600_000);
     status.approval.waiting = true;
     status.approval.deadline = new Date(Date.now() + timeoutMs).toISOString();
-    this.stage(
-      'awaiting-approval',
-      null,
-      `approve: ${status.approval.how.cli} (or in the Temporal UI: Send a Signal "${status.approval.how.ui.signal}" with ${'{"by":"your-name"}'}); ` +
-        `reject: ${status.approval.how.rejectCli}. Will ${what} on ${env}. Waits until ${status.approval.deadline}.`,
-    );
+    this.stage('awaiting-approval', null, approvalSteps(status.approval));
     log.info('waiting for approval', { what, environment: env, deadline: status.approval.deadline });
     await this.report();
     const decided = await condition(() => this.decision() !== undefined, timeoutMs);
@@ -539,6 +536,8 @@ class DeployRun {
       const deadlineMs = Date.now() + site.beanstalk.timeoutMinutes * 60_000;
       this.stage('rolling-back', 'abortEnvironmentUpdate', `wait: rolling ${site.beanstalk.environment} back to ${previous}`);
       log.warn('deploy failed; rolling back', { from: label, to: previous, reason, failureType: failure?.type });
+      // The release shows why it rolls back while it does.
+      status.error = reason;
       await this.report();
       try {
         const waits = waitingActivities(site.beanstalk);

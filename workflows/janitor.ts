@@ -46,7 +46,9 @@ export interface JanitorStatus {
   step: string | null;
   done: number | null;
   total: number | null;
+  /** Workflow time stands still between events: elapsedMs is as of asOf, startedAt is the truth. */
   elapsedMs: number;
+  asOf: string;
   lastLine: string | null;
   nextAction: string;
 }
@@ -76,10 +78,11 @@ export async function sftpJanitorWorkflow(rawInput: JanitorInput = {}): Promise<
     done: null,
     total: null,
     elapsedMs: 0,
+    asOf: new Date(startedAt).toISOString(),
     lastLine: null,
     nextAction: 'wait: listing runbook-tagged Transfer servers',
   };
-  setHandler(janitorStatusQuery, () => ({ ...status, elapsedMs: Date.now() - startedAt }));
+  setHandler(janitorStatusQuery, () => ({ ...status, elapsedMs: Date.now() - startedAt, asOf: new Date(Date.now()).toISOString() }));
 
   // The janitor stops billing: a broken secret reference elsewhere in the config must not stop it.
   const config = await loadSiteConfig({ configPath: input.configPath, site: input.site, checkReferences: false });

@@ -22,6 +22,7 @@ import { compileWorkflow, type CompileResult } from './compile.js';
 import { deployWorkflow, type DeployResult } from './deploy.js';
 import {
   approvalHow,
+  approvalSteps,
   approveDeploySignal,
   decideDeployUpdate,
   decisionRefusal,
@@ -66,6 +67,40 @@ export interface ReleaseResult {
 
 const childWorkflowType = { compile: 'compileWorkflow', sync: 'syncDataWorkflow', deploy: 'deployWorkflow' } as const;
 
+/** The child workflow a stage runs in. */
+function groupOf(stage: ReleaseStage): keyof typeof childWorkflowType {
+  if (stage === 'compile' || stage === 'figures') return 'compile';
+  if (stage === 'sync') return 'sync';
+  return 'deploy';
+}
+
+/** Where a person follows a child's progress, in the UI and with the CLI alike. */
+function progressHow(childId: string, releaseId: string): { ui: string; cli: string; sentence: string } {
+  const ui = `open workflow ${childId}, Queries tab, query "status" (Pending Activities shows the running step's heartbeat)`;
+  const cli = `npm run status -- ${releaseId} --wait`;
+  return { ui, cli, sentence: `Progress in the Temporal UI: ${ui}; with the CLI: ${cli}.` };
+}
+
+/** What a person does after the release ended badly, named for the cause rather than in general. */
+function nextActionAfter(err: unknown, status: ReleaseStatus): string {
+  if (isCancellation(err)) return 'none: the release was cancelled';
+  const again = 'start a new release: in the Temporal UI, Start Workflow "releaseWorkflow" on the task queue this one ran on with the same input; with the CLI: npm run start-workflow -- release';
+  const types: ApplicationFailure[] = [];
+  for (let current: unknown = err; current instanceof Error; current = current.cause) if (current instanceof ApplicationFailure) types.push(current);
+  const host = types.find((f) => f.type === 'HostUnavailable');
+  if (host) {
+    const hostId = (host.details?.[0] as { hostId?: string } | undefined)?.hostId ?? 'the host named in the error';
+    return `host unreachable: no worker on ${hostId}, which holds this release's data, took its work in time. Start the worker there (RUNBOOK_HOST_ID=${hostId} npm run worker, with the same RUNBOOK_CONFIG), then ${again}. Its data work never runs on another host.`;
+  }
+  if (status.deployStage === 'approval-timed-out') {
+    return `approval timed out: nobody approved the deploy before ${status.approval?.deadline ?? 'its deadline'}, so nothing was deployed. To try again, ${again}.`;
+  }
+  if (status.deployStage === 'rejected') return `none: the deploy was rejected by ${status.approval?.by ?? 'someone'}, nothing was deployed. To try again, ${again}.`;
+  if (types.some((f) => f.type === 'RollbackFailed')) return status.deploy?.nextAction ?? 'act now: the rollback failed; see the error';
+  if (status.deployStage === 'rolled-back') return `the deploy was rolled back and the environment is healthy on its previous version: fix the cause named in the error, then ${again}.`;
+  return `fix the cause named in the error, then ${again}.`;
+}
+
 /** One child workflow run by the release: which stages it covers and how to start it. */
 interface Group {
   name: 'compile' | 'sync' | 'deploy';
@@ -82,31 +117,51 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
   const { workflowId, namespace } = workflowInfo();
   const startedAt = Date.now();
   const selected = input.stages ?? defaultReleaseStages;
-  const stageViews: StageView[] = selected.map((stage) => ({ stage, state: 'pending', workflowId: null, workflowType: null, startedAt: null, durationMs: null, summary: null }));
+  // Each stage names its child from the start, so a person can find it before it runs.
+  const stageViews: StageView[] = selected.map((stage) => {
+    const runs = !input.dryRun || groupOf(stage) === 'sync';
+    return {
+      stage,
+      state: 'pending',
+      workflowType: runs ? childWorkflowType[groupOf(stage)] : null,
+      workflowId: runs ? `${workflowId}-${groupOf(stage)}` : null,
+      startedAt: null,
+      endedAt: null,
+      durationMs: null,
+      summary: null,
+    };
+  });
   const status: ReleaseStatus = {
     workflow: 'release',
+    workflowType: 'releaseWorkflow',
+    workflowId,
     site: input.site ?? null,
     stage: 'starting',
+    // What a person acts on comes first: the UI's Queries tab shows the top of the answer.
+    waiting: null,
+    nextAction: 'wait: loading the site config',
+    error: null,
     step: null,
     done: 0,
     total: selected.length,
     lastLine: null,
-    elapsedMs: 0,
     startedAt: new Date(startedAt).toISOString(),
+    endedAt: null,
     stages: stageViews,
     pendingDecision: null,
     approval: null,
     deployStage: null,
+    deploy: null,
     ignoredDecision: null,
-    error: null,
-    nextAction: 'wait: loading the site config',
   };
-  setHandler(releaseStatusQuery, () => ({ ...status, elapsedMs: Date.now() - startedAt }));
+  // No elapsed figure: workflow time stands still while a child runs, timestamps stay true.
+  setHandler(releaseStatusQuery, () => status);
 
   // Releases started before the site lock and the gate report keep their old behaviour on replay.
   const gateAtChild = patched(Patches.siteLockAndGate);
   const hasGate = selected.includes('deploy') && !input.autoApprove && !input.dryRun;
-  const decisions = gateAtChild ? gateDecisions(status, hasGate) : heldDecisions(status);
+  const limits: GateLimits = { rollbackMinutes: null };
+  const decisions = gateAtChild ? gateDecisions(status, hasGate, limits) : heldDecisions(status);
   const onDeployStarted = (handle: ChildWorkflowHandle<typeof deployWorkflow>): Promise<void> => decisions.childStarted(handle);
 
   const view = (stage: ReleaseStage): StageView | undefined => stageViews.find((s) => s.stage === stage);
@@ -119,6 +174,7 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
   requireSections(config, selected, input.dryRun ?? false);
   const site = config.site;
   status.site = site;
+  limits.rollbackMinutes = config.beanstalk?.timeoutMinutes ?? null;
   upsertMemo({ site, stages: selected });
   const lock = gateAtChild ? await lockSite(site) : undefined;
   const claim = gateAtChild ? { searchAttributes: await searchAttributesRegistered() } : await claimSiteForRelease({ site });
@@ -154,15 +210,16 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
       status.nextAction =
         group.name === 'deploy' && !input.autoApprove && !group.stages.includes('restart')
           ? gateAtChild
-            ? `wait: ${childWorkflowType.deploy} ${childId} builds and pushes the image; approval counts only once this status says awaiting-approval`
+            ? `wait: ${childWorkflowType.deploy} ${childId} builds and pushes the image; a decision counts only once this status shows waiting.for "approval", which then says how to approve`
             : `wait; once the image is pushed, approve with: npm run approve -- ${workflowId}  (or in the UI: Signal "approveDeploy" with {"by":"your-name"} on this workflow)`
-          : `wait: ${group.name} is running as ${childId}; cancel this workflow to stop the release`;
+          : `wait: ${childWorkflowType[group.name]} ${childId} is running. ${progressHow(childId, workflowId).sentence} ` +
+            `To stop the release: in the Temporal UI, Request Cancellation on ${workflowId}; with the CLI: temporal workflow cancel --workflow-id ${workflowId} (its teardown still runs).`;
       let summary: string;
       try {
         summary = await runGroup(group, childId, common, input, result, onDeployStarted);
       } catch (err) {
         const failedState = isCancellation(err) ? 'cancelled' : 'failed';
-        mark(group.stages, { state: failedState, durationMs: Date.now() - began, summary: describe(err) });
+        mark(group.stages, { state: failedState, endedAt: new Date(Date.now()).toISOString(), durationMs: Date.now() - began, summary: describe(err) });
         if (isCancellation(err)) throw err;
         throw ApplicationFailure.create({
           type: 'ReleaseStageFailed',
@@ -173,21 +230,25 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
         });
       }
       const durationMs = Date.now() - began;
-      mark(group.stages, { state: 'completed', durationMs, summary });
+      mark(group.stages, { state: 'completed', endedAt: new Date(Date.now()).toISOString(), durationMs, summary });
       for (const stage of group.stages) result.stages.push({ stage, workflowId: childId, result: 'ok', durationMs, summary });
       status.done += group.stages.length;
     }
   } catch (err) {
     status.stage = isCancellation(err) ? 'cancelled' : 'failed';
     status.step = null;
+    status.waiting = null;
+    status.endedAt = new Date(Date.now()).toISOString();
     status.error = describe(err);
-    status.nextAction = isCancellation(err) ? 'none: the release was cancelled' : 'fix the cause named in the error, then start a new release';
+    status.nextAction = nextActionAfter(err, status);
     if (claim.searchAttributes) upsertSearchAttributes([{ key: runbookStageKey, value: status.stage }]);
     await lock?.release();
     throw err;
   }
   setStage('completed');
   status.step = null;
+  status.waiting = null;
+  status.endedAt = new Date(Date.now()).toISOString();
   status.nextAction = 'none: the release is done';
   result.durationMs = Date.now() - startedAt;
   await lock?.release();
@@ -231,6 +292,11 @@ async function lockSite(site: string): Promise<{ release: () => Promise<void> }>
   };
 }
 
+/** What the gate's report handler needs from the config, known only once it is loaded. */
+interface GateLimits {
+  rollbackMinutes: number | null;
+}
+
 interface Decisions {
   childStarted: (handle: ChildWorkflowHandle<typeof deployWorkflow>) => Promise<void>;
 }
@@ -241,23 +307,69 @@ interface Decisions {
  * gate is open; an Update says at once whether it counted, a signal that cannot count is
  * recorded in the status as ignored.
  */
-function gateDecisions(status: ReleaseStatus, hasGate: boolean): Decisions {
+function gateDecisions(status: ReleaseStatus, hasGate: boolean, limits: GateLimits): Decisions {
   let child: ChildWorkflowHandle<typeof deployWorkflow> | undefined;
-  const releaseId = workflowInfo().workflowId;
+  const { workflowId: releaseId, namespace } = workflowInfo();
   setHandler(deployReportSignal, (report) => {
+    const now = Date.now();
     // The person started the release: the ways to decide name it, not its child.
-    const how = approvalHow(releaseId);
+    const how = approvalHow(releaseId, namespace);
     status.approval = { ...report.approval, how };
     status.deployStage = report.stage;
-    if (status.step !== report.workflowId || ['completed', 'failed', 'rolled-back', 'cancelled'].includes(report.stage)) return;
-    const deploys = report.approval.deploys;
-    status.nextAction = report.approval.waiting
-      ? `approve: ${how.cli} (or in the Temporal UI: Send a Signal "${how.ui.signal}" with {"by":"your-name"} to this release); reject: ${how.rejectCli}. ` +
-        `Will deploy ${deploys?.image ?? '?'} as ${deploys?.versionLabel ?? '?'} on ${deploys?.environment ?? '?'}. Waits until ${report.approval.deadline ?? '?'}.`
-      : report.nextAction;
+    status.deploy = {
+      workflowType: childWorkflowType.deploy,
+      workflowId: report.workflowId,
+      stage: report.stage,
+      image: report.image,
+      versionLabel: report.versionLabel,
+      environment: report.approval.deploys?.environment ?? null,
+      settings: report.approval.deploys?.settings ?? null,
+      nextAction: report.nextAction,
+      error: report.error,
+      reportedAt: new Date(now).toISOString(),
+    };
+    if (status.step !== report.workflowId || ['completed', 'failed', 'rolled-back', 'cancelled', 'rejected', 'approval-timed-out'].includes(report.stage)) {
+      status.waiting = null;
+      return;
+    }
+    const waitingFor = report.approval.waiting ? 'approval' : report.stage === 'rolling-back' ? 'rollback' : null;
+    // A wait reported again keeps the moment it began.
+    const since = status.waiting?.for === waitingFor ? status.waiting.since : new Date(now).toISOString();
+    for (const view of status.stages) if (view.workflowId === report.workflowId) view.state = waitingFor === 'approval' ? 'waiting' : 'running';
+    const watch = progressHow(report.workflowId, releaseId);
+    if (waitingFor === 'approval') {
+      const deploys = report.approval.deploys;
+      status.waiting = {
+        for: 'approval',
+        workflowType: childWorkflowType.deploy,
+        workflowId: report.workflowId,
+        since,
+        until: report.approval.deadline,
+        what: `a person's approval to deploy ${deploys?.image ?? '?'} (digest ${report.image.digest ?? '?'}) as ${deploys?.versionLabel ?? '?'} on ${deploys?.environment ?? '?'}; settings: ${deploys?.settings ?? '?'}. Who may approve: ${how.who}.`,
+        ui: `${how.ui.approve}; to reject: ${how.ui.reject}`,
+        cli: `${how.cli}; to reject: ${how.rejectCli}`,
+      };
+      status.nextAction = approvalSteps(status.approval);
+    } else if (waitingFor === 'rollback') {
+      const until = limits.rollbackMinutes === null ? null : new Date(Date.parse(since) + limits.rollbackMinutes * 60_000).toISOString();
+      status.waiting = {
+        for: 'rollback',
+        workflowType: childWorkflowType.deploy,
+        workflowId: report.workflowId,
+        since,
+        until,
+        what: `the deploy failed (${report.error?.split('\n')[0] ?? 'see the deploy'}) and is ${report.nextAction.replace(/^wait: /, '')}; nothing to decide, the release fails once the environment is healthy again (or says what to do if the rollback fails)`,
+        ui: `nothing to do; to follow it: ${watch.ui}`,
+        cli: `nothing to do; to follow it: ${watch.cli}`,
+      };
+      status.nextAction = `wait: rollback in progress until ${until ?? "the deploy's time limit"}. ${status.waiting.what}`;
+    } else {
+      status.waiting = null;
+      status.nextAction = `${report.nextAction}. ${watch.sentence}`;
+    }
   });
   // Until the deploy reports its gate, a release that will have one says "not yet", not "never".
-  const notYet: ApprovalView = { waiting: false, deploys: null, how: approvalHow(releaseId), deadline: null, decision: null, by: null, note: null, at: null };
+  const notYet: ApprovalView = { waiting: false, deploys: null, how: approvalHow(releaseId, namespace), deadline: null, decision: null, by: null, note: null, at: null };
   const refusal = (request: unknown): string | undefined =>
     decisionRefusal(releaseId, request, status.approval ?? (hasGate ? notYet : null), status.deployStage ?? status.stage);
   const forward = async (kind: 'approve' | 'reject', by: string, text: string | undefined): Promise<void> => {
@@ -423,10 +535,17 @@ function requireSections(config: { configPath: string } & Partial<Record<keyof t
   }
 }
 
+/**
+ * The message that says what went wrong: the innermost failure the runbook raised on purpose
+ * (HostUnavailable says which host and what to do, its cause only "ScheduleToStart timeout"),
+ * else the innermost one.
+ */
 function describe(err: unknown): string {
   const messages: string[] = [];
+  let raised: string | undefined;
   for (let current: unknown = err; current instanceof Error; current = current.cause) {
     if (current.message && !messages.includes(current.message)) messages.push(current.message);
+    if (current instanceof ApplicationFailure && current.type !== 'ReleaseStageFailed' && current.message) raised = current.message;
   }
-  return messages.at(-1) ?? String(err);
+  return raised ?? messages.at(-1) ?? String(err);
 }

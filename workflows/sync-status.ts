@@ -23,7 +23,9 @@ export interface SyncStatus {
   /** Files done and total (what the generic progress line shows). */
   done: number | null;
   total: number | null;
+  /** Workflow time stands still between events: elapsedMs is as of asOf, startedAt is the truth. */
   elapsedMs: number;
+  asOf: string;
   lastLine: string | null;
   nextAction: string;
   startedAt: string;

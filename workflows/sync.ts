@@ -121,6 +121,7 @@ export async function syncDataWorkflow(rawInput: SyncInput = {}): Promise<SyncRe
     done: null,
     total: null,
     elapsedMs: 0,
+    asOf: new Date(startedAt).toISOString(),
     lastLine: null,
     nextAction: 'wait: loading the site config',
     startedAt: new Date(startedAt).toISOString(),
@@ -141,6 +142,7 @@ export async function syncDataWorkflow(rawInput: SyncInput = {}): Promise<SyncRe
   setHandler(syncStatusQuery, () => ({
     ...status,
     elapsedMs: Date.now() - startedAt,
+    asOf: new Date(Date.now()).toISOString(),
     serverAgeMs: status.serverCreatedAt && status.serverSeconds === null ? Date.now() - Date.parse(status.serverCreatedAt) : status.serverAgeMs,
   }));
   setHandler(syncProgressSignal, (p) => {

@@ -1,0 +1,100 @@
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core';
+
+/** Debian's chromium, or CHROMIUM_PATH; the test fails loudly without one (.ci/run installs it). */
+export async function launchChromium(): Promise<Browser> {
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  await access(executablePath).catch(() => {
+    throw new Error(`No Chromium at ${executablePath}: apt-get install chromium (as .ci/run does), or set CHROMIUM_PATH.`);
+  });
+  // --no-sandbox: CI runs as root in a container, where Chromium's sandbox cannot start.
+  return puppeteer.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+}
+
+/**
+ * A page of the Temporal UI driven as a person would: by what is visible. Each step leaves a
+ * screenshot, and a failing one also the page's HTML, in the artifacts dir (gitignored).
+ */
+export class UiDriver {
+  private count = 0;
+
+  constructor(
+    readonly page: Page,
+    readonly base: string,
+    private readonly artifacts: string,
+  ) {}
+
+  static async open(browser: Browser, base: string, artifacts: string): Promise<UiDriver> {
+    await mkdir(artifacts, { recursive: true });
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1400, height: 1000 });
+    page.setDefaultTimeout(60_000);
+    return new UiDriver(page, base, artifacts);
+  }
+
+  /** Runs one step of the path; its screenshot is named after it. */
+  async step<T>(name: string, action: () => Promise<T>): Promise<T> {
+    this.count += 1;
+    const file = path.join(this.artifacts, `${String(this.count).padStart(2, '0')}-${name}`);
+    try {
+      const value = await action();
+      await this.page.screenshot({ path: `${file}.png`, fullPage: true });
+      return value;
+    } catch (err) {
+      await this.page.screenshot({ path: `${file}-FAILED.png`, fullPage: true }).catch(() => undefined);
+      await writeFile(`${file}-FAILED.html`, await this.page.content().catch(() => '')).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** The UI long-polls, so a page is never network-idle: wait for what the step needs instead. */
+  async goto(urlPath: string): Promise<void> {
+    await this.page.goto(`${this.base}${urlPath}`, { waitUntil: 'domcontentloaded' });
+  }
+
+  /** The one visible element among those matching (the UI renders some controls twice). */
+  async visible(selector: string, timeoutMs = 60_000): Promise<ElementHandle> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const handle of await this.page.$$(selector)) if (await handle.boundingBox()) return handle;
+      if (Date.now() > deadline) throw new Error(`nothing visible matches ${selector} after ${timeoutMs / 1000}s`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  /** Waits for a link whose address contains `hrefPart`. */
+  async waitForLink(hrefPart: string, timeoutMs = 60_000): Promise<void> {
+    await this.page.waitForSelector(`a[href*=${JSON.stringify(hrefPart)}]`, { timeout: timeoutMs });
+  }
+
+  async clickButton(text: string): Promise<void> {
+    await (await this.visible(`xpath/.//button[normalize-space(.)="${text}"]`)).click();
+  }
+
+  async waitForText(text: string, timeoutMs = 60_000): Promise<void> {
+    // A string expression: it runs in the page, where `document` exists (this project has no DOM types).
+    await this.page.waitForFunction(`document.body.innerText.includes(${JSON.stringify(text)})`, { timeout: timeoutMs });
+  }
+
+  /**
+   * Types JSON into one of the UI's CodeMirror editors in one insertion (typed key by key, the
+   * editor would close brackets and quotes a second time).
+   */
+  async typeJson(editor: ElementHandle, json: string): Promise<void> {
+    await editor.click();
+    await this.page.keyboard.sendCharacter(json);
+    const text = await editor.evaluate((e) => e.textContent);
+    if (text !== json) throw new Error(`the editor holds ${text ?? ''}, not ${json}`);
+  }
+
+  /** The whole text of every read-only CodeMirror editor on the page (each renders only the lines in view). */
+  async editorTexts(): Promise<string[]> {
+    return this.page.$$eval('[contenteditable="false"][data-language="json"]', (editors) =>
+      editors.map((e) => {
+        const view = (e as unknown as { cmView?: { view?: { state: { doc: { toString(): string } } } } }).cmView?.view;
+        return view ? view.state.doc.toString() : (e.textContent ?? '');
+      }),
+    );
+  }
+}
