@@ -31,7 +31,7 @@ export async function runOperation<T>(
   const effect = ctx.faults.forRequest(service, operation);
   if (effect.latencyMs > 0) await sleep(effect.latencyMs);
   if (effect.error) {
-    const { code, status, message } = effect.error;
+    const { code, status, message } = s3Throttling(service, effect.error);
     throw new AwsError(code, message ?? injectedMessages[code] ?? `Injected fault ${code}`, status ?? defaultStatusFor(code));
   }
   try {
@@ -39,4 +39,14 @@ export async function runOperation<T>(
   } finally {
     ctx.store.save();
   }
+}
+
+/**
+ * S3 throttles only as 503 SlowDown. A fault that throttles every service the JSON or query way
+ * (400 ThrottlingException) would reach an S3 client as a bare 400, since HEAD answers carry no
+ * body to name the code: S3 gets its own form of the same fault.
+ */
+function s3Throttling<E extends { code: string; status?: number; message?: string }>(service: string, error: E): E {
+  if (service !== 's3' || (error.code !== 'ThrottlingException' && error.code !== 'Throttling')) return error;
+  return { ...error, code: 'SlowDown', status: 503, message: undefined };
 }
