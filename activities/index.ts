@@ -8,12 +8,15 @@ import { validateCompiledData } from './compile/validate-compiled-data.js';
 import { createSyncActivities } from './sync/index.js';
 import { createDeployActivities } from './deploy/index.js';
 import { createReleaseActivities } from './release/index.js';
+import { createNotifyActivities } from './notify/index.js';
 import { hostTaskQueue } from './host/host-task-queue.js';
 
 /** What the activities need from the process that hosts them; tests pass their own. */
 export interface ActivityDeps {
   /** Builds AWS SDK clients for a region (and the sim's endpoint when configured). */
   aws: AwsClientFactory;
+  /** Base of the Temporal UI links in notifications; default TEMPORAL_UI_URL or the dev server's UI. */
+  temporalUiUrl?: string;
 }
 
 export function defaultActivityDeps(): ActivityDeps {
@@ -35,6 +38,7 @@ export function createActivities(_deps: ActivityDeps = defaultActivityDeps()) {
     ...createSyncActivities(_deps),
     ...createDeployActivities(_deps),
     ...createReleaseActivities(),
+    ...createNotifyActivities(_deps),
     hostTaskQueue,
   };
 }

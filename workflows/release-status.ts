@@ -1,6 +1,7 @@
 import { defineQuery } from '@temporalio/workflow';
 import type { ApprovalView, DeployStage } from './deploy-status.js';
 import type { ReleaseStage } from './release-input.js';
+import type { NotificationsView } from './notifier.js';
 
 export type StageState = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'skipped';
 
@@ -38,6 +39,8 @@ export interface ReleaseStatus {
   ignoredDecision: { kind: 'approve' | 'reject'; by: string; at: string; why: string } | null;
   error: string | null;
   nextAction: string;
+  /** Only for a config with a `notify` section: what was sent, and which channels fail. */
+  notifications?: NotificationsView;
 }
 
 export const releaseStatusQuery = defineQuery<ReleaseStatus>('status');

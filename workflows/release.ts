@@ -30,9 +30,12 @@ import {
   type ApprovalView,
   type ApproveDeploy,
   type DeployDecisionResult,
+  type DeployReport,
   type RejectDeploy,
 } from './deploy-status.js';
 import { parseInput } from './inputs.js';
+import { createNotifier, type NotificationsView, type Notifier } from './notifier.js';
+import { approvalNotifications, releaseFinished } from './release-notifications.js';
 import { defaultReleaseStages, releaseInputSchema, type ReleaseInput, type ReleaseStage } from './release-input.js';
 import { releaseStatusQuery, type ReleaseStatus, type StageView } from './release-status.js';
 import { runbookSiteKey, runbookStageKey } from './search-attributes.js';
@@ -61,6 +64,8 @@ export interface ReleaseResult {
   sync: SyncResult | null;
   deploy: DeployResult | null;
   durationMs: number;
+  /** Only for a config with a `notify` section. */
+  notifications?: NotificationsView;
 }
 
 const childWorkflowType = { compile: 'compileWorkflow', sync: 'syncDataWorkflow', deploy: 'deployWorkflow' } as const;
@@ -100,12 +105,14 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
     error: null,
     nextAction: 'wait: loading the site config',
   };
-  setHandler(releaseStatusQuery, () => ({ ...status, elapsedMs: Date.now() - startedAt }));
+  let notifier: Notifier | undefined = undefined;
+  let onDeployReport: ((report: DeployReport) => void) | undefined;
+  setHandler(releaseStatusQuery, () => ({ ...status, elapsedMs: Date.now() - startedAt, ...(notifier ? { notifications: notifier.view() } : {}) }));
 
   // Releases started before the site lock and the gate report keep their old behaviour on replay.
   const gateAtChild = patched('release-site-lock-and-gate');
   const hasGate = selected.includes('deploy') && !input.autoApprove && !input.dryRun;
-  const decisions = gateAtChild ? gateDecisions(status, hasGate) : heldDecisions(status);
+  const decisions = gateAtChild ? gateDecisions(status, hasGate, (report) => onDeployReport?.(report)) : heldDecisions(status);
   const onDeployStarted = (handle: ChildWorkflowHandle<typeof deployWorkflow>): Promise<void> => decisions.childStarted(handle);
 
   const view = (stage: ReleaseStage): StageView | undefined => stageViews.find((s) => s.stage === stage);
@@ -121,6 +128,18 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
   upsertMemo({ site, stages: selected });
   const lock = gateAtChild ? await lockSite(site) : undefined;
   const claim = gateAtChild ? { searchAttributes: await searchAttributesRegistered() } : await claimSiteForRelease({ site });
+  notifier = createNotifier(config, 'release-notifications');
+  if (notifier) {
+    onDeployReport = approvalNotifications(notifier, { site, workflowId, reminderHours: config.notify?.approvalReminderHours ?? 24 }, () => status.approval?.waiting === true);
+    notifier.emit('release-started', {
+      kind: 'release-started',
+      site,
+      workflowId,
+      by: input.requestedBy ?? 'someone (the input has no "requestedBy")',
+      stages: selected,
+      dryRun: input.dryRun ?? false,
+    });
+  }
   const setStage = (stage: string): void => {
     status.stage = stage;
     if (claim.searchAttributes) upsertSearchAttributes([{ key: runbookSiteKey, value: site }, { key: runbookStageKey, value: stage }]);
@@ -163,6 +182,7 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
         const failedState = isCancellation(err) ? 'cancelled' : 'failed';
         mark(group.stages, { state: failedState, durationMs: Date.now() - began, summary: describe(err) });
         if (isCancellation(err)) throw err;
+        notifier?.emit('stage-failed', { kind: 'stage-failed', site, workflowId, stage: group.stages.join('+'), childWorkflowId: childId, cause: describe(err) });
         throw ApplicationFailure.create({
           type: 'ReleaseStageFailed',
           message: `Release stage "${group.stages.join('+')}" failed in child workflow ${childId} (see /namespaces/${namespace}/workflows/${childId} in the Temporal UI): ${describe(err)}`,
@@ -183,6 +203,7 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
     status.nextAction = isCancellation(err) ? 'none: the release was cancelled' : 'fix the cause named in the error, then start a new release';
     if (claim.searchAttributes) upsertSearchAttributes([{ key: runbookStageKey, value: status.stage }]);
     await lock?.release();
+    await notifier?.settle();
     throw err;
   }
   setStage('completed');
@@ -190,6 +211,11 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
   status.nextAction = 'none: the release is done';
   result.durationMs = Date.now() - startedAt;
   await lock?.release();
+  if (notifier) {
+    releaseFinished(notifier, result, selected);
+    await notifier.settle();
+    result.notifications = notifier.view();
+  }
   // An approval update still being answered finishes before the run closes.
   if (gateAtChild) await condition(allHandlersFinished);
   log.info('release finished', { site, stages: selected });
@@ -240,7 +266,7 @@ interface Decisions {
  * gate is open; an Update says at once whether it counted, a signal that cannot count is
  * recorded in the status as ignored.
  */
-function gateDecisions(status: ReleaseStatus, hasGate: boolean): Decisions {
+function gateDecisions(status: ReleaseStatus, hasGate: boolean, onReport: (report: DeployReport) => void): Decisions {
   let child: ChildWorkflowHandle<typeof deployWorkflow> | undefined;
   const releaseId = workflowInfo().workflowId;
   setHandler(deployReportSignal, (report) => {
@@ -248,6 +274,7 @@ function gateDecisions(status: ReleaseStatus, hasGate: boolean): Decisions {
     const how = approvalHow(releaseId);
     status.approval = { ...report.approval, how };
     status.deployStage = report.stage;
+    onReport(report);
     if (status.step !== report.workflowId || ['completed', 'failed', 'rolled-back', 'cancelled'].includes(report.stage)) return;
     const deploys = report.approval.deploys;
     status.nextAction = report.approval.waiting
