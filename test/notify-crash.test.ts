@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { after, before, test } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { releaseWorkflow } from '../workflows/release.js';
+import { releaseStatusQuery } from '../workflows/release-status.js';
+import { addNotifyChannels, type NotifyChannels } from './helpers/notify-site.js';
+import { makeReleaseSite, startReleaseSim, type ReleaseFixture } from './helpers/release-site.js';
+import type { SampleSite } from './helpers/sample-site.js';
+import { startDevServer, uniqueTaskQueue } from './helpers/temporal-env.js';
+import { startWorkerProcess, waitFor, type WorkerProcess } from './helpers/worker-process.js';
+
+// A worker SIGKILLed while a notification activity runs: the next worker's retry sends the
+// message if it had not left, and never posts it a second time if it may have.
+
+let env: TestWorkflowEnvironment;
+let fx: ReleaseFixture;
+const sites: SampleSite[] = [];
+const closers: (() => Promise<void>)[] = [];
+
+before(async () => {
+  [env, fx] = await Promise.all([startDevServer(), startReleaseSim()]);
+});
+after(async () => {
+  await Promise.all(closers.map((close) => close()));
+  await env?.teardown();
+  await fx?.close();
+  await Promise.all(sites.map((s) => rm(s.dir, { recursive: true, force: true })));
+});
+
+async function compileRelease(taskQueue: string, name: string): Promise<{ channels: NotifyChannels; handle: Awaited<ReturnType<typeof env.client.workflow.start<typeof releaseWorkflow>>> ; first: WorkerProcess }> {
+  const site = await makeReleaseSite(fx);
+  sites.push(site);
+  const channels = await addNotifyChannels(fx, site.configPath, { timeoutSeconds: 2 });
+  closers.push(channels.receiver.close);
+  const first = await startWorkerProcess({ address: env.address, taskQueue });
+  const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `notify-crash-${name}-${Date.now()}`, args: [{ configPath: site.configPath, stages: ['compile'], requestedBy: 'dana' }] });
+  return { channels, handle, first };
+}
+
+/** The running attempt of the release's first notification, once a worker has started it. */
+async function notificationStarted(handle: { describe: () => Promise<{ raw: { pendingActivities?: { activityType?: { name?: string | null } | null; state?: unknown }[] | null } }> }): Promise<void> {
+  await waitFor('a notification activity to be running', async () => {
+    const pending = (await handle.describe()).raw.pendingActivities ?? [];
+    // PENDING_ACTIVITY_STATE_STARTED = 2
+    return pending.some((a) => a.activityType?.name === 'sendNotification' && Number(a.state) === 2);
+  }, 60_000, 100);
+}
+
+test('killed before the request left (reading the webhook secret): the retry sends it, once', async () => {
+  const taskQueue = uniqueTaskQueue('notify-crash-early');
+  // Reading the secret takes 4 s: the kill lands inside the activity, before anything is posted.
+  await fx.control.addFault({ service: 'secretsmanager', operation: 'GetSecretValue', latencyMs: 4000, count: 1 });
+  const { channels, handle, first } = await compileRelease(taskQueue, 'early');
+  try {
+    await notificationStarted(handle);
+  } finally {
+    await first.crash();
+  }
+  assert.equal(channels.receiver.received.length, 0, 'nothing was posted before the kill');
+  const second = await startWorkerProcess({ address: env.address, taskQueue });
+  try {
+    await handle.result();
+    const status = await handle.query(releaseStatusQuery);
+    assert.deepEqual(status.notifications?.failingChannels, []);
+    assert.deepEqual(channels.receiver.accepted().map((p) => p.body.text?.replace(/ in .*$/, '')), ['sample-site: release started by dana', 'sample-site: release finished']);
+    assert.equal(channels.receiver.received.length, 2, 'each message posted once');
+  } finally {
+    await second.stop();
+    await fx.control.clearFaults();
+  }
+});
+
+test('killed while the request was out (the hook had it, no answer yet): the retry does not post it again', async () => {
+  const taskQueue = uniqueTaskQueue('notify-crash-late');
+  const { channels, handle, first } = await compileRelease(taskQueue, 'late');
+  channels.receiver.plan(['hold']);
+  try {
+    await waitFor('the hook to hold the first post', async () => channels.receiver.received.length === 1, 60_000, 50);
+  } finally {
+    await first.crash();
+  }
+  // The hook answers the dead connection: it has the message, the sender never learnt it.
+  channels.receiver.releaseHeld();
+  const second = await startWorkerProcess({ address: env.address, taskQueue });
+  try {
+    await handle.result();
+    const started = channels.receiver.received.filter((p) => /release started/.test(p.body.text ?? ''));
+    assert.equal(started.length, 1, 'the "started" message was posted once, by the killed worker');
+    const status = await handle.query(releaseStatusQuery);
+    const delivery = status.notifications?.deliveries.find((d) => d.channel === 'slack' && d.event === 'release-started');
+    assert.equal(delivery?.state, 'failed');
+    assert.match(delivery?.detail ?? '', /may already have release-started .*it is not sent again so nobody gets it twice/);
+    // The e-mail channel was unaffected: both messages, once each.
+    const email = (await fx.control.snsPublished()).filter((m) => m.topicArn === channels.topicArn).map((m) => m.subject?.replace(/ in .*$/, ''));
+    assert.deepEqual(email, ['sample-site: release started by dana', 'sample-site: release finished']);
+  } finally {
+    await second.stop();
+  }
+});
