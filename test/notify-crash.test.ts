@@ -11,7 +11,9 @@ import { startDevServer, uniqueTaskQueue } from './helpers/temporal-env.js';
 import { startWorkerProcess, waitFor, type WorkerProcess } from './helpers/worker-process.js';
 
 // A worker SIGKILLed while a notification activity runs: the next worker's retry sends the
-// message if it had not left, and never posts it a second time if it may have.
+// message if it had not left, and never posts it a second time if it may have. The kill hits
+// the "release finished" message, the one thing running then, so no other activity of the
+// dead worker has to time out first.
 
 let env: TestWorkflowEnvironment;
 let fx: ReleaseFixture;
@@ -38,7 +40,7 @@ async function compileRelease(taskQueue: string, name: string): Promise<{ channe
   return { channels, handle, first };
 }
 
-/** The running attempt of the release's first notification, once a worker has started it. */
+/** Once a worker has started a notification activity (and holds it). */
 async function notificationStarted(handle: { describe: () => Promise<{ raw: { pendingActivities?: { activityType?: { name?: string | null } | null; state?: unknown }[] | null } }> }): Promise<void> {
   await waitFor('a notification activity to be running', async () => {
     const pending = (await handle.describe()).raw.pendingActivities ?? [];
@@ -49,15 +51,16 @@ async function notificationStarted(handle: { describe: () => Promise<{ raw: { pe
 
 test('killed before the request left (reading the webhook secret): the retry sends it, once', async () => {
   const taskQueue = uniqueTaskQueue('notify-crash-early');
-  // Reading the secret takes 4 s: the kill lands inside the activity, before anything is posted.
-  await fx.control.addFault({ service: 'secretsmanager', operation: 'GetSecretValue', latencyMs: 4000, count: 1 });
   const { channels, handle, first } = await compileRelease(taskQueue, 'early');
   try {
+    await waitFor('the "started" message', async () => channels.receiver.accepted().length === 1, 120_000, 50);
+    // The next secret read is the "finished" message's: it takes 4 s, and the kill lands inside it.
+    await fx.control.addFault({ service: 'secretsmanager', operation: 'GetSecretValue', latencyMs: 4000, count: 1 });
     await notificationStarted(handle);
   } finally {
     await first.crash();
   }
-  assert.equal(channels.receiver.received.length, 0, 'nothing was posted before the kill');
+  assert.equal(channels.receiver.received.length, 1, 'nothing more was posted before the kill');
   const second = await startWorkerProcess({ address: env.address, taskQueue });
   try {
     await handle.result();
@@ -71,12 +74,17 @@ test('killed before the request left (reading the webhook secret): the retry sen
   }
 });
 
-test('killed while the request was out (the hook had it, no answer yet): the retry does not post it again', async () => {
+test('killed while the requests were out (the hook and SNS had them, no answer yet): the retry posts neither again', async () => {
   const taskQueue = uniqueTaskQueue('notify-crash-late');
   const { channels, handle, first } = await compileRelease(taskQueue, 'late');
-  channels.receiver.plan(['hold']);
+  channels.receiver.plan(['ok', 'hold']);
+  const published = async (): Promise<(string | undefined)[]> =>
+    (await fx.control.snsPublished()).filter((m) => m.topicArn === channels.topicArn).map((m) => m.subject?.replace(/ in .*$/, ''));
   try {
-    await waitFor('the hook to hold the first post', async () => channels.receiver.received.length === 1, 60_000, 50);
+    await waitFor('the "started" e-mail', async () => (await published()).length === 1, 120_000, 50);
+    // The next Publish is the "finished" one: SNS takes 3 s to answer it, so the kill finds it out.
+    await fx.control.addFault({ service: 'sns', operation: 'Publish', latencyMs: 3000, count: 1 });
+    await waitFor('the hook to hold the "finished" post', async () => channels.receiver.received.length === 2, 120_000, 50);
   } finally {
     await first.crash();
   }
@@ -85,15 +93,17 @@ test('killed while the request was out (the hook had it, no answer yet): the ret
   const second = await startWorkerProcess({ address: env.address, taskQueue });
   try {
     await handle.result();
-    const started = channels.receiver.received.filter((p) => /release started/.test(p.body.text ?? ''));
-    assert.equal(started.length, 1, 'the "started" message was posted once, by the killed worker');
+    const finished = channels.receiver.received.filter((p) => /release finished/.test(p.body.text ?? ''));
+    assert.equal(finished.length, 1, 'the "finished" message was posted once, by the killed worker');
+    assert.equal(channels.receiver.received.length, 2);
+    // The sender cannot know the hook took it, and says so rather than posting it again.
     const status = await handle.query(releaseStatusQuery);
-    const delivery = status.notifications?.deliveries.find((d) => d.channel === 'slack' && d.event === 'release-started');
+    const delivery = status.notifications?.deliveries.find((d) => d.channel === 'slack' && d.event === 'release-finished');
     assert.equal(delivery?.state, 'failed');
-    assert.match(delivery?.detail ?? '', /may already have release-started .*it is not sent again so nobody gets it twice/);
-    // The e-mail channel was unaffected: both messages, once each.
-    const email = (await fx.control.snsPublished()).filter((m) => m.topicArn === channels.topicArn).map((m) => m.subject?.replace(/ in .*$/, ''));
-    assert.deepEqual(email, ['sample-site: release started by dana', 'sample-site: release finished']);
+    assert.match(delivery?.detail ?? '', /may already have release-finished .*it is not sent again so nobody gets it twice/);
+    assert.deepEqual(status.notifications?.failingChannels, ['slack', 'ops-email']);
+    // SNS took the one Publish the killed worker sent; the retry sent none.
+    assert.deepEqual(await published(), ['sample-site: release started by dana', 'sample-site: release finished']);
   } finally {
     await second.stop();
   }

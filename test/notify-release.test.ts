@@ -14,7 +14,7 @@ import { writeTree } from './helpers/sync-site.js';
 import { makeReleaseSite, startReleaseSuite, type ReleaseFixture, type ReleaseSuite } from './helpers/release-site.js';
 import { repoRoot, type SampleSite } from './helpers/sample-site.js';
 import { uniqueTaskQueue } from './helpers/temporal-env.js';
-import { slackText } from './helpers/webhook-receiver.js';
+import { slackText, type ReceivedPost } from './helpers/webhook-receiver.js';
 import { waitFor } from './helpers/worker-process.js';
 
 // Releases with a Slack-like webhook (a local receiver, its URL in a Secrets Manager secret)
@@ -38,8 +38,8 @@ after(async () => {
   await Promise.all(sites.map((s) => rm(s.dir, { recursive: true, force: true })));
 });
 
-async function site(): Promise<SampleSite> {
-  const made = await makeReleaseSite(fx);
+async function site(opts: { units?: number; unitMs?: number } = {}): Promise<SampleSite> {
+  const made = await makeReleaseSite(fx, opts);
   sites.push(made);
   return made;
 }
@@ -50,9 +50,10 @@ async function topicMessages(topicArn: string): Promise<{ subject: string | null
 }
 
 test('a whole release with both channels: each event once, in order; the approve command in the message works; the URL is in no history', async () => {
-  const s = await site();
+  // The first compile step runs 3 s and is expected to take about 1 s.
+  const s = await site({ units: 3, unitMs: 1000 });
   // The gate waits an hour (the test site's approvalTimeoutHours): remind 8 s after it opens.
-  const channels = await addNotifyChannels(fx, s.configPath, { approvalReminderHours: 1 - 8 / 3600 });
+  const channels = await addNotifyChannels(fx, s.configPath, { approvalReminderHours: 1 - 8 / 3600, expectedStepHours: { expression: 0.0003 } });
   closers.push(channels.receiver.close);
   const workflowId = `notify-release-${Date.now()}`;
   const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId, args: [{ configPath: s.configPath, requestedBy: 'dana' }] });
@@ -78,6 +79,7 @@ test('a whole release with both channels: each event once, in order; the approve
 
   const titles = [
     'sample-site: release started by dana',
+    'sample-site: compile step "expression" still running after 1 s (expected 1 s)',
     `sample-site: release waits for approval to deploy ${result.deploy?.versionLabel}`,
     `sample-site: approval of ${result.deploy?.versionLabel} times out at`,
     'sample-site: deploy approved by erin',
@@ -91,8 +93,8 @@ test('a whole release with both channels: each event once, in order; the approve
   titles.forEach((title, i) => assert.ok(email[i]?.subject?.startsWith(title.slice(0, 90)), `e-mail ${i}: ${email[i]?.subject}`));
   for (const m of email) assert.ok((m.subject?.length ?? 0) <= 100 && !/\n/.test(m.subject ?? ''), m.subject ?? '');
   // The e-mail body carries the same command on a line of its own, and the finished numbers.
-  assert.match(email[1]?.message ?? '', new RegExp(`Approve:\\n    npm run approve -- ${workflowId}\\n`));
-  const finished = email[4]?.message ?? '';
+  assert.match(email[2]?.message ?? '', new RegExp(`Approve:\\n    npm run approve -- ${workflowId}\\n`));
+  const finished = email[titles.length - 1]?.message ?? '';
   assert.match(finished, new RegExp(`Files uploaded: +${result.sync?.uploaded.files}`));
   assert.match(finished, new RegExp(`Transfer server: +${Math.round(result.sync?.serverSeconds ?? -1)} server-seconds, about \\$${result.sync?.estimatedCost.toFixed(2)}`));
   assert.match(finished, new RegExp(`Version live: +${result.deploy?.versionLabel} on sample-site-prod`));
@@ -101,6 +103,8 @@ test('a whole release with both channels: each event once, in order; the approve
   assert.equal(result.notifications?.sent, 2 * titles.length);
 
   // The hook's URL is a credential: no history of the release, its children or the site lock holds it.
+  // The overrun message links the compile child, where the step runs.
+  assert.match(slackText(channels.receiver.received[1] as ReceivedPost), new RegExp(`/workflows/${workflowId}-compile\\|`));
   const ids = [workflowId, `${workflowId}-compile`, `${workflowId}-sync`, `${workflowId}-deploy`, siteLockId('sample-site')];
   for (const id of ids) {
     const text = historyText(await env.client.workflow.getHandle(id).fetchHistory());

@@ -91,7 +91,7 @@ export function renderEvent(event: NotifyEvent, workflowUrl: (workflowId: string
       };
     case 'compile-step-overrun':
       return {
-        title: `${site}: compile step "${event.step}" still running after ${event.runningHours.toFixed(1)} h (expected ${event.expectedHours} h)`,
+        title: `${site}: compile step "${event.step}" still running after ${hours(event.runningHours * 3_600_000)} (expected ${hours(event.expectedHours * 3_600_000)})`,
         fields: [['Compile', event.childWorkflowId], ['Release', event.workflowId]],
         commands: [],
         link: open(event.childWorkflowId),

@@ -8,6 +8,7 @@ import * as ecrPublic from '@aws-sdk/client-ecr-public';
 import * as efs from '@aws-sdk/client-efs';
 import * as iam from '@aws-sdk/client-iam';
 import * as s3 from '@aws-sdk/client-s3';
+import * as sns from '@aws-sdk/client-sns';
 import * as sts from '@aws-sdk/client-sts';
 import * as transfer from '@aws-sdk/client-transfer';
 import type { ResponseRecord, RunningSim } from '../../sim/index.js';
@@ -21,7 +22,7 @@ import { makeKeyPair, sdkOptions, startFastSim } from './helpers.js';
 // walked against botocore's model of that operation: members, types, enum values, errors.
 
 const MODEL_DIR: Record<string, string> = {
-  transfer: 'transfer', ecr: 'ecr', 'ecr-public': 'ecr-public', sts: 'sts', iam: 'iam', elasticbeanstalk: 'elasticbeanstalk', efs: 'efs', s3: 's3',
+  transfer: 'transfer', ecr: 'ecr', 'ecr-public': 'ecr-public', sts: 'sts', iam: 'iam', elasticbeanstalk: 'elasticbeanstalk', efs: 'efs', s3: 's3', sns: 'sns',
 };
 
 // Where AWS itself departs from botocore's public model: Tier is sent (and read by `eb health`,
@@ -63,6 +64,7 @@ void describe('conformance to botocore\'s service models', () => {
     const bs = new eb.ElasticBeanstalkClient(opts);
     const fs = new efs.EFSClient(opts);
     const ob = new s3.S3Client({ ...opts, forcePathStyle: true });
+    const nt = new sns.SNSClient(opts);
     const key = makeKeyPair();
     try {
       // Transfer
@@ -115,6 +117,21 @@ void describe('conformance to botocore\'s service models', () => {
       await im.send(new iam.ListInstanceProfilesCommand({}));
       await im.send(new iam.GetInstanceProfileCommand({ InstanceProfileName: 'extra-profile' }));
       await im.send(new iam.SimulatePrincipalPolicyCommand({ PolicySourceArn: me.Arn, ActionNames: ['transfer:DeleteServer'], ResourceArns: ['*'] }));
+
+      // SNS
+      const { TopicArn } = await nt.send(new sns.CreateTopicCommand({ Name: 'releases' }));
+      await nt.send(new sns.CreateTopicCommand({ Name: 'releases' }));
+      await attempt(nt.send(new sns.CreateTopicCommand({ Name: 'bad name!' })));
+      const { TopicArn: fifoArn } = await nt.send(new sns.CreateTopicCommand({ Name: 'releases.fifo', Attributes: { FifoTopic: 'true' } }));
+      await nt.send(new sns.SubscribeCommand({ TopicArn, Protocol: 'email', Endpoint: 'ops@example.org' }));
+      await nt.send(new sns.SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: `arn:aws:sqs:${region}:123456789012:q` }));
+      await attempt(nt.send(new sns.SubscribeCommand({ TopicArn, Protocol: 'pigeon', Endpoint: 'x' })));
+      await nt.send(new sns.ListSubscriptionsByTopicCommand({ TopicArn }));
+      await nt.send(new sns.PublishCommand({ TopicArn, Subject: 'release finished', Message: 'body' }));
+      await nt.send(new sns.PublishCommand({ TopicArn: fifoArn, Message: 'body', MessageGroupId: 'site', MessageDeduplicationId: 'event-1' }));
+      await attempt(nt.send(new sns.PublishCommand({ TopicArn, Subject: 'two\nlines', Message: 'body' })));
+      await attempt(nt.send(new sns.PublishCommand({ TopicArn: `arn:aws:sns:${region}:123456789012:missing`, Message: 'body' })));
+      await attempt(nt.send(new sns.ListSubscriptionsByTopicCommand({ TopicArn: 'not-an-arn' })));
 
       // EFS
       const fsys = await fs.send(new efs.CreateFileSystemCommand({ CreationToken: 'conformance', Tags: [{ Key: 'Name', Value: 'data' }] }));
