@@ -8,7 +8,9 @@ import * as ecrPublic from '@aws-sdk/client-ecr-public';
 import * as efs from '@aws-sdk/client-efs';
 import * as iam from '@aws-sdk/client-iam';
 import * as s3 from '@aws-sdk/client-s3';
+import * as sm from '@aws-sdk/client-secrets-manager';
 import * as sns from '@aws-sdk/client-sns';
+import * as ssm from '@aws-sdk/client-ssm';
 import * as sts from '@aws-sdk/client-sts';
 import * as transfer from '@aws-sdk/client-transfer';
 import type { ResponseRecord, RunningSim } from '../../sim/index.js';
@@ -22,7 +24,7 @@ import { makeKeyPair, sdkOptions, startFastSim } from './helpers.js';
 // walked against botocore's model of that operation: members, types, enum values, errors.
 
 const MODEL_DIR: Record<string, string> = {
-  transfer: 'transfer', ecr: 'ecr', 'ecr-public': 'ecr-public', sts: 'sts', iam: 'iam', elasticbeanstalk: 'elasticbeanstalk', efs: 'efs', s3: 's3', sns: 'sns',
+  transfer: 'transfer', ecr: 'ecr', 'ecr-public': 'ecr-public', sts: 'sts', iam: 'iam', elasticbeanstalk: 'elasticbeanstalk', efs: 'efs', s3: 's3', sns: 'sns', secretsmanager: 'secretsmanager', ssm: 'ssm',
 };
 
 // Where AWS itself departs from botocore's public model: Tier is sent (and read by `eb health`,
@@ -65,6 +67,8 @@ void describe('conformance to botocore\'s service models', () => {
     const fs = new efs.EFSClient(opts);
     const ob = new s3.S3Client({ ...opts, forcePathStyle: true });
     const nt = new sns.SNSClient(opts);
+    const sec = new sm.SecretsManagerClient(opts);
+    const par = new ssm.SSMClient(opts);
     const key = makeKeyPair();
     try {
       // Transfer
@@ -117,6 +121,18 @@ void describe('conformance to botocore\'s service models', () => {
       await im.send(new iam.ListInstanceProfilesCommand({}));
       await im.send(new iam.GetInstanceProfileCommand({ InstanceProfileName: 'extra-profile' }));
       await im.send(new iam.SimulatePrincipalPolicyCommand({ PolicySourceArn: me.Arn, ActionNames: ['transfer:DeleteServer'], ResourceArns: ['*'] }));
+
+      // Secrets Manager, SSM Parameter Store
+      const secret = await sec.send(new sm.CreateSecretCommand({ Name: 'site/flask', SecretString: '{"key":"v1"}' }));
+      await attempt(sec.send(new sm.CreateSecretCommand({ Name: 'site/flask', SecretString: 'again' })));
+      await sec.send(new sm.GetSecretValueCommand({ SecretId: secret.ARN }));
+      await sec.send(new sm.DescribeSecretCommand({ SecretId: 'site/flask' }));
+      await sec.send(new sm.PutSecretValueCommand({ SecretId: 'site/flask', SecretString: '{"key":"v2"}' }));
+      await attempt(sec.send(new sm.GetSecretValueCommand({ SecretId: 'missing' })));
+      await par.send(new ssm.PutParameterCommand({ Name: '/site/db-password', Value: 'v1', Type: 'SecureString' }));
+      await attempt(par.send(new ssm.PutParameterCommand({ Name: '/site/db-password', Value: 'v2', Type: 'SecureString' })));
+      await par.send(new ssm.GetParameterCommand({ Name: '/site/db-password', WithDecryption: true }));
+      await attempt(par.send(new ssm.GetParameterCommand({ Name: '/site/missing' })));
 
       // SNS
       const { TopicArn } = await nt.send(new sns.CreateTopicCommand({ Name: 'releases' }));
