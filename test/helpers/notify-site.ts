@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import type { History } from '@temporalio/common/lib/proto-utils.js';
-import type { ReleaseFixture } from './release-site.js';
+import type { RunningSim } from '../../sim/index.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
 
 export interface NotifyChannels {
@@ -17,7 +17,7 @@ export interface NotifyChannels {
  * A Slack-like receiver whose URL sits in a Secrets Manager secret, and an SNS topic with an
  * e-mail subscriber, both in the sim; the site's config gets a `notify` section naming them.
  */
-export async function addNotifyChannels(fx: ReleaseFixture, configPath: string, notify: Record<string, unknown> = {}): Promise<NotifyChannels> {
+export async function addNotifyChannels(fx: { sim: RunningSim; region?: string }, configPath: string, notify: Record<string, unknown> = {}): Promise<NotifyChannels> {
   const region = fx.region ?? 'us-east-1';
   const common = { endpoint: fx.sim.endpoint, region, credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } };
   const canary = `T0${randomUUID().replace(/-/g, '')}`;
