@@ -82,9 +82,11 @@ test('killed while the requests were out (the hook and SNS had them, no answer y
     (await fx.control.snsPublished()).filter((m) => m.topicArn === channels.topicArn).map((m) => m.subject?.replace(/ in .*$/, ''));
   try {
     await waitFor('the "started" e-mail', async () => (await published()).length === 1, 120_000, 50);
-    // The next Publish is the "finished" one: SNS takes 3 s to answer it, so the kill finds it out.
-    await fx.control.addFault({ service: 'sns', operation: 'Publish', latencyMs: 3000, count: 1 });
+    // The next Publish is the "finished" one: SNS takes 10 s to answer it, so the kill finds it out.
+    await fx.control.addFault({ service: 'sns', operation: 'Publish', latencyMs: 10_000, count: 1 });
     await waitFor('the hook to hold the "finished" post', async () => channels.receiver.received.length === 2, 120_000, 50);
+    // And SNS to be sitting on the "finished" Publish (the fault fires when the request has arrived).
+    await waitFor('SNS to hold the "finished" Publish', async () => (await fx.control.faults()).some((f) => f.spec.service === 'sns' && f.fired === 1), 30_000, 50);
   } finally {
     await first.crash();
   }
