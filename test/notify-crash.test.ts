@@ -40,13 +40,9 @@ async function compileRelease(taskQueue: string, name: string): Promise<{ channe
   return { channels, handle, first };
 }
 
-/** Once a worker has started a notification activity (and holds it). */
-async function notificationStarted(handle: { describe: () => Promise<{ raw: { pendingActivities?: { activityType?: { name?: string | null } | null; state?: unknown }[] | null } }> }): Promise<void> {
-  await waitFor('a notification activity to be running', async () => {
-    const pending = (await handle.describe()).raw.pendingActivities ?? [];
-    // PENDING_ACTIVITY_STATE_STARTED = 2
-    return pending.some((a) => a.activityType?.name === 'sendNotification' && Number(a.state) === 2);
-  }, 60_000, 100);
+/** Notification activities the release still waits for. */
+async function pendingNotifications(handle: { describe: () => Promise<{ raw: { pendingActivities?: { activityType?: { name?: string | null } | null }[] | null } }> }): Promise<number> {
+  return ((await handle.describe()).raw.pendingActivities ?? []).filter((a) => a.activityType?.name === 'sendNotification').length;
 }
 
 test('killed before the request left (reading the webhook secret): the retry sends it, once', async () => {
@@ -54,9 +50,13 @@ test('killed before the request left (reading the webhook secret): the retry sen
   const { channels, handle, first } = await compileRelease(taskQueue, 'early');
   try {
     await waitFor('the "started" message', async () => channels.receiver.accepted().length === 1, 120_000, 50);
-    // The next secret read is the "finished" message's: it takes 4 s, and the kill lands inside it.
-    await fx.control.addFault({ service: 'secretsmanager', operation: 'GetSecretValue', latencyMs: 4000, count: 1 });
-    await notificationStarted(handle);
+    // The next secret read is the "finished" message's webhook: it takes 6 s, and the kill lands inside it,
+    // once the e-mail of that event is done (so only the webhook's attempt dies).
+    await fx.control.addFault({ service: 'secretsmanager', operation: 'GetSecretValue', latencyMs: 6000, count: 1 });
+    await waitFor('the webhook activity to be reading its secret, alone', async () => {
+      const fired = (await fx.control.faults()).some((f) => f.spec.service === 'secretsmanager' && f.fired === 1);
+      return fired && (await pendingNotifications(handle)) === 1;
+    }, 120_000, 50);
   } finally {
     await first.crash();
   }
@@ -104,7 +104,8 @@ test('killed while the requests were out (the hook and SNS had them, no answer y
     assert.equal(delivery?.state, 'failed');
     assert.match(delivery?.detail ?? '', /may already have release-finished .*it is not sent again so nobody gets it twice/);
     assert.deepEqual(status.notifications?.failingChannels, ['slack', 'ops-email']);
-    // SNS took the one Publish the killed worker sent; the retry sent none.
+    // SNS took the one Publish the killed worker sent (once its 10 s are up); the retry sent none.
+    await waitFor('SNS to answer the held Publish', async () => (await published()).length >= 2, 30_000, 200);
     assert.deepEqual(await published(), ['sample-site: release started by dana', 'sample-site: release finished']);
   } finally {
     await second.stop();

@@ -38,15 +38,8 @@ export interface SendNotificationResult {
 export async function sendNotification(aws: AwsClientFactory, defaultUiUrl: () => string, input: SendNotificationInput): Promise<SendNotificationResult> {
   const { eventId, channel } = input;
   const file = sentRecordPath(input.stateDir, eventId, channel.name);
-  const previous = await readSentRecord(file);
-  if (previous?.phase === 'sent') return { channel: channel.name, outcome: 'already-sent', detail: previous.detail ?? 'sent earlier' };
-  if (previous?.phase === 'sending' || previous?.phase === 'unconfirmed') {
-    throw nonRetryable(
-      'NotificationUnconfirmed',
-      `"${channel.name}" may already have ${input.event.kind} (attempt ${previous.attempt} ${previous.phase === 'sending' ? 'ended before an answer came' : `got no answer: ${previous.detail ?? ''}`}); it is not sent again so nobody gets it twice.`,
-      { channel: channel.name },
-    );
-  }
+  const earlier = await earlierAttempt(file, channel.name, input.event.kind);
+  if (earlier) return earlier;
   const attempt = activityInfo().attempt;
   const record = (phase: SentRecord['phase'], detail: string | null): Promise<void> =>
     writeSentRecord(file, { eventId, channel: channel.name, phase, attempt, at: new Date().toISOString(), detail });
@@ -57,6 +50,9 @@ export async function sendNotification(aws: AwsClientFactory, defaultUiUrl: () =
   const clients = aws(input.aws);
   // The URL is read before the record says "sending": a missing secret sends nothing.
   const url = 'webhook' in channel ? await webhookUrl(clients, channel) : undefined;
+  // An attempt the server gave up on may still be running here: whichever got further wins.
+  const overtaken = await earlierAttempt(file, channel.name, input.event.kind);
+  if (overtaken) return overtaken;
   heartbeat({ eventId, channel: channel.name });
   await record('sending', null);
   try {
@@ -76,6 +72,20 @@ export async function sendNotification(aws: AwsClientFactory, defaultUiUrl: () =
     if (err.permanent) throw nonRetryable('NotificationRejected', sentence, { channel: channel.name });
     throw retryable('NotificationRefused', sentence);
   }
+}
+
+/** What an earlier attempt's record settles: already sent (done), maybe sent (give up), or nothing. */
+async function earlierAttempt(file: string, channel: string, kind: string): Promise<SendNotificationResult | undefined> {
+  const previous = await readSentRecord(file);
+  if (previous?.phase === 'sent') return { channel, outcome: 'already-sent', detail: previous.detail ?? 'sent earlier' };
+  if (previous?.phase === 'sending' || previous?.phase === 'unconfirmed') {
+    throw nonRetryable(
+      'NotificationUnconfirmed',
+      `"${channel}" may already have ${kind} (attempt ${previous.attempt} ${previous.phase === 'sending' ? 'ended before an answer came' : `got no answer: ${previous.detail ?? ''}`}); it is not sent again so nobody gets it twice.`,
+      { channel },
+    );
+  }
+  return undefined;
 }
 
 async function webhookUrl(clients: ReturnType<AwsClientFactory>, channel: Extract<ChannelTarget, { webhook: unknown }>): Promise<string> {
