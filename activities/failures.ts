@@ -32,6 +32,10 @@ export const NonRetryable = {
   ProcessSlotBusy: 'ProcessSlotBusy',
   SettingsChangedSinceApproval: 'SettingsChangedSinceApproval',
   MissingPermission: 'MissingPermission',
+  /** The channel refused the message for good (revoked hook, unknown topic, no permission). */
+  NotificationRejected: 'NotificationRejected',
+  /** A message may have gone out without an answer: sending again could post it twice. */
+  NotificationUnconfirmed: 'NotificationUnconfirmed',
 } as const;
 
 export const Retryable = {
@@ -46,6 +50,8 @@ export const Retryable = {
   SftpConnectionLost: 'SftpConnectionLost',
   ServerNotOnline: 'ServerNotOnline',
   TemporalUnavailable: 'TemporalUnavailable',
+  /** The channel answered that it did not take the message (5xx, throttled, unreachable). */
+  NotificationRefused: 'NotificationRefused',
 } as const;
 
 export function nonRetryable(type: keyof typeof NonRetryable, message: string, details?: unknown): ApplicationFailure {

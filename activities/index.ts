@@ -8,6 +8,7 @@ import { validateCompiledData } from './compile/validate-compiled-data.js';
 import { createSyncActivities } from './sync/index.js';
 import { createDeployActivities } from './deploy/index.js';
 import { createReleaseActivities } from './release/index.js';
+import { createNotifyActivities } from './notify/index.js';
 import { hostTaskQueue } from './host/host-task-queue.js';
 import { runbookHostId } from '../worker/host.js';
 
@@ -17,6 +18,8 @@ export interface ActivityDeps {
   aws: AwsClientFactory;
   /** The id this worker polls its host queue under (worker/host.ts). */
   hostId: string;
+  /** Base of the Temporal UI links in notifications; default TEMPORAL_UI_URL or the dev server's UI. */
+  temporalUiUrl?: string;
 }
 
 export function defaultActivityDeps(): ActivityDeps {
@@ -38,6 +41,7 @@ export function createActivities(deps: ActivityDeps = defaultActivityDeps()) {
     ...createSyncActivities(deps),
     ...createDeployActivities(deps),
     ...createReleaseActivities(),
+    ...createNotifyActivities(deps),
     hostTaskQueue: () => hostTaskQueue(hostId),
   };
 }

@@ -12,7 +12,7 @@ const dockerDouble = fileURLToPath(new URL('../sim/docker-double/docker', import
  * The sample site's config pointed at the local sim, with demo-sized timings: the real config
  * stays untouched, the demo writes its own copy next to its state.
  */
-export async function writeDemoConfig(sim: RunningSim, demoDir: string, opts: { units: number; unitMs: number }): Promise<string> {
+export async function writeDemoConfig(sim: RunningSim, demoDir: string, opts: { units: number; unitMs: number; notify?: Record<string, unknown> }): Promise<string> {
   const config = JSON.parse(await readFile(path.join(sampleSiteDir, 'runbook.config.json'), 'utf8')) as Record<string, Record<string, unknown>>;
   const sampleEnv = { SAMPLE_UNITS: String(opts.units), SAMPLE_UNIT_MS: String(opts.unitMs) };
   const compile = config.compile as { steps: { env?: Record<string, string> }[] } & Record<string, unknown>;
@@ -26,6 +26,7 @@ export async function writeDemoConfig(sim: RunningSim, demoDir: string, opts: { 
     transfer: { ...config.transfer, pollSeconds: 0.5, retryInitialSeconds: 1 },
     image: { ...config.image, dockerPath: dockerDouble, retryInitialSeconds: 2 },
     beanstalk: { ...config.beanstalk, pollSeconds: 1, healthGraceSeconds: 2, timeoutMinutes: 5 },
+    ...(opts.notify ? { notify: opts.notify } : {}),
   };
   const file = path.join(demoDir, 'runbook.config.json');
   await mkdir(demoDir, { recursive: true });

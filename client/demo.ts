@@ -9,6 +9,7 @@ import { codecKeysFromEnv } from '../codec/keys.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { simControl, startSim } from '../sim/index.js';
+import { createAwsClientFactory } from '../activities/aws/clients.js';
 import { createRunbookWorker } from '../worker/create-worker.js';
 import { temporalSettings } from '../worker/settings.js';
 import { decideDeployUpdate } from '../workflows/deploy-status.js';
@@ -17,6 +18,7 @@ import { runbookSearchAttributes } from '../workflows/search-attributes.js';
 import { parseCli, runMain } from './args.js';
 import { registerSearchAttributes } from './register-search-attributes.js';
 import { cancelOpenRuns, terminateLeftoverRuns } from './demo-playground.js';
+import { startDemoNotify } from './demo-notify.js';
 import { seedDemoAccount, writeDemoConfig } from './demo-site.js';
 import { followWorkflow } from './follow.js';
 import { printOutcome } from './print-outcome.js';
@@ -114,12 +116,14 @@ async function main(): Promise<number> {
   const sim = await startSim({ stateDir: simState, transferStartSeconds: 2, beanstalkUpdateSeconds: 3 });
   await seedDemoAccount(sim);
   await rm(path.join(demoDir, 'state'), { recursive: true, force: true });
-  const configPath = await writeDemoConfig(sim, demoDir, { units: Number(values.units), unitMs: Number(values['unit-ms']) });
+  const notify = await startDemoNotify(sim, say);
+  const configPath = await writeDemoConfig(sim, demoDir, { units: Number(values.units), unitMs: Number(values['unit-ms']), notify: notify.section });
   say(`local AWS sim ${sim.endpoint}   SFTP ${sim.sftpHost}:${sim.sftpPort}   config ${configPath}`);
   // The worker's own config: a release started from the UI with {} runs on the sample site.
   process.env.RUNBOOK_CONFIG = configPath;
 
-  const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: settings.namespace, taskQueue: settings.taskQueue });
+  say(`notifications: a local Slack-style webhook (printed as [slack]) and the SNS topic ${notify.topicArn}`);
+  const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: settings.namespace, taskQueue: settings.taskQueue, deps: { aws: createAwsClientFactory(), temporalUiUrl: uiUrl } });
   const janitor = scheduleKinds.janitor;
   await upsertSchedule(client, settings.taskQueue, janitor, { intervals: [{ every: '15m' }] }, { configPath });
   say(`janitor schedule ${janitor.scheduleId}: every 15 min (Schedules tab in the UI)`);
@@ -163,14 +167,18 @@ async function main(): Promise<number> {
         const status = outcome.lastStatus?.stages as { stage: string; state: string; durationMs: number | null }[] | undefined;
         for (const s of status ?? []) stages.push({ stage: s.stage as never, durationMs: s.durationMs ?? 0, result: s.state === 'completed' ? 'ok' : s.state === 'pending' ? 'skipped' : ('failed' as never) });
       }
+      const emailed = (await simControl(sim.controlUrl).snsPublished()).filter((m) => m.topicArn === notify.topicArn);
+      const notifications = { sent: result?.notifications?.deliveries.filter((d) => d.state === 'sent').map((d) => `${d.channel}: ${d.event}`) ?? [], failingChannels: result?.notifications?.failingChannels ?? [] };
       let exit: number;
       if (values.json) {
-        console.log(JSON.stringify({ workflowId, status: outcome.status, stages, ledger: { alive: ledger.alive, billedSeconds: Math.round(ledger.billedSeconds * 10) / 10 } }));
+        console.log(JSON.stringify({ workflowId, status: outcome.status, stages, ledger: { alive: ledger.alive, billedSeconds: Math.round(ledger.billedSeconds * 10) / 10 }, notifications }));
         exit = outcome.status === 'COMPLETED' ? 0 : 1;
       } else {
         exit = printOutcome(outcome, false);
         if (!result) for (const s of stages) say(`  ${s.stage.padEnd(9)} ${formatDuration(s.durationMs).padStart(8)}  ${s.result}`);
         say(`\n  Transfer servers: ${ledger.servers.length} created, alive=${ledger.alive}, billed ${ledger.billedSeconds.toFixed(1)} server-seconds`);
+        say(`\n  Notifications sent: ${notifications.sent.length}${notifications.failingChannels.length ? `; failing channels: ${notifications.failingChannels.join(', ')}` : ''}`);
+        for (const m of emailed) say(`    e-mail (SNS) "${m.subject ?? ''}"`);
         say(`  Temporal UI: ${uiUrl}/namespaces/${settings.namespace}/workflows/${workflowId}`);
       }
       if (!values.serve || interrupted) return exit;
@@ -188,6 +196,7 @@ async function main(): Promise<number> {
       return exit;
     });
   } finally {
+    await notify.close();
     await sim.close();
     await env.teardown();
     await codecServer?.close();

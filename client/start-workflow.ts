@@ -6,6 +6,7 @@ import { loadConfig } from '../config/load.js';
 import { workflowUiLink } from '../worker/settings.js';
 import { parseCli, parseJsonArg, runMain } from './args.js';
 import { connect } from './connect.js';
+import { defaultDecider } from './deploy-decision.js';
 import { followWorkflow } from './follow.js';
 import { printOutcome } from './print-outcome.js';
 import { isWorkflowKind, workflowKinds } from './workflow-kinds.js';
@@ -47,6 +48,8 @@ async function main(): Promise<number> {
     }
     rawInput.autoApprove = true;
   }
+  // The release tells its channels who started it; from the UI a person types it in.
+  if ('requestedBy' in inputSchema.shape && rawInput.requestedBy === undefined) rawInput.requestedBy = defaultDecider();
   if (values['dry-run']) {
     if (!('dryRun' in inputSchema.shape)) {
       throw new InputError('InvalidArgument', '--dry-run', `--dry-run applies to sync, janitor and release, not ${kind}: drop it.`);

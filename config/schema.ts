@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { notifySchema, SNS_TOPIC_ARN } from './notify-schema.js';
 
 // One schema per top-level key of runbook.config.json; every message names the fix, because
 // the person reading it is setting up a release, not debugging zod.
@@ -231,6 +232,7 @@ export const runbookConfigSchema = z.strictObject({
   transfer: transferSchema.optional(),
   image: imageSchema.optional(),
   beanstalk: beanstalkSchema.optional(),
+  notify: notifySchema.optional(),
 }).superRefine((config, ctx) => {
   // References are read through AWS, in the config's region.
   if (config.aws) return;
@@ -244,6 +246,31 @@ export const runbookConfigSchema = z.strictObject({
     if (name) {
       ctx.addIssue({ code: 'custom', path: [...at, name], message: 'is a secret reference, which is read from AWS: add an "aws" section such as {"region": "us-east-1"}' });
       return;
+    }
+  }
+}).superRefine((config, ctx) => {
+  const notify = config.notify;
+  if (!notify) return;
+  for (const [i, channel] of notify.channels.entries()) {
+    const field = channel.webhook ? 'webhook' : 'snsTopicArn';
+    if (!config.aws) {
+      ctx.addIssue({ code: 'custom', path: ['notify', 'channels', i, field], message: 'is read or published through AWS: add an "aws" section such as {"region": "us-east-1"}' });
+      continue;
+    }
+    // SNS publishes only to topics of the client's region; a topic elsewhere would fail every message.
+    const region = channel.snsTopicArn ? SNS_TOPIC_ARN.exec(channel.snsTopicArn)?.[2] : undefined;
+    if (region !== undefined && region !== config.aws.region) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['notify', 'channels', i, 'snsTopicArn'],
+        message: `is a topic in ${region}, but the site's region (aws.region) is ${config.aws.region}: use the site's topic in ${config.aws.region}`,
+      });
+    }
+  }
+  const steps = new Set(config.compile.steps.map((s) => s.name));
+  for (const name of Object.keys(notify.expectedStepHours)) {
+    if (!steps.has(name)) {
+      ctx.addIssue({ code: 'custom', path: ['notify', 'expectedStepHours', name], message: `names no compile step: use one of ${[...steps].map((s) => `"${s}"`).join(', ')}` });
     }
   }
 });

@@ -9,6 +9,7 @@ import { buildLedger } from './ledger.js';
 import { emptyState } from './state.js';
 import { advanceWorld } from './world.js';
 import { everyRegion } from './regions.js';
+import { publishedMessages } from './sns-published.js';
 import { handleDockerControl } from './docker-api.js';
 import type { SimContext } from './context.js';
 
@@ -29,6 +30,9 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, p
         advanceWorld(ctx);
         ctx.store.save();
         sendJson(res, 200, ctx.store.state);
+        return;
+      case 'GET /_sim/sns/published':
+        sendJson(res, 200, { published: publishedMessages(ctx.store.state) });
         return;
       case 'GET /_sim/faults':
         sendJson(res, 200, { faults: ctx.faults.list() });

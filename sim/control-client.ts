@@ -1,9 +1,10 @@
 import type { FaultRecord, FaultSpecInput } from './fault-spec.js';
 import type { Ledger } from './ledger.js';
 import type { PrincipalInput } from './auth/principals.js';
+import type { PublishedMessage } from './sns-published.js';
 import { emptyRegion, type RegionalState, type SimState } from './state.js';
 
-export type { FaultRecord, FaultSpecInput, Ledger, RegionalState, SimState };
+export type { FaultRecord, FaultSpecInput, Ledger, PublishedMessage, RegionalState, SimState };
 
 /** One region's resources in a state snapshot (empty when nothing was made there). */
 export function inRegion(state: SimState, region = 'us-east-1'): RegionalState {
@@ -29,6 +30,8 @@ export interface SimControl {
   clearFaults(): Promise<void>;
   /** Forgets every resource and file and clears faults. */
   reset(): Promise<void>;
+  /** Every message an SNS topic accepted, in every region, oldest first. */
+  snsPublished(): Promise<PublishedMessage[]>;
   /** Makes an identity known (or replaces its policy); answers its IAM user ARN. */
   addPrincipal(principal: PrincipalInput): Promise<{ arn: string }>;
 }
@@ -61,6 +64,7 @@ export function simControl(controlUrl: string): SimControl {
     reset: async () => {
       await call('POST', '/reset');
     },
+    snsPublished: async () => (await call<{ published: PublishedMessage[] }>('GET', '/sns/published')).published,
     addPrincipal: (principal) => call<{ arn: string }>('POST', '/principals', principal),
   };
 }

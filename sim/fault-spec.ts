@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 // Shared by the sim (validation) and the control client (types), so both read one definition.
 export const faultServices = [
-  'transfer', 'efs', 'elasticbeanstalk', 's3', 'ecr-public', 'ecr', 'sts', 'sftp', 'docker', '*',
+  'transfer', 'efs', 'elasticbeanstalk', 's3', 'ecr-public', 'ecr', 'sts', 'secretsmanager', 'ssm', 'sns', 'sftp', 'docker', '*',
 ] as const;
 
 export const faultSpecSchema = z.strictObject({

@@ -205,6 +205,33 @@ export interface DockerImage {
   buildArgs: Record<string, string>;
 }
 
+export interface SnsSubscription {
+  subscriptionArn: string;
+  protocol: string;
+  endpoint: string;
+  /** E-mail and HTTP endpoints confirm first; until then AWS lists them as PendingConfirmation. */
+  confirmed: boolean;
+}
+
+/** One accepted Publish, kept so tests can read what subscribers were sent. */
+export interface SnsPublished {
+  messageId: string;
+  subject?: string;
+  message: string;
+  at: number;
+  messageGroupId?: string;
+  deduplicationId?: string;
+}
+
+export interface SnsTopic {
+  arn: string;
+  name: string;
+  fifo: boolean;
+  createdAt: number;
+  subscriptions: SnsSubscription[];
+  published: SnsPublished[];
+}
+
 /** What exists once per region: every resource but S3 buckets and the public registry. */
 export interface RegionalState {
   transfer: { servers: Record<string, TransferServer> };
@@ -219,6 +246,7 @@ export interface RegionalState {
   ecr: { repositories: Record<string, EcrRepository>; tokens: string[] };
   secretsManager: { secrets: Record<string, SmSecret> };
   ssm: { parameters: Record<string, SsmParameter> };
+  sns: { topics: Record<string, SnsTopic> };
 }
 
 export interface SimState {
@@ -243,6 +271,7 @@ export function emptyRegion(): RegionalState {
     ecr: { repositories: {}, tokens: [] },
     secretsManager: { secrets: {} },
     ssm: { parameters: {} },
+    sns: { topics: {} },
   };
 }
 

@@ -26,6 +26,7 @@ test('npm run demo -- --json runs the whole release on embedded defaults and end
     status: string;
     stages: { stage: string; durationMs: number; result: string }[];
     ledger: { alive: number; billedSeconds: number };
+    notifications: { sent: string[]; failingChannels: string[] };
   };
   assert.equal(summary.status, 'COMPLETED');
   assert.deepEqual(summary.stages.map((s) => [s.stage, s.result]), [['compile', 'ok'], ['figures', 'ok'], ['sync', 'ok'], ['image', 'ok'], ['deploy', 'ok']]);
@@ -36,5 +37,10 @@ test('npm run demo -- --json runs the whole release on embedded defaults and end
   assert.match(stderr, /UI http:\/\/127\.0\.0\.1:\d+/);
   assert.match(stderr, /approving in 3 s as "demo"/);
   assert.match(stderr, /compile\+figures › compiling/);
+  // Both local channels were told, and the Slack stand-in printed what it got.
+  const events = ['release-started', 'approval-needed', 'approval-decided', 'release-finished'];
+  assert.deepEqual(summary.notifications.sent, events.flatMap((e) => [`slack: ${e}`, `ops-email: ${e}`]));
+  assert.deepEqual(summary.notifications.failingChannels, []);
+  assert.match(stderr, /\[slack\] sample-site: release waits for approval to deploy /);
   await rm(demoDir, { recursive: true, force: true });
 });

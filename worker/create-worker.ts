@@ -14,7 +14,8 @@ export interface CreateWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  deps?: ActivityDeps;
+  /** Activity dependencies; the host id is always this worker's own. */
+  deps?: Omit<ActivityDeps, 'hostId'>;
   /** Pre-built bundle (tests bundle once per file); otherwise built from workflowsPath. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** This machine's id; default RUNBOOK_HOST_ID or the hostname. */

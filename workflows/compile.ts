@@ -13,6 +13,8 @@ import type { ManifestFile, ManifestSummary } from '../activities/compile/valida
 import type { CompileStepView } from '../config/load.js';
 import { compileInputSchema, parseInput, type CompileInput } from './inputs.js';
 import { statusQuery, stepProgressSignal, type CompileStatus } from './compile-status.js';
+import { watchStepOverrun } from './compile-overrun.js';
+import { createNotifier } from './notifier.js';
 
 /** Quick file-system work: a few retries, short timeouts. */
 const localActivity = {
@@ -111,6 +113,8 @@ async function runCompile(input: ReturnType<typeof compileInputSchema.parse>, st
   const steps = selectSteps(config.compile.steps, input.steps);
   status.stepsTotal = steps.length;
   const results: CompileResult['steps'] = [];
+  // Only a config that names expected step durations has anything to watch.
+  const notifier = Object.keys(config.notify?.expectedStepHours ?? {}).length ? createNotifier(config, 'compile-step-overrun') : undefined;
 
   let prepared: PreparedOutput | undefined;
   let manifest: ManifestSummary;
@@ -128,6 +132,8 @@ async function runCompile(input: ReturnType<typeof compileInputSchema.parse>, st
       status.lastLine = null;
       status.nextAction = `wait: step ${index + 1} of ${steps.length} ("${step.name}") is running; cancel the workflow to stop it`;
       const { runCompileStep } = longRunning(step.timeoutHours ?? DEFAULT_STEP_HOURS, config.compile);
+      const expectedHours = config.notify?.expectedStepHours[step.name];
+      const stopWatch = notifier && expectedHours !== undefined ? watchStepOverrun(notifier, { site: config.site, step: step.name, expectedHours }) : undefined;
       const result = await runCompileStep({
         step,
         configPath: config.configPath,
@@ -137,7 +143,7 @@ async function runCompile(input: ReturnType<typeof compileInputSchema.parse>, st
         progressPattern: config.compile.progressPattern,
         killGraceSeconds: config.compile.killGraceSeconds,
         progressSignal: stepProgressSignal.name,
-      });
+      }).finally(() => stopWatch?.());
       results.push({ name: step.name, durationMs: result.durationMs, adopted: result.adopted, resumedFrom: result.resumedFrom, endedEarlier: result.endedEarlier ?? null });
       if (result.endedEarlier) status.lastLine = `ended pid ${result.endedEarlier.pid} of the earlier run ${result.endedEarlier.workflowId} (${result.endedEarlier.runId}) before starting this step`;
       status.completedSteps.push(step.name);
@@ -150,6 +156,8 @@ async function runCompile(input: ReturnType<typeof compileInputSchema.parse>, st
     status.nextAction = 'wait: opening every compiled file with Arrow';
     manifest = await validateCompiledData({ site: config.site, stateDir: config.stateDir, outputDir: config.compile.outputDir });
   } catch (err) {
+    // A watch may have spoken: its message goes out before the failure ends the run.
+    await notifier?.settle();
     if (prepared) {
       const previous = prepared;
       status.stage = 'restoring';
@@ -198,6 +206,7 @@ async function runCompile(input: ReturnType<typeof compileInputSchema.parse>, st
     manifest = await recordFiguresInManifest({ manifestPath: manifest.path, figures: produced, stateDir: config.stateDir });
   }
 
+  await notifier?.settle();
   status.stage = 'completed';
   status.step = null;
   status.nextAction = 'none: compile finished; sync the data next';

@@ -44,6 +44,8 @@ export const hostBoundActivities = new Set<string>([
   'buildImage',
   'pushImage',
   'uploadSourceBundle',
+  // Its sent records live in the site's state dir: a retry must read the same disk.
+  'sendNotification',
 ]);
 
 /** The workflows whose data work is pinned; the janitor and the site lock run anywhere. */

@@ -1,7 +1,8 @@
-import { ApplicationFailure, defineQuery, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, defineQuery, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities as Acts } from '../activities/index.js';
 import type { RunbookServer } from '../activities/sync/janitor.js';
 import { parseInput } from './inputs.js';
+import { createNotifier } from './notifier.js';
 import { janitorInputSchema, type JanitorInput } from './sync-input.js';
 
 const quickActivity = {
@@ -19,6 +20,13 @@ const { loadSiteConfig, inspectRunbookServers } = proxyActivities<Acts>(quickAct
 const { teardownSftpServer } = proxyActivities<Acts>(teardownActivity);
 
 export type JanitorReason = 'owner-closed' | 'owner-not-found' | 'too-old';
+
+const janitorReasons: Record<JanitorReason | 'owner-running', string> = {
+  'owner-closed': 'the workflow that made it has ended without deleting it',
+  'owner-not-found': 'no workflow run it names exists',
+  'too-old': 'it outlived transfer.maxServerHours',
+  'owner-running': 'kept: its workflow still runs',
+};
 
 export interface JanitorEntry {
   serverId: string;
@@ -134,6 +142,24 @@ export async function sftpJanitorWorkflow(rawInput: JanitorInput = {}): Promise<
       report.failed.push({ ...entry, error: err instanceof Error ? err.message : String(err) });
     }
     status.done += 1;
+  }
+  // Only when something was deleted: an idle janitor run records no notification commands.
+  const notifier = !dryRun && report.deleted.length ? createNotifier(config, 'janitor-notifications') : undefined;
+  if (notifier) {
+    const hourlyRate = config.transfer?.hourlyRate ?? 0.3;
+    for (const entry of report.deleted) {
+      notifier.emit(`reaped:${entry.serverId}`, {
+        kind: 'transfer-server-reaped',
+        site: entry.site ?? config.site,
+        workflowId: workflowInfo().workflowId,
+        serverId: entry.serverId,
+        ownerWorkflowId: entry.workflowId,
+        reason: janitorReasons[entry.reason],
+        ageHours: entry.ageHours,
+        costSoFar: entry.ageHours === null ? null : Math.round(entry.ageHours * hourlyRate * 100) / 100,
+      });
+    }
+    await notifier.settle();
   }
   status.stage = 'completed';
   status.nextAction = report.failed.length ? 'the next scheduled run retries the failed deletions' : 'none';

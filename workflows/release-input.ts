@@ -20,6 +20,8 @@ export const releaseInputSchema = z
     autoApprove: z.boolean({ error: 'must be true or false' }).optional(),
     dryRun: z.boolean({ error: 'must be true or false' }).optional(),
     configPath: configPath.optional(),
+    /** Who started it, for the "release started" notification; the CLI fills in the login name. */
+    requestedBy: z.string({ error: 'must be the name of the person starting the release' }).trim().min(1, 'must name the person starting the release').max(100).optional(),
   })
   .superRefine((input, ctx) => {
     const stages = input.stages ?? [];

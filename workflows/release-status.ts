@@ -1,6 +1,7 @@
 import { defineQuery } from '@temporalio/workflow';
 import type { ApprovalView, DeployStage } from './deploy-status.js';
 import type { ReleaseStage } from './release-input.js';
+import type { NotificationsView } from './notifier.js';
 
 export type StageState = 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled' | 'skipped';
 
@@ -79,6 +80,8 @@ export interface ReleaseStatus {
   deploy: DeployReportView | null;
   /** The last decision that arrived when nothing waited for one, and why it did not count. */
   ignoredDecision: { kind: 'approve' | 'reject'; by: string; at: string; why: string } | null;
+  /** Only for a config with a `notify` section: what was sent, and which channels fail. */
+  notifications?: NotificationsView;
 }
 
 export const releaseStatusQuery = defineQuery<ReleaseStatus>('status');

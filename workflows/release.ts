@@ -31,9 +31,12 @@ import {
   type ApprovalView,
   type ApproveDeploy,
   type DeployDecisionResult,
+  type DeployReport,
   type RejectDeploy,
 } from './deploy-status.js';
 import { parseInput } from './inputs.js';
+import { createNotifier, type NotificationsView, type Notifier } from './notifier.js';
+import { approvalNotifications, releaseFinished } from './release-notifications.js';
 import { defaultReleaseStages, releaseInputSchema, type ReleaseInput, type ReleaseStage } from './release-input.js';
 import { releaseStatusQuery, type ReleaseStatus, type StageView } from './release-status.js';
 import { runbookSiteKey, runbookStageKey } from './search-attributes.js';
@@ -63,6 +66,8 @@ export interface ReleaseResult {
   sync: SyncResult | null;
   deploy: DeployResult | null;
   durationMs: number;
+  /** Only for a config with a `notify` section. */
+  notifications?: NotificationsView;
 }
 
 const childWorkflowType = { compile: 'compileWorkflow', sync: 'syncDataWorkflow', deploy: 'deployWorkflow' } as const;
@@ -154,14 +159,16 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
     deploy: null,
     ignoredDecision: null,
   };
+  let notifier: Notifier | undefined = undefined;
+  let onDeployReport: ((report: DeployReport) => void) | undefined;
   // No elapsed figure: workflow time stands still while a child runs, timestamps stay true.
-  setHandler(releaseStatusQuery, () => status);
+  setHandler(releaseStatusQuery, () => (notifier ? { ...status, notifications: notifier.view() } : status));
 
   // Releases started before the site lock and the gate report keep their old behaviour on replay.
   const gateAtChild = patched(Patches.siteLockAndGate);
   const hasGate = selected.includes('deploy') && !input.autoApprove && !input.dryRun;
   const limits: GateLimits = { rollbackMinutes: null };
-  const decisions = gateAtChild ? gateDecisions(status, hasGate, limits) : heldDecisions(status);
+  const decisions = gateAtChild ? gateDecisions(status, hasGate, limits, (report) => onDeployReport?.(report)) : heldDecisions(status);
   const onDeployStarted = (handle: ChildWorkflowHandle<typeof deployWorkflow>): Promise<void> => decisions.childStarted(handle);
 
   const view = (stage: ReleaseStage): StageView | undefined => stageViews.find((s) => s.stage === stage);
@@ -178,6 +185,18 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
   upsertMemo({ site, stages: selected });
   const lock = gateAtChild ? await lockSite(site) : undefined;
   const claim = gateAtChild ? { searchAttributes: await searchAttributesRegistered() } : await claimSiteForRelease({ site });
+  notifier = createNotifier(config, 'release-notifications');
+  if (notifier) {
+    onDeployReport = approvalNotifications(notifier, { site, workflowId, reminderHours: config.notify?.approvalReminderHours ?? 24 }, () => status.approval?.waiting === true);
+    notifier.emit('release-started', {
+      kind: 'release-started',
+      site,
+      workflowId,
+      by: input.requestedBy ?? 'someone (the input has no "requestedBy")',
+      stages: selected,
+      dryRun: input.dryRun ?? false,
+    });
+  }
   const setStage = (stage: string): void => {
     status.stage = stage;
     if (claim.searchAttributes) upsertSearchAttributes([{ key: runbookSiteKey, value: site }, { key: runbookStageKey, value: stage }]);
@@ -221,6 +240,7 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
         const failedState = isCancellation(err) ? 'cancelled' : 'failed';
         mark(group.stages, { state: failedState, endedAt: new Date(Date.now()).toISOString(), durationMs: Date.now() - began, summary: describe(err) });
         if (isCancellation(err)) throw err;
+        notifier?.emit('stage-failed', { kind: 'stage-failed', site, workflowId, stage: group.stages.join('+'), childWorkflowId: childId, cause: describe(err) });
         throw ApplicationFailure.create({
           type: 'ReleaseStageFailed',
           message: `Release stage "${group.stages.join('+')}" failed in child workflow ${childId} (see /namespaces/${namespace}/workflows/${childId} in the Temporal UI): ${describe(err)}`,
@@ -243,6 +263,7 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
     status.nextAction = nextActionAfter(err, status);
     if (claim.searchAttributes) upsertSearchAttributes([{ key: runbookStageKey, value: status.stage }]);
     await lock?.release();
+    await notifier?.settle();
     throw err;
   }
   setStage('completed');
@@ -252,6 +273,11 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
   status.nextAction = 'none: the release is done';
   result.durationMs = Date.now() - startedAt;
   await lock?.release();
+  if (notifier) {
+    releaseFinished(notifier, result, selected);
+    await notifier.settle();
+    result.notifications = notifier.view();
+  }
   // An approval update still being answered finishes before the run closes.
   if (gateAtChild) await condition(allHandlersFinished);
   log.info('release finished', { site, stages: selected });
@@ -307,7 +333,7 @@ interface Decisions {
  * gate is open; an Update says at once whether it counted, a signal that cannot count is
  * recorded in the status as ignored.
  */
-function gateDecisions(status: ReleaseStatus, hasGate: boolean, limits: GateLimits): Decisions {
+function gateDecisions(status: ReleaseStatus, hasGate: boolean, limits: GateLimits, onReport: (report: DeployReport) => void): Decisions {
   let child: ChildWorkflowHandle<typeof deployWorkflow> | undefined;
   const { workflowId: releaseId, namespace } = workflowInfo();
   setHandler(deployReportSignal, (report) => {
@@ -316,6 +342,7 @@ function gateDecisions(status: ReleaseStatus, hasGate: boolean, limits: GateLimi
     const how = approvalHow(releaseId, namespace);
     status.approval = { ...report.approval, how };
     status.deployStage = report.stage;
+    onReport(report);
     status.deploy = {
       workflowType: childWorkflowType.deploy,
       workflowId: report.workflowId,

@@ -17,6 +17,7 @@ import type { SyncDirectoryResult } from '../activities/sync/sync-directory.js';
 import type { TeardownResult } from '../activities/sync/teardown-sftp-server.js';
 import type { VerifyResult } from '../activities/sync/verify-remote-tree.js';
 import { parseInput } from './inputs.js';
+import { createNotifier } from './notifier.js';
 import { estimateCost, serverDeadline } from './sync-cost.js';
 import { syncInputSchema, type SyncInput } from './sync-input.js';
 import { syncProgressSignal, syncStatusQuery, type SyncStatus } from './sync-status.js';
@@ -298,6 +299,21 @@ async function runSync(input: ReturnType<typeof syncInputSchema.parse>, status: 
     const message =
       `The SFTP server ${leftover} could not be deleted (${innermostMessage(teardownError)}) and may still be billing: ` +
       `the janitor (npm run schedule -- create janitor) deletes it, or run "aws transfer delete-server --server-id ${server?.serverId ?? '<id>'}".`;
+    // Only on this path: a run whose teardown worked records no notification commands.
+    const notifier = createNotifier(config, 'sync-server-left');
+    if (notifier) {
+      const aliveSeconds = server ? Math.max(0, (Date.now() - Date.parse(server.createdAt)) / 1000) : 0;
+      notifier.emit('transfer-server-left', {
+        kind: 'transfer-server-left',
+        site: s.site,
+        workflowId,
+        serverId: leftover,
+        serverSeconds: aliveSeconds,
+        costSoFar: estimateCost(aliveSeconds, uploadedBytes, s),
+        cause: innermostMessage(teardownError),
+      });
+      await notifier.settle();
+    }
     if (failure === undefined) throw ApplicationFailure.create({ type: 'TeardownFailed', message, nonRetryable: true, details: [{ serverId: server?.serverId }] });
     log.error(message);
   }

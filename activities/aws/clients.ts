@@ -5,6 +5,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { TransferClient } from '@aws-sdk/client-transfer';
@@ -28,6 +29,7 @@ export interface AwsClients {
   secretsManager: SecretsManagerClient;
   ssm: SSMClient;
   iam: IAMClient;
+  sns: SNSClient;
 }
 
 export type AwsClientFactory = (target: AwsTarget) => AwsClients;
@@ -93,6 +95,7 @@ export function createAwsClientFactory(env: NodeJS.ProcessEnv = process.env): Aw
       secretsManager: new SecretsManagerClient(common),
       ssm: new SSMClient(common),
       iam: new IAMClient(common),
+      sns: new SNSClient(common),
     };
     cache.set(key, clients);
     return clients;

@@ -6,12 +6,14 @@ import type { SimContext } from '../context.js';
  * The ARN an operation acts on, for the IAM check. Transfer names its servers and users, as the
  * runbook's "may I delete what I create" check asks about them; elsewhere `*`, which policies
  * granting `Resource: "*"` match. Secrets and parameters are named too, since policies commonly
- * scope reading them to a path.
+ * scope reading them to a path; SNS topics are named, as publishing is granted per topic.
  */
 export function resourceOf(service: string, input: Input, ctx: SimContext): string {
   // Simulating acts on the principal whose policies are read.
   if (service === 'iam' && typeof input.body.PolicySourceArn === 'string') return input.body.PolicySourceArn;
   if (service === 'secretsmanager' || service === 'ssm') return namedResource(service, input, ctx);
+  // Publishing is granted per topic, as the runbook's policy grants it.
+  if (service === 'sns') return typeof input.body.TopicArn === 'string' ? input.body.TopicArn : typeof input.body.Name === 'string' ? `arn:aws:sns:${ctx.region}:${ACCOUNT_ID}:${input.body.Name}` : '*';
   if (service !== 'transfer') return '*';
   const arn = input.body.Arn;
   if (typeof arn === 'string') return arn;

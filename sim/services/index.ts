@@ -7,6 +7,7 @@ import { s3Service } from './s3.js';
 import { secretsManagerHandlers } from './secrets-manager.js';
 import { ssmHandlers } from './ssm.js';
 import { beanstalkService } from './beanstalk/index.js';
+import { snsService } from './sns.js';
 import type { ServiceSet } from '../protocols/types.js';
 
 /** Every AWS service the sim answers, by wire protocol. */
@@ -18,6 +19,6 @@ export const services: ServiceSet = {
     { name: 'secretsmanager', iamPrefix: 'secretsmanager', targetPrefix: 'secretsmanager', validationCode: 'InvalidParameterException', handlers: secretsManagerHandlers },
     { name: 'ssm', iamPrefix: 'ssm', targetPrefix: 'AmazonSSM', validationCode: 'ValidationException', handlers: ssmHandlers },
   ],
-  query: [stsService, iamService, beanstalkService],
+  query: [stsService, iamService, beanstalkService, snsService],
   rest: [efsService, s3Service],
 };

@@ -1,6 +1,6 @@
 // Records the workflow histories the replay test replays. Run after a deliberate change of a
 // workflow's shape (with patched() for runs already in flight), then commit the new JSON:
-//   node --import tsx test/replay/record-histories.ts [compile] [sync] [deploy] [release]   (default: all)
+//   node --import tsx test/replay/record-histories.ts [compile] [sync] [deploy] [release] [release-site-lock] [release-notify] [janitor-notify]   (default: all)
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,9 @@ import { releaseWorkflow } from '../../workflows/release.js';
 import { releaseStatusQuery } from '../../workflows/release-status.js';
 import { makeReleaseSite, startReleaseSim } from '../helpers/release-site.js';
 import { waitFor } from '../helpers/worker-process.js';
+import { addNotifyChannels } from '../helpers/notify-site.js';
+import { sftpJanitorWorkflow } from '../../workflows/janitor.js';
+import { CreateServerCommand, TransferClient } from '@aws-sdk/client-transfer';
 
 const historiesDir = fileURLToPath(new URL('./histories/', import.meta.url));
 
@@ -129,6 +132,67 @@ async function run(): Promise<void> {
         });
       } finally {
         await rm(releaseSite.dir, { recursive: true, force: true });
+        await fx.close();
+      }
+    }
+    // A release that notifies a webhook and an SNS topic: every event of a release with a gate,
+    // the reminder included, and a compile step past its expected duration (its child's history too).
+    if (wanted('release-notify')) {
+      const fx = await startReleaseSim();
+      const releaseSite = await makeReleaseSite(fx, { units: 3, unitMs: 700 });
+      const channels = await addNotifyChannels(fx, releaseSite.configPath, { approvalReminderHours: 1 - 3 / 3600, expectedStepHours: { expression: 0.0003 } });
+      try {
+        const releaseWorker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+        await releaseWorker.runUntil(async () => {
+          const workflowId = 'replay-release-notify';
+          const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId, args: [{ configPath: releaseSite.configPath, requestedBy: 'replay-recorder' }] });
+          await waitFor('the reminder', async () => channels.receiver.accepted().some((p) => /times out at/.test(p.body.text ?? '')), 240_000, 250);
+          await handle.signal(approveDeploySignal, { by: 'replay-recorder' });
+          await handle.result();
+          for (const id of [workflowId, `${workflowId}-compile`]) {
+            const history = await env.client.workflow.getHandle(id).fetchHistory();
+            const file = path.join(historiesDir, `${id.replace(/^replay-/, '')}.json`);
+            await writeFile(file, historyToJSON(history));
+            console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
+          }
+        });
+      } finally {
+        await channels.receiver.close();
+        await rm(releaseSite.dir, { recursive: true, force: true });
+        await fx.close();
+      }
+    }
+    // The janitor deleting a server left by a run Temporal never heard of, and telling the channels.
+    if (wanted('janitor-notify')) {
+      const fx = await startSyncSim();
+      const janitorSite = await makeSyncSite(fx);
+      const channels = await addNotifyChannels(fx, janitorSite.configPath);
+      const transfer = new TransferClient({ endpoint: fx.sim.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
+      try {
+        await transfer.send(new CreateServerCommand({
+          Domain: 'EFS',
+          Protocols: ['SFTP'],
+          Tags: [
+            { Key: 'runbook:workflowId', Value: 'sync-sample-site-lost' },
+            { Key: 'runbook:runId', Value: '00000000-0000-0000-0000-000000000000' },
+            { Key: 'runbook:site', Value: 'sample-site' },
+            { Key: 'runbook:createdBy', Value: 'release-runbook' },
+            { Key: 'runbook:createdAt', Value: new Date(Date.now() - 3_600_000).toISOString() },
+          ],
+        }));
+        const janitorWorker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+        await janitorWorker.runUntil(async () => {
+          const handle = await env.client.workflow.start(sftpJanitorWorkflow, { taskQueue, workflowId: 'replay-janitor-notify', args: [{ configPath: janitorSite.configPath }] });
+          await handle.result();
+          const history = await handle.fetchHistory();
+          const file = path.join(historiesDir, 'janitor-notify.json');
+          await writeFile(file, historyToJSON(history));
+          console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
+        });
+      } finally {
+        transfer.destroy();
+        await channels.receiver.close();
+        await rm(janitorSite.dir, { recursive: true, force: true });
         await fx.close();
       }
     }

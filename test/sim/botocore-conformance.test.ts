@@ -8,7 +8,8 @@ import * as ecrPublic from '@aws-sdk/client-ecr-public';
 import * as efs from '@aws-sdk/client-efs';
 import * as iam from '@aws-sdk/client-iam';
 import * as s3 from '@aws-sdk/client-s3';
-import * as secrets from '@aws-sdk/client-secrets-manager';
+import * as sm from '@aws-sdk/client-secrets-manager';
+import * as sns from '@aws-sdk/client-sns';
 import * as ssm from '@aws-sdk/client-ssm';
 import * as sts from '@aws-sdk/client-sts';
 import * as transfer from '@aws-sdk/client-transfer';
@@ -23,8 +24,7 @@ import { makeKeyPair, sdkOptions, startFastSim } from './helpers.js';
 // walked against botocore's model of that operation: members, types, enum values, errors.
 
 const MODEL_DIR: Record<string, string> = {
-  transfer: 'transfer', ecr: 'ecr', 'ecr-public': 'ecr-public', sts: 'sts', iam: 'iam', elasticbeanstalk: 'elasticbeanstalk', efs: 'efs', s3: 's3',
-  secretsmanager: 'secretsmanager', ssm: 'ssm',
+  transfer: 'transfer', ecr: 'ecr', 'ecr-public': 'ecr-public', sts: 'sts', iam: 'iam', elasticbeanstalk: 'elasticbeanstalk', efs: 'efs', s3: 's3', sns: 'sns', secretsmanager: 'secretsmanager', ssm: 'ssm',
 };
 
 // Where AWS itself departs from botocore's public model: Tier is sent (and read by `eb health`,
@@ -66,8 +66,9 @@ void describe('conformance to botocore\'s service models', () => {
     const bs = new eb.ElasticBeanstalkClient(opts);
     const fs = new efs.EFSClient(opts);
     const ob = new s3.S3Client({ ...opts, forcePathStyle: true });
-    const sm = new secrets.SecretsManagerClient(opts);
-    const ps = new ssm.SSMClient(opts);
+    const nt = new sns.SNSClient(opts);
+    const sec = new sm.SecretsManagerClient(opts);
+    const par = new ssm.SSMClient(opts);
     const key = makeKeyPair();
     try {
       // Transfer
@@ -120,6 +121,33 @@ void describe('conformance to botocore\'s service models', () => {
       await im.send(new iam.ListInstanceProfilesCommand({}));
       await im.send(new iam.GetInstanceProfileCommand({ InstanceProfileName: 'extra-profile' }));
       await im.send(new iam.SimulatePrincipalPolicyCommand({ PolicySourceArn: me.Arn, ActionNames: ['transfer:DeleteServer'], ResourceArns: ['*'] }));
+
+      // Secrets Manager, SSM Parameter Store
+      const secret = await sec.send(new sm.CreateSecretCommand({ Name: 'site/flask', SecretString: '{"key":"v1"}' }));
+      await attempt(sec.send(new sm.CreateSecretCommand({ Name: 'site/flask', SecretString: 'again' })));
+      await sec.send(new sm.GetSecretValueCommand({ SecretId: secret.ARN }));
+      await sec.send(new sm.DescribeSecretCommand({ SecretId: 'site/flask' }));
+      await sec.send(new sm.PutSecretValueCommand({ SecretId: 'site/flask', SecretString: '{"key":"v2"}' }));
+      await attempt(sec.send(new sm.GetSecretValueCommand({ SecretId: 'missing' })));
+      await par.send(new ssm.PutParameterCommand({ Name: '/site/db-password', Value: 'v1', Type: 'SecureString' }));
+      await attempt(par.send(new ssm.PutParameterCommand({ Name: '/site/db-password', Value: 'v2', Type: 'SecureString' })));
+      await par.send(new ssm.GetParameterCommand({ Name: '/site/db-password', WithDecryption: true }));
+      await attempt(par.send(new ssm.GetParameterCommand({ Name: '/site/missing' })));
+
+      // SNS
+      const { TopicArn } = await nt.send(new sns.CreateTopicCommand({ Name: 'releases' }));
+      await nt.send(new sns.CreateTopicCommand({ Name: 'releases' }));
+      await attempt(nt.send(new sns.CreateTopicCommand({ Name: 'bad name!' })));
+      const { TopicArn: fifoArn } = await nt.send(new sns.CreateTopicCommand({ Name: 'releases.fifo', Attributes: { FifoTopic: 'true' } }));
+      await nt.send(new sns.SubscribeCommand({ TopicArn, Protocol: 'email', Endpoint: 'ops@example.org' }));
+      await nt.send(new sns.SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: `arn:aws:sqs:${region}:123456789012:q` }));
+      await attempt(nt.send(new sns.SubscribeCommand({ TopicArn, Protocol: 'pigeon', Endpoint: 'x' })));
+      await nt.send(new sns.ListSubscriptionsByTopicCommand({ TopicArn }));
+      await nt.send(new sns.PublishCommand({ TopicArn, Subject: 'release finished', Message: 'body' }));
+      await nt.send(new sns.PublishCommand({ TopicArn: fifoArn, Message: 'body', MessageGroupId: 'site', MessageDeduplicationId: 'event-1' }));
+      await attempt(nt.send(new sns.PublishCommand({ TopicArn, Subject: 'two\nlines', Message: 'body' })));
+      await attempt(nt.send(new sns.PublishCommand({ TopicArn: `arn:aws:sns:${region}:123456789012:missing`, Message: 'body' })));
+      await attempt(nt.send(new sns.ListSubscriptionsByTopicCommand({ TopicArn: 'not-an-arn' })));
 
       // EFS
       const fsys = await fs.send(new efs.CreateFileSystemCommand({ CreationToken: 'conformance', Tags: [{ Key: 'Name', Value: 'data' }] }));
@@ -192,18 +220,6 @@ void describe('conformance to botocore\'s service models', () => {
       await attempt(bs.send(new eb.UpdateEnvironmentCommand({ EnvironmentName: 'site-prod' })));
       await new Promise((r) => setTimeout(r, 500));
       await bs.send(new eb.DeleteApplicationCommand({ ApplicationName: 'site' }));
-
-      // Secrets Manager and SSM Parameter Store
-      const { ARN: secretArn } = await sm.send(new secrets.CreateSecretCommand({ Name: 'site/flask', SecretString: '{"key":"v"}' }));
-      await attempt(sm.send(new secrets.CreateSecretCommand({ Name: 'site/flask', SecretString: 'again' })));
-      await sm.send(new secrets.DescribeSecretCommand({ SecretId: secretArn }));
-      await sm.send(new secrets.PutSecretValueCommand({ SecretId: 'site/flask', SecretString: '{"key":"w"}' }));
-      await sm.send(new secrets.GetSecretValueCommand({ SecretId: 'site/flask' }));
-      await attempt(sm.send(new secrets.GetSecretValueCommand({ SecretId: 'site/none' })));
-      await ps.send(new ssm.PutParameterCommand({ Name: '/site/db-password', Value: 'pw', Type: 'SecureString' }));
-      await attempt(ps.send(new ssm.PutParameterCommand({ Name: '/site/db-password', Value: 'pw2', Type: 'SecureString' })));
-      await ps.send(new ssm.GetParameterCommand({ Name: '/site/db-password', WithDecryption: true }));
-      await attempt(ps.send(new ssm.GetParameterCommand({ Name: '/site/none' })));
     } finally {
       key.cleanup();
     }

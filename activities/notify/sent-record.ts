@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+
+// A message is posted at most once per event and channel: the record is written (and synced)
+// before the request leaves and after it is answered, so a retry on any attempt, or after a
+// worker died mid-request, knows whether a message may already be out.
+
+export type SentPhase =
+  /** A request may be in flight; if the record stays here, the sender died not knowing. */
+  | 'sending'
+  | 'sent'
+  /** The receiver answered and did not take it: another attempt may send. */
+  | 'refused'
+  /** No answer in time: it may have been delivered, so it is never sent again. */
+  | 'unconfirmed';
+
+export interface SentRecord {
+  eventId: string;
+  channel: string;
+  phase: SentPhase;
+  attempt: number;
+  at: string;
+  detail: string | null;
+}
+
+export function sentRecordPath(stateDir: string, eventId: string, channel: string): string {
+  const key = createHash('sha256').update(`${eventId}\n${channel}`).digest('hex').slice(0, 32);
+  return path.join(stateDir, 'notifications', `${key}.json`);
+}
+
+export async function readSentRecord(file: string): Promise<SentRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as SentRecord;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Replaces the record atomically and durably: a crash leaves the old record or the new one. */
+export async function writeSentRecord(file: string, record: SentRecord): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  const handle = await open(tmp, 'w');
+  try {
+    await handle.writeFile(JSON.stringify(record));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, file);
+}
