@@ -43,7 +43,8 @@ void describe('conformance to botocore\'s service models', () => {
   before(async () => {
     const dataDir = botocoreDataDir();
     for (const [service, dir] of Object.entries(MODEL_DIR)) models.set(service, loadModel(dataDir, dir));
-    sim = await startFastSim({ observer: (r) => records.push(r) });
+    // A quota of 2 application versions lets the walk meet TooManyApplicationVersionsException.
+    sim = await startFastSim({ observer: (r) => records.push(r), applicationVersionQuota: 2 });
   });
   after(async () => sim?.close());
 
@@ -95,10 +96,20 @@ void describe('conformance to botocore\'s service models', () => {
         await attempt(c.send(new m.CreateRepositoryCommand({ repositoryName: 'site' })));
         await c.send(new m.DescribeRepositoriesCommand({}));
         await c.send(new m.DescribeImagesCommand({ repositoryName: 'site' }));
+        await c.send(new m.BatchDeleteImageCommand({ repositoryName: 'site', imageIds: [{ imageTag: 'gone' }, { imageDigest: `sha256:${'0'.repeat(64)}` }] }));
+        await attempt(c.send(new m.BatchDeleteImageCommand({ repositoryName: 'nothing-here', imageIds: [{ imageTag: 'x' }] })));
         await c.send(new m.GetAuthorizationTokenCommand({}));
         await c.send(new m.DeleteRepositoryCommand({ repositoryName: 'site' }));
         await attempt(c.send(new m.DescribeImagesCommand({ repositoryName: 'site' })));
       }
+
+      // Private ECR's lifecycle policies
+      await pr.send(new ecr.CreateRepositoryCommand({ repositoryName: 'aged' }));
+      await attempt(pr.send(new ecr.GetLifecyclePolicyCommand({ repositoryName: 'aged' })));
+      await attempt(pr.send(new ecr.PutLifecyclePolicyCommand({ repositoryName: 'aged', lifecyclePolicyText: '{"rules":[]}' })));
+      const policyText = JSON.stringify({ rules: [{ rulePriority: 1, selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 10 }, action: { type: 'expire' } }] });
+      await pr.send(new ecr.PutLifecyclePolicyCommand({ repositoryName: 'aged', lifecyclePolicyText: policyText }));
+      await pr.send(new ecr.GetLifecyclePolicyCommand({ repositoryName: 'aged' }));
 
       // STS, IAM
       const me = await st.send(new sts.GetCallerIdentityCommand({}));
@@ -115,6 +126,12 @@ void describe('conformance to botocore\'s service models', () => {
       await im.send(new iam.ListInstanceProfilesCommand({}));
       await im.send(new iam.GetInstanceProfileCommand({ InstanceProfileName: 'extra-profile' }));
       await im.send(new iam.SimulatePrincipalPolicyCommand({ PolicySourceArn: me.Arn, ActionNames: ['transfer:DeleteServer'], ResourceArns: ['*'] }));
+      await im.send(new iam.PutRolePolicyCommand({ RoleName: 'extra-role', PolicyName: 'efs', PolicyDocument: JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 'elasticfilesystem:ClientMount', Resource: '*' }] }) }));
+      await attempt(im.send(new iam.PutRolePolicyCommand({ RoleName: 'extra-role', PolicyName: 'bad', PolicyDocument: 'not json' })));
+      await im.send(new iam.GetRolePolicyCommand({ RoleName: 'extra-role', PolicyName: 'efs' }));
+      await attempt(im.send(new iam.GetRolePolicyCommand({ RoleName: 'extra-role', PolicyName: 'none' })));
+      await im.send(new iam.ListRolePoliciesCommand({ RoleName: 'extra-role' }));
+      await im.send(new iam.SimulatePrincipalPolicyCommand({ PolicySourceArn: 'arn:aws:iam::123456789012:role/extra-role', ActionNames: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'], ResourceArns: ['*'] }));
 
       // EFS
       const fsys = await fs.send(new efs.CreateFileSystemCommand({ CreationToken: 'conformance', Tags: [{ Key: 'Name', Value: 'data' }] }));
@@ -160,6 +177,7 @@ void describe('conformance to botocore\'s service models', () => {
       await bs.send(new eb.UpdateApplicationResourceLifecycleCommand({ ApplicationName: 'site', ResourceLifecycleConfig: { VersionLifecycleConfig: { MaxCountRule: { Enabled: true, MaxCount: 10 } } } }));
       await bs.send(new eb.CreateApplicationVersionCommand({ ApplicationName: 'site', VersionLabel: 'v1', SourceBundle: { S3Bucket, S3Key: 'v1.zip' } }));
       await bs.send(new eb.CreateApplicationVersionCommand({ ApplicationName: 'site', VersionLabel: 'v2' }));
+      await attempt(bs.send(new eb.CreateApplicationVersionCommand({ ApplicationName: 'site', VersionLabel: 'v3' })));
       await bs.send(new eb.DescribeApplicationVersionsCommand({ ApplicationName: 'site' }));
       await bs.send(new eb.CreateEnvironmentCommand({
         ApplicationName: 'site', EnvironmentName: 'site-prod', VersionLabel: 'v1', PlatformArn: platformArn, CNAMEPrefix: 'site-prod',
