@@ -32,6 +32,9 @@ export const NonRetryable = {
   ProcessSlotBusy: 'ProcessSlotBusy',
   SettingsChangedSinceApproval: 'SettingsChangedSinceApproval',
   MissingPermission: 'MissingPermission',
+  JanitorDeleteFailed: 'JanitorDeleteFailed',
+  RoleNotUsable: 'RoleNotUsable',
+  SftpLoginRefused: 'SftpLoginRefused',
 } as const;
 
 export const Retryable = {

@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { createRunbookWorker } from '../worker/create-worker.js';
 import { syncDataWorkflow } from '../workflows/sync.js';
 import { makeSyncSite, removeSite, startSyncSim, writeTree, type SyncFixture } from './helpers/sync-site.js';
@@ -61,6 +62,51 @@ test('a missing local dir, an unknown file system and a bad role fail before any
     assert.equal(ledger.servers.length, 0, 'nothing billable was ever created');
   } finally {
     await removeSite(site);
+  }
+});
+
+// The example's aws-elasticbeanstalk-ec2-role trusts only EC2: Transfer would refuse every login
+// while the server bills. The preflight reads the roles first and names what is missing.
+test('a role Transfer cannot assume, or without EFS client access, fails the preflight: nothing provisioned, the role named', async () => {
+  const iam = new IAMClient({ endpoint: fx.sim.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
+  const trust = (service: string): string => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
+  const role = async (name: string, service: string, policy?: string): Promise<void> => {
+    await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust(service) }));
+    if (policy) await iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: `arn:aws:iam::aws:policy/${policy}` }));
+  };
+  await role('ec2-only-efs', 'ec2.amazonaws.com', 'AmazonElasticFileSystemClientFullAccess');
+  await role('transfer-no-efs', 'transfer.amazonaws.com');
+  await role('transfer-no-root', 'transfer.amazonaws.com', 'AmazonElasticFileSystemClientReadWriteAccess');
+  await role('logs-for-ec2', 'ec2.amazonaws.com');
+  const sites = [];
+  try {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ userRole: 'ec2-only-efs' }, /^transfer\.userRole: the role ec2-only-efs does not trust transfer\.amazonaws\.com \(its trust policy names ec2\.amazonaws\.com\), so Transfer could not assume it: add transfer\.amazonaws\.com to its trust policy/],
+      [{ userRole: 'aws-elasticbeanstalk-ec2-role' }, /^transfer\.userRole: the role aws-elasticbeanstalk-ec2-role does not trust transfer\.amazonaws\.com/],
+      [{ userRole: 'no-such-role' }, /^transfer\.userRole: the role no-such-role does not exist \(arn:aws:iam::123456789012:role\/no-such-role\)/],
+      [{ userRole: 'transfer-no-efs' }, /^transfer\.userRole: the role transfer-no-efs is not allowed elasticfilesystem:ClientMount, elasticfilesystem:ClientWrite on fs-\w+, so its SFTP sessions could not write to EFS/],
+      [{ userRole: 'transfer-no-root', posixUid: 0, posixGid: 0 }, /^transfer\.userRole: the role transfer-no-root is not allowed elasticfilesystem:ClientRootAccess on fs-\w+ \(ClientRootAccess because transfer\.posixUid is 0\)/],
+      [{ loggingRole: 'logs-for-ec2' }, /^transfer\.loggingRole: the role logs-for-ec2 does not trust transfer\.amazonaws\.com/],
+    ];
+    for (const [transfer, message] of cases) {
+      const site = await makeSyncSite(fx, { transfer });
+      sites.push(site);
+      await writeTree(site.dataDir, { 'a.bin': 10 });
+      await expectFailure(site, {}, 'RoleNotUsable', message);
+    }
+    // The same roles pass once they are right: uid 1000 needs no root access.
+    const fine = await makeSyncSite(fx, { transfer: { userRole: 'transfer-no-root', posixUid: 1000 } });
+    sites.push(fine);
+    await writeTree(fine.dataDir, { 'a.bin': 10 });
+    const taskQueue = uniqueTaskQueue('sync-role-ok');
+    const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+    await worker.runUntil(env.client.workflow.execute(syncDataWorkflow, { taskQueue, workflowId: `sync-role-ok-${Date.now()}`, args: [{ configPath: fine.configPath, dryRun: true }] }));
+
+    const ledger = await fx.control.ledger();
+    assert.equal(ledger.servers.length, 0, 'no server was created for any of them');
+  } finally {
+    iam.destroy();
+    await Promise.all(sites.map(removeSite));
   }
 });
 
