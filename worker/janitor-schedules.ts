@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { loadConfig } from '../config/load.js';
 import type { ServedSite } from '../config/sites.js';
 import { scheduleIdFor, scheduleKinds } from '../client/schedule-kinds.js';
@@ -21,6 +21,16 @@ export interface EnsuredJanitor {
 export async function ensureJanitorSchedules(client: Client, taskQueue: string, sites: ServedSite[]): Promise<EnsuredJanitor[]> {
   const kind = scheduleKinds.janitor;
   const out: EnsuredJanitor[] = [];
+  // The one janitor schedule of earlier versions stored a client's absolute config path, which
+  // fails on every other machine; the per-site schedules below replace it.
+  if (sites.length > 0) {
+    await client.schedule
+      .getHandle(kind.scheduleId)
+      .delete()
+      .catch((err: unknown) => {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+      });
+  }
   for (const served of sites) {
     const config = await loadConfig(served.configPath);
     const scheduleId = scheduleIdFor(kind, served.site);

@@ -8,6 +8,8 @@ import * as ecrPublic from '@aws-sdk/client-ecr-public';
 import * as efs from '@aws-sdk/client-efs';
 import * as iam from '@aws-sdk/client-iam';
 import * as s3 from '@aws-sdk/client-s3';
+import * as sm from '@aws-sdk/client-secrets-manager';
+import * as ssm from '@aws-sdk/client-ssm';
 import * as sts from '@aws-sdk/client-sts';
 import * as transfer from '@aws-sdk/client-transfer';
 import type { ResponseRecord, RunningSim } from '../../sim/index.js';
@@ -22,6 +24,7 @@ import { makeKeyPair, sdkOptions, startFastSim } from './helpers.js';
 
 const MODEL_DIR: Record<string, string> = {
   transfer: 'transfer', ecr: 'ecr', 'ecr-public': 'ecr-public', sts: 'sts', iam: 'iam', elasticbeanstalk: 'elasticbeanstalk', efs: 'efs', s3: 's3',
+  secretsmanager: 'secretsmanager', ssm: 'ssm',
 };
 
 // Where AWS itself departs from botocore's public model: Tier is sent (and read by `eb health`,
@@ -132,6 +135,22 @@ void describe('conformance to botocore\'s service models', () => {
       await attempt(im.send(new iam.GetRolePolicyCommand({ RoleName: 'extra-role', PolicyName: 'none' })));
       await im.send(new iam.ListRolePoliciesCommand({ RoleName: 'extra-role' }));
       await im.send(new iam.SimulatePrincipalPolicyCommand({ PolicySourceArn: 'arn:aws:iam::123456789012:role/extra-role', ActionNames: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'], ResourceArns: ['*'] }));
+
+      // Secrets Manager, SSM Parameter Store
+      const secrets = new sm.SecretsManagerClient(opts);
+      const params = new ssm.SSMClient(opts);
+      await secrets.send(new sm.CreateSecretCommand({ Name: 'site/flask', SecretString: '{"key":"v1"}' }));
+      await attempt(secrets.send(new sm.CreateSecretCommand({ Name: 'site/flask', SecretString: 'x' })));
+      await secrets.send(new sm.PutSecretValueCommand({ SecretId: 'site/flask', SecretString: '{"key":"v2"}' }));
+      await secrets.send(new sm.DescribeSecretCommand({ SecretId: 'site/flask' }));
+      await secrets.send(new sm.GetSecretValueCommand({ SecretId: 'site/flask' }));
+      await attempt(secrets.send(new sm.GetSecretValueCommand({ SecretId: 'site/none' })));
+      await params.send(new ssm.PutParameterCommand({ Name: '/site/token', Value: 't', Type: 'SecureString' }));
+      await attempt(params.send(new ssm.PutParameterCommand({ Name: '/site/token', Value: 't', Type: 'SecureString' })));
+      await params.send(new ssm.GetParameterCommand({ Name: '/site/token', WithDecryption: true }));
+      await attempt(params.send(new ssm.GetParameterCommand({ Name: '/site/none' })));
+      secrets.destroy();
+      params.destroy();
 
       // EFS
       const fsys = await fs.send(new efs.CreateFileSystemCommand({ CreationToken: 'conformance', Tags: [{ Key: 'Name', Value: 'data' }] }));
