@@ -94,6 +94,8 @@ async function main(): Promise<number> {
   }
 
   // Everything a person typed is checked before connecting: bad input never waits on a server.
+  if (values.every) parseEvery(values.every);
+  if (values.cron) parseCron(values.cron);
   const target = action === 'list' ? undefined : await scheduleTarget(values);
   const created = action === 'create' && target ? checkCreate(kind as keyof typeof scheduleKinds, values, target) : undefined;
 

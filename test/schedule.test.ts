@@ -101,3 +101,29 @@ test('a schedule created from one directory fires on a worker whose config lives
     await rm(server.dir, { recursive: true, force: true });
   }
 });
+
+test('a bad site list stops the worker at start with one sentence naming the field and the fix', async () => {
+  const dir = await makeSampleSite();
+  try {
+    const cases: [unknown, RegExp][] = [
+      [{ sites: { 'Sample Site': 'runbook.config.json' } }, /Site list .*sites\.json \(RUNBOOK_SITES\): sites\.Sample Site must be lower-case letters, digits and hyphens, such as "contact-tracing"/],
+      [{ sites: {} }, /Site list .*\(RUNBOOK_SITES\): sites must name at least one site/],
+      [{ site: 'sample-site' }, /Site list .*\(RUNBOOK_SITES\): unknown key "site": remove it or fix its spelling/],
+    ];
+    for (const [list, message] of cases) {
+      const file = path.join(dir.dir, 'sites.json');
+      await writeFile(file, JSON.stringify(list));
+      const err = await startWorkerProcess({ address: env.address, taskQueue: uniqueTaskQueue('bad-sites'), env: { RUNBOOK_SITES: file } }).then(
+        async (w) => {
+          await w.stop();
+          return assert.fail('the worker must refuse the site list');
+        },
+        (e: Error) => e,
+      );
+      assert.match(err.message, /exited with 1 before it was ready/);
+      assert.match(err.message, message);
+    }
+  } finally {
+    await rm(dir.dir, { recursive: true, force: true });
+  }
+});
