@@ -9,12 +9,18 @@ import { defaultConfigPath, loadConfig } from './load.js';
 // Schedules and workflow inputs name the site; only the worker turns that into a path, so a
 // schedule made on a laptop runs on a server whose checkout lives elsewhere.
 
-const siteName = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and hyphens, such as "contact-tracing"');
+const SITE_NAME = /^[a-z0-9][a-z0-9-]*$/;
 
 export const siteListSchema = z.strictObject({
   /** Site name → its runbook.config.json, absolute or relative to the site list file. */
   sites: z
-    .record(siteName, z.string().min(1, 'must be the path of the site\'s runbook.config.json'))
+    .record(z.string(), z.string().min(1, 'must be the path of the site\'s runbook.config.json'))
+    // Names are checked here rather than as record keys: zod words a bad key only "Invalid key in record".
+    .superRefine((sites, ctx) => {
+      for (const name of Object.keys(sites)) {
+        if (!SITE_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'must be lower-case letters, digits and hyphens, such as "contact-tracing" (the site\'s name in its config)' });
+      }
+    })
     .refine((sites) => Object.keys(sites).length > 0, 'must name at least one site, such as {"contact-tracing": "/site/runbook.config.json"}'),
 });
 

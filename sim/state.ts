@@ -45,6 +45,8 @@ export interface EfsFileSystem {
   throughputMode: string;
   encrypted: boolean;
   tags: Tag[];
+  /** The file system policy (PutFileSystemPolicy), as JSON text. */
+  policy?: string;
 }
 
 export interface S3Object {

@@ -106,7 +106,7 @@ test('a bad site list stops the worker at start with one sentence naming the fie
   const dir = await makeSampleSite();
   try {
     const cases: [unknown, RegExp][] = [
-      [{ sites: { 'Sample Site': 'runbook.config.json' } }, /Site list .*sites\.json \(RUNBOOK_SITES\): sites\.Sample Site must be lower-case letters, digits and hyphens, such as "contact-tracing"/],
+      [{ sites: { 'Sample Site': 'runbook.config.json' } }, /Site list .*sites\.json \(RUNBOOK_SITES\): sites\.Sample Site must be lower-case letters, digits and hyphens, such as "contact-tracing" \(the site's name in its config\)\./],
       [{ sites: {} }, /Site list .*\(RUNBOOK_SITES\): sites must name at least one site/],
       [{ site: 'sample-site' }, /Site list .*\(RUNBOOK_SITES\): unknown key "site": remove it or fix its spelling/],
     ];

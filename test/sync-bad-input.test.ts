@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { EFSClient, PutFileSystemPolicyCommand } from '@aws-sdk/client-efs';
 import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { createRunbookWorker } from '../worker/create-worker.js';
 import { syncDataWorkflow } from '../workflows/sync.js';
@@ -94,13 +95,25 @@ test('a role Transfer cannot assume, or without EFS client access, fails the pre
       await writeTree(site.dataDir, { 'a.bin': 10 });
       await expectFailure(site, {}, 'RoleNotUsable', message);
     }
-    // The same roles pass once they are right: uid 1000 needs no root access.
+    // The same roles pass once they are right: uid 1000 needs no root access, and the file
+    // system policy may grant what the role's own policies lack.
     const fine = await makeSyncSite(fx, { transfer: { userRole: 'transfer-no-root', posixUid: 1000 } });
-    sites.push(fine);
-    await writeTree(fine.dataDir, { 'a.bin': 10 });
+    const byFsPolicy = await makeSyncSite(fx, { transfer: { userRole: 'transfer-no-efs', posixUid: 1000 } });
+    sites.push(fine, byFsPolicy);
+    const efs = new EFSClient({ endpoint: fx.sim.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
+    await efs.send(new PutFileSystemPolicyCommand({
+      FileSystemId: fx.fileSystemId,
+      Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/transfer-no-efs' }, Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'], Resource: '*' }] }),
+    }));
+    efs.destroy();
     const taskQueue = uniqueTaskQueue('sync-role-ok');
     const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
-    await worker.runUntil(env.client.workflow.execute(syncDataWorkflow, { taskQueue, workflowId: `sync-role-ok-${Date.now()}`, args: [{ configPath: fine.configPath, dryRun: true }] }));
+    await worker.runUntil(async () => {
+      for (const site of [fine, byFsPolicy]) {
+        await writeTree(site.dataDir, { 'a.bin': 10 });
+        await env.client.workflow.execute(syncDataWorkflow, { taskQueue, workflowId: `sync-role-ok-${Date.now()}`, args: [{ configPath: site.configPath, dryRun: true }] });
+      }
+    });
 
     const ledger = await fx.control.ledger();
     assert.equal(ledger.servers.length, 0, 'no server was created for any of them');

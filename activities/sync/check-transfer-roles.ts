@@ -1,3 +1,4 @@
+import { DescribeFileSystemPolicyCommand } from '@aws-sdk/client-efs';
 import { GetRoleCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { log } from '@temporalio/activity';
 import type { AwsClients } from '../aws/clients.js';
@@ -60,16 +61,56 @@ export async function checkTransferRoles(clients: AwsClients, input: TransferRol
   } catch (err) {
     throw refusalOfCheck(err, 'iam:SimulatePrincipalPolicy', input.userRoleArn, 'PreflightSimulateOwnPermissions');
   }
+  if (denied.length > 0) denied = await notGrantedByFileSystemPolicy(clients, input.fileSystemId, input.userRoleArn, account, denied);
   if (denied.length > 0) {
     const why = input.posixUid === 0 && denied.includes('elasticfilesystem:ClientRootAccess') ? ' (ClientRootAccess because transfer.posixUid is 0)' : '';
     throw nonRetryable(
       'RoleNotUsable',
       `transfer.userRole: the role ${roleName(input.userRoleArn)} is not allowed ${denied.join(', ')} on ${input.fileSystemId}${why}, so its SFTP sessions could not write to EFS: ` +
-        `attach AmazonElasticFileSystemClientFullAccess (or a policy granting those actions on ${fileSystemArn}) to it; nothing was created.`,
+        `attach AmazonElasticFileSystemClientFullAccess (or a policy granting those actions on ${fileSystemArn}) to it, or grant them to it in the file system policy; nothing was created.`,
       { field: 'transfer.userRole', role: input.userRoleArn, missing: denied },
     );
   }
   log.info('Transfer roles checked', { userRole: input.userRoleArn, loggingRole: input.loggingRoleArn, efsActions: actions });
+}
+
+interface ResourceStatement {
+  Effect?: string;
+  Principal?: '*' | { AWS?: string | string[] };
+  Action?: string | string[];
+  Condition?: unknown;
+}
+
+const glob = (pattern: string, value: string): boolean => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i').test(value);
+
+/**
+ * EFS also grants client access through the file system policy (same account: either grant
+ * suffices). Of the actions the role's own policies lack, those the file system policy grants
+ * the role without conditions are dropped; a conditional grant is not counted, as it cannot be
+ * proven here.
+ */
+async function notGrantedByFileSystemPolicy(clients: AwsClients, fileSystemId: string, roleArn: string, account: string, actions: string[]): Promise<string[]> {
+  let text: string | undefined;
+  try {
+    text = (await clients.efs.send(new DescribeFileSystemPolicyCommand({ FileSystemId: fileSystemId }))).Policy;
+  } catch (err) {
+    if (errorName(err) === 'PolicyNotFound') return actions;
+    throw refusalOfCheck(err, 'elasticfilesystem:DescribeFileSystemPolicy', fileSystemId, 'SyncFindFileSystem');
+  }
+  let statements: ResourceStatement[];
+  try {
+    const parsed = JSON.parse(text ?? '{}') as { Statement?: ResourceStatement | ResourceStatement[] };
+    statements = Array.isArray(parsed.Statement) ? parsed.Statement : parsed.Statement ? [parsed.Statement] : [];
+  } catch {
+    return actions;
+  }
+  const names = (p: ResourceStatement['Principal']): string[] => (p === '*' ? ['*'] : list(p?.AWS));
+  const forRole = (s: ResourceStatement): boolean => names(s.Principal).some((n) => n === '*' || n === roleArn || n === account || n === `arn:aws:iam::${account}:root`);
+  const applies = (s: ResourceStatement, action: string): boolean => forRole(s) && list(s.Action).some((a) => glob(a, action));
+  return actions.filter((action) => {
+    if (statements.some((s) => s.Effect === 'Deny' && applies(s, action))) return true;
+    return !statements.some((s) => s.Effect === 'Allow' && s.Condition === undefined && applies(s, action));
+  });
 }
 
 async function checkTrust(clients: AwsClients, roleArn: string, field: string): Promise<void> {

@@ -157,6 +157,10 @@ void describe('conformance to botocore\'s service models', () => {
       await attempt(fs.send(new efs.CreateFileSystemCommand({ CreationToken: 'conformance' })));
       await fs.send(new efs.DescribeFileSystemsCommand({}));
       await fs.send(new efs.DescribeMountTargetsCommand({ FileSystemId: fsys.FileSystemId }));
+      await attempt(fs.send(new efs.DescribeFileSystemPolicyCommand({ FileSystemId: fsys.FileSystemId })));
+      await attempt(fs.send(new efs.PutFileSystemPolicyCommand({ FileSystemId: fsys.FileSystemId, Policy: 'not json' })));
+      await fs.send(new efs.PutFileSystemPolicyCommand({ FileSystemId: fsys.FileSystemId, Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'elasticfilesystem:ClientMount', Resource: '*' }] }) }));
+      await fs.send(new efs.DescribeFileSystemPolicyCommand({ FileSystemId: fsys.FileSystemId }));
       await fs.send(new efs.DeleteFileSystemCommand({ FileSystemId: fsys.FileSystemId }));
       await attempt(fs.send(new efs.DescribeFileSystemsCommand({ FileSystemId: fsys.FileSystemId })));
 
