@@ -14,7 +14,9 @@ const SITE_NAME = /^[a-z0-9][a-z0-9-]*$/;
 export const siteListSchema = z.strictObject({
   /** Site name → its runbook.config.json, absolute or relative to the site list file. */
   sites: z
-    .record(z.string(), z.string().min(1, 'must be the path of the site\'s runbook.config.json'))
+    .record(z.string(), z.string().min(1, 'must be the path of the site\'s runbook.config.json'), {
+      error: 'must be an object of site names to config paths, such as {"contact-tracing": "/site/runbook.config.json"}',
+    })
     // Names are checked here rather than as record keys: zod words a bad key only "Invalid key in record".
     .superRefine((sites, ctx) => {
       for (const name of Object.keys(sites)) {

@@ -108,7 +108,7 @@ test('a bad site list stops the worker at start with one sentence naming the fie
     const cases: [unknown, RegExp][] = [
       [{ sites: { 'Sample Site': 'runbook.config.json' } }, /Site list .*sites\.json \(RUNBOOK_SITES\): sites\.Sample Site must be lower-case letters, digits and hyphens, such as "contact-tracing" \(the site's name in its config\)\./],
       [{ sites: {} }, /Site list .*\(RUNBOOK_SITES\): sites must name at least one site/],
-      [{ site: 'sample-site' }, /Site list .*\(RUNBOOK_SITES\): unknown key "site": remove it or fix its spelling/],
+      [{ site: 'sample-site' }, /Site list .*\(RUNBOOK_SITES\): sites must be an object of site names to config paths, such as \{"contact-tracing": "\/site\/runbook\.config\.json"\} \(and 1 more problem: unknown key "site"/],
     ];
     for (const [list, message] of cases) {
       const file = path.join(dir.dir, 'sites.json');

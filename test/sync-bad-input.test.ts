@@ -5,7 +5,9 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { EFSClient, PutFileSystemPolicyCommand } from '@aws-sdk/client-efs';
-import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
+import { RetryState } from '@temporalio/common';
+import { waitFor } from './helpers/worker-process.js';
 import { createRunbookWorker } from '../worker/create-worker.js';
 import { syncDataWorkflow } from '../workflows/sync.js';
 import { makeSyncSite, removeSite, startSyncSim, writeTree, type SyncFixture } from './helpers/sync-site.js';
@@ -120,6 +122,46 @@ test('a role Transfer cannot assume, or without EFS client access, fails the pre
   } finally {
     iam.destroy();
     await Promise.all(sites.map(removeSite));
+  }
+});
+
+// The preflight passed, then the role changed under the run: Transfer refuses the login of an
+// ONLINE, billing server. That is no dropped connection to retry ten times.
+test('an SFTP login refused while the server is ONLINE is not retried: the server is deleted at once and the failure says why', async () => {
+  const iam = new IAMClient({ endpoint: fx.sim.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
+  const trust = (service: string): string => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
+  await iam.send(new CreateRoleCommand({ RoleName: 'transfer-then-ec2', AssumeRolePolicyDocument: trust('transfer.amazonaws.com') }));
+  await iam.send(new AttachRolePolicyCommand({ RoleName: 'transfer-then-ec2', PolicyArn: 'arn:aws:iam::aws:policy/AmazonElasticFileSystemClientFullAccess' }));
+  const site = await makeSyncSite(fx, { transfer: { userRole: 'transfer-then-ec2', maxAttempts: 6 } });
+  await writeTree(site.dataDir, { 'a.bin': 1000 });
+  // Time to change the role between the preflight and the login.
+  await fx.control.addFault({ service: 'transfer', operation: 'CreateUser', latencyMs: 3000, count: 1 });
+  const taskQueue = uniqueTaskQueue('sync-login-refused');
+  const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+  const before = (await fx.control.ledger()).servers.length;
+  try {
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(syncDataWorkflow, { taskQueue, workflowId: `sync-login-refused-${Date.now()}`, args: [{ configPath: site.configPath }] });
+      await waitFor('the server to exist', async () => (await fx.control.ledger()).servers.some((s) => s.tags['runbook:workflowId'] === handle.workflowId), 30_000, 50);
+      await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'transfer-then-ec2', PolicyDocument: trust('ec2.amazonaws.com') }));
+      const err = await handle.result().then(() => assert.fail('must fail'), (e: unknown) => e);
+      let activity: ActivityFailure | undefined;
+      let app: ApplicationFailure | undefined;
+      for (let c: unknown = err; c instanceof Error; c = c.cause) {
+        if (c instanceof ActivityFailure) activity ??= c;
+        if (c instanceof ApplicationFailure && c.type === 'SftpLoginRefused') app = c;
+      }
+      assert.ok(app, `expected SftpLoginRefused in ${String(err)}`);
+      assert.match(app.message, /refused the SFTP login of user "runbook-sync" while ONLINE .*the sync deletes the server now instead of retrying/);
+      assert.equal(activity?.retryState, RetryState.NON_RETRYABLE_FAILURE, 'not retried');
+    });
+    const ledger = await fx.control.ledger();
+    assert.equal(ledger.servers.length, before + 1, 'one server, never a second');
+    assert.equal(ledger.alive, 0, 'and it was deleted');
+  } finally {
+    await fx.control.clearFaults();
+    iam.destroy();
+    await removeSite(site);
   }
 });
 

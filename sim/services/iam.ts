@@ -92,6 +92,11 @@ const handlers: Record<string, QueryHandler> = {
     if (!role.policies.includes(arn)) role.policies.push(arn);
     return {};
   },
+  UpdateAssumeRolePolicy(input, ctx) {
+    const role = getRole(ctx, input.str('RoleName'));
+    role.trusts = trustedServices(input.str('PolicyDocument'));
+    return {};
+  },
   PutRolePolicy(input, ctx) {
     const role = getRole(ctx, input.str('RoleName'));
     const name = input.str('PolicyName');

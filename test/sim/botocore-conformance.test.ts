@@ -134,6 +134,7 @@ void describe('conformance to botocore\'s service models', () => {
       await im.send(new iam.GetRolePolicyCommand({ RoleName: 'extra-role', PolicyName: 'efs' }));
       await attempt(im.send(new iam.GetRolePolicyCommand({ RoleName: 'extra-role', PolicyName: 'none' })));
       await im.send(new iam.ListRolePoliciesCommand({ RoleName: 'extra-role' }));
+      await im.send(new iam.UpdateAssumeRolePolicyCommand({ RoleName: 'extra-role', PolicyDocument: JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { Service: 'transfer.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
       await im.send(new iam.SimulatePrincipalPolicyCommand({ PolicySourceArn: 'arn:aws:iam::123456789012:role/extra-role', ActionNames: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'], ResourceArns: ['*'] }));
 
       // Secrets Manager, SSM Parameter Store
