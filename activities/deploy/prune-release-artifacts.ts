@@ -25,7 +25,8 @@ export interface PruneResult {
   versions: number;
   bundlesDeleted: string[];
   imagesDeleted: string[];
-  imagesKept: number;
+  /** Null when images were left alone this time (no image section, or a retained bundle unreadable). */
+  imagesKept: number | null;
   /** Private ECR only: whether this run set the repository's lifecycle policy. */
   lifecyclePolicy: 'set' | 'present' | null;
 }
@@ -73,7 +74,7 @@ export async function pruneReleaseArtifacts(aws: AwsClientFactory, input: PruneI
     rethrowAws(err, `Sweeping unused source bundles from s3://${input.bucket}/${application}/`);
   }
 
-  if (!site.image) return { versions: versions.length, bundlesDeleted, imagesDeleted: [], imagesKept: 0, lifecyclePolicy: null };
+  if (!site.image) return { versions: versions.length, bundlesDeleted, imagesDeleted: [], imagesKept: null, lifecyclePolicy: null };
   const keepImages = site.image.keepImages ?? DEFAULT_KEEP_IMAGES;
   // Images any retained version runs (a rollback target among them) stay, whatever their age.
   const referenced = new Set([input.digest]);
@@ -89,7 +90,7 @@ export async function pruneReleaseArtifacts(aws: AwsClientFactory, input: PruneI
       // A version whose bundle cannot be read might run any image: keep them all this time.
       if (inUse.has(version.VersionLabel ?? '') || awsErrorCode(err) !== 'NoSuchKey') {
         log.warn('could not read the images of a retained version; pruning no images this time', { version: version.VersionLabel, error: String(err) });
-        return { versions: versions.length, bundlesDeleted, imagesDeleted: [], imagesKept: -1, lifecyclePolicy: null };
+        return { versions: versions.length, bundlesDeleted, imagesDeleted: [], imagesKept: null, lifecyclePolicy: null };
       }
     }
   }
