@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { DescribeApplicationsCommand, ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
+import { CreateRepositoryCommand, ECRClient, GetLifecyclePolicyCommand } from '@aws-sdk/client-ecr';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inRegion, startSim, type RunningSim } from '../sim/index.js';
 import { createRunbookWorker, type RunbookWorker } from '../worker/create-worker.js';
@@ -100,6 +101,38 @@ test('twelve deploys under a version quota of 10 all succeed; versions, bundles 
     eb.destroy();
     assert.deepEqual(app?.ResourceLifecycleConfig?.VersionLifecycleConfig?.MaxCountRule, { Enabled: true, MaxCount: 10, DeleteSourceFromS3: true });
   } finally {
+    await removeSite(site);
+  }
+});
+
+// Private ECR: the same pruning, and a lifecycle policy for the untagged images each push leaves.
+test('on private ECR the deploy sets a lifecycle policy and keeps only the images retained versions run', async () => {
+  const ecr = new ECRClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
+  await ecr.send(new CreateRepositoryCommand({ repositoryName: 'sample-private' }));
+  const repository = '123456789012.dkr.ecr.us-east-1.amazonaws.com/sample-private';
+  const site = await makeDeploySite(sim, { image: { repository, keepImages: 1 }, beanstalk: { keepVersions: 2 } });
+  const dockerrun = path.join(site.dir, 'Dockerrun.aws.json');
+  await writeFile(dockerrun, (await readFile(dockerrun, 'utf8')).replace('public.ecr.aws/sim/sample-site', repository));
+  const digests: string[] = [];
+  const labels: string[] = [];
+  try {
+    for (let i = 1; i <= 3; i++) {
+      await writeFile(path.join(site.dir, 'build-stamp.txt'), `private ${i}\n`);
+      const result = await env.client.workflow.execute(deployWorkflow, { taskQueue, workflowId: `deploy-private-${i}-${Date.now()}`, args: [{ configPath: site.configPath, autoApprove: true }] });
+      assert.equal(result.outcome, 'deployed');
+      digests.push(result.image?.digest as string);
+      labels.push(result.versionLabel as string);
+    }
+    const state = await simState(sim);
+    const versions = inRegion(state).eb.versions.filter((v) => v.applicationName === 'sample-site').map((v) => v.versionLabel).sort();
+    assert.deepEqual(versions, labels.slice(1).sort(), 'two versions kept: the live one and the rollback target');
+    const images = (inRegion(state).ecr.repositories['sample-private']?.images ?? []).map((i) => i.digest).sort();
+    // keepImages 1 keeps the newest; the rollback target's image stays because its version does.
+    assert.deepEqual(images, digests.slice(1).sort());
+    const policy = JSON.parse((await ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'sample-private' }))).lifecyclePolicyText as string) as { rules: { selection: Record<string, unknown> }[] };
+    assert.deepEqual(policy.rules[0]?.selection, { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 2 });
+  } finally {
+    ecr.destroy();
     await removeSite(site);
   }
 });

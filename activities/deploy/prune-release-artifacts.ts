@@ -8,7 +8,7 @@ import { bundleImageDigests } from './bundle-images.js';
 import type { DeploySite } from './deploy-config.js';
 import { registryClients } from './push-image.js';
 import { parseRepository, type RegistryRef } from './registry-login.js';
-import { listVersions, versionsInUse } from './version-lifecycle.js';
+import { DEFAULT_KEEP_VERSIONS, listVersions, versionsInUse } from './version-lifecycle.js';
 
 /** Images kept beyond the ones retained versions run, unless the config says otherwise. */
 export const DEFAULT_KEEP_IMAGES = 10;
@@ -105,7 +105,10 @@ export async function pruneReleaseArtifacts(aws: AwsClientFactory, input: PruneI
     const newestFirst = [...images].sort((a, b) => b.pushedAt - a.pushedAt);
     const doomed = newestFirst.slice(keepImages).filter((i) => !referenced.has(i.digest)).map((i) => i.digest);
     imagesDeleted = await deleteImages(registry, ref, doomed);
-    if (ref.kind === 'ecr') lifecyclePolicy = await ensureUntaggedLifecycle(registry, ref, keepImages);
+    // Each deploy's image loses its tag to the next push, so retained versions run untagged
+    // images: the rule keeps at least as many as versions are kept.
+    const keepVersions = site.beanstalk.keepVersions ?? DEFAULT_KEEP_VERSIONS;
+    if (ref.kind === 'ecr') lifecyclePolicy = await ensureUntaggedLifecycle(registry, ref, Math.max(keepImages, keepVersions));
   } catch (err) {
     rethrowAws(err, `Pruning old images of ${ref.uri}`);
   }
@@ -145,7 +148,7 @@ async function deleteImages(clients: AwsClients, ref: RegistryRef, digests: stri
   return deleted;
 }
 
-/** Untagged images (an older push the tag moved off) beyond the kept count expire on their own. */
+/** Untagged images (older pushes the tag moved off) beyond the kept count expire on their own. */
 async function ensureUntaggedLifecycle(clients: AwsClients, ref: RegistryRef, keep: number): Promise<'set' | 'present'> {
   try {
     await clients.ecr.send(new GetLifecyclePolicyCommand({ repositoryName: ref.repositoryName }));
