@@ -36,6 +36,9 @@ export const NonRetryable = {
   NotificationRejected: 'NotificationRejected',
   /** A message may have gone out without an answer: sending again could post it twice. */
   NotificationUnconfirmed: 'NotificationUnconfirmed',
+  JanitorDeleteFailed: 'JanitorDeleteFailed',
+  RoleNotUsable: 'RoleNotUsable',
+  SftpLoginRefused: 'SftpLoginRefused',
 } as const;
 
 export const Retryable = {

@@ -40,7 +40,7 @@ export const engineOverheadBenchmark: Benchmark = {
               config.compile.steps = config.compile.steps.slice(0, 1);
               config.aws = { region: 'us-east-1', endpoint: sim.endpoint, sftpEndpoint: `${sim.sftpHost}:${sim.sftpPort}` };
               config.data = { localDir: 'data', remoteDir: '/data', deleteExtraneous: true };
-              config.transfer = { efsFileSystem: FS_NAME, userRole: 'aws-elasticbeanstalk-ec2-role', posixUid: 1000, posixGid: 1000, pollSeconds: 0.1, heartbeatTimeoutSeconds: 5, retryInitialSeconds: 0.5 };
+              config.transfer = { efsFileSystem: FS_NAME, userRole: 'transfer-efs-access', posixUid: 1000, posixGid: 1000, pollSeconds: 0.1, heartbeatTimeoutSeconds: 5, retryInitialSeconds: 0.5 };
               config.image = { ...(config.image as Record<string, unknown>), dockerPath: dockerDouble };
               config.beanstalk = { ...(config.beanstalk as Record<string, unknown>), pollSeconds: 0.1, healthGraceSeconds: 0, smokeTimeoutSeconds: 5, timeoutMinutes: 2 };
             },

@@ -23,9 +23,9 @@ import { seedDemoAccount, writeDemoConfig } from './demo-site.js';
 import { followWorkflow } from './follow.js';
 import { printOutcome } from './print-outcome.js';
 import { formatDuration, readStatus } from './progress-view.js';
-import { scheduleKinds } from './schedule-kinds.js';
+import { servedSites } from '../config/sites.js';
 import { resolveTemporalCli, temporalCacheDir } from './temporal-cli.js';
-import { upsertSchedule } from './upsert-schedule.js';
+import { ensureJanitorSchedules } from '../worker/janitor-schedules.js';
 
 const USAGE = 'npm run demo -- [--serve] [--manual-approve] [--json] [--port 7233] [--units N] [--unit-ms MS]';
 
@@ -124,9 +124,10 @@ async function main(): Promise<number> {
 
   say(`notifications: a local Slack-style webhook (printed as [slack]) and the SNS topic ${notify.topicArn}`);
   const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: settings.namespace, taskQueue: settings.taskQueue, deps: { aws: createAwsClientFactory(), temporalUiUrl: uiUrl } });
-  const janitor = scheduleKinds.janitor;
-  await upsertSchedule(client, settings.taskQueue, janitor, { intervals: [{ every: '15m' }] }, { configPath });
-  say(`janitor schedule ${janitor.scheduleId}: every 15 min (Schedules tab in the UI)`);
+  // The demo's worker serves the demo site, and ensures its janitor schedule as `npm run worker` does.
+  for (const janitor of await ensureJanitorSchedules(client, settings.taskQueue, await servedSites())) {
+    say(`janitor schedule ${janitor.scheduleId}: every ${janitor.every ?? '?'} (Schedules tab in the UI)`);
+  }
 
   const workflowId = 'release-sample-site';
   // Runs left by a demo that was killed outright have no sim any more: end them first.

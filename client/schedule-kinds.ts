@@ -5,7 +5,7 @@ import { releaseInputSchema } from '../workflows/release-input.js';
 import { janitorInputSchema } from '../workflows/sync-input.js';
 
 export interface ScheduleKind {
-  /** Fixed id, so `create` twice updates one schedule instead of making two. */
+  /** Fixed id prefix; the site follows it, so `create` twice updates one schedule per site. */
   scheduleId: string;
   workflowType: string;
   inputSchema: z.ZodType;
@@ -51,3 +51,8 @@ export function isScheduleKind(name: string): name is ScheduleKindName {
 
 /** Every schedule this runbook creates has an id with this prefix; `list` shows only those. */
 export const SCHEDULE_PREFIX = 'release-runbook-';
+
+/** One schedule of a kind per site: `release-runbook-janitor-contact-tracing`. */
+export function scheduleIdFor(kind: ScheduleKind, site: string): string {
+  return `${kind.scheduleId}-${site}`;
+}

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleSpec } from '@temporalio/client';
 import { InputError } from '../config/errors.js';
 import { summarizeIssues } from '../config/format-issue.js';
@@ -6,11 +5,11 @@ import { loadConfig, type ResolvedConfig } from '../config/load.js';
 import { temporalUiUrl } from '../worker/settings.js';
 import { parseCli, parseJsonArg, runMain } from './args.js';
 import { connect } from './connect.js';
-import { isScheduleKind, SCHEDULE_PREFIX, scheduleKinds } from './schedule-kinds.js';
+import { isScheduleKind, SCHEDULE_PREFIX, scheduleIdFor, scheduleKinds } from './schedule-kinds.js';
 import { upsertSchedule } from './upsert-schedule.js';
 
 const KINDS = Object.keys(scheduleKinds).join('|');
-const USAGE = `npm run schedule -- <create|list|delete|trigger> [${KINDS}] [--every DURATION] [--cron EXPR] [--config FILE] [--input JSON] [--json]`;
+const USAGE = `npm run schedule -- <create|list|delete|trigger> [${KINDS}] [--site NAME | --config FILE] [--every DURATION] [--cron EXPR] [--input JSON] [--json]`;
 const ACTIONS = ['create', 'list', 'delete', 'trigger'] as const;
 type Action = (typeof ACTIONS)[number];
 
@@ -73,6 +72,7 @@ async function main(): Promise<number> {
       every: { type: 'string' },
       cron: { type: 'string' },
       config: { type: 'string' },
+      site: { type: 'string' },
       input: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
@@ -86,12 +86,18 @@ async function main(): Promise<number> {
     throw new InputError('InvalidArgument', 'kind', `${kind ? `unknown schedule "${kind}"` : 'name the schedule'}: use one of ${Object.keys(scheduleKinds).join(', ')}. Usage: ${USAGE}`);
   }
   if (values.every && values.cron) throw new InputError('InvalidArgument', '--every', 'give --every or --cron, not both.');
-  if (action !== 'create' && (values.every || values.cron || values.input || values.config)) {
-    throw new InputError('InvalidArgument', 'argv', `--every, --cron, --config and --input apply to "create" only. Usage: ${USAGE}`);
+  if (action !== 'create' && (values.every || values.cron || values.input)) {
+    throw new InputError('InvalidArgument', 'argv', `--every, --cron and --input apply to "create" only. Usage: ${USAGE}`);
+  }
+  if (action === 'list' && (values.site || values.config)) {
+    throw new InputError('InvalidArgument', 'argv', `list shows every site's schedules; --site and --config apply to create, delete and trigger. Usage: ${USAGE}`);
   }
 
-  // Everything a person typed for "create" is checked before connecting: bad input never waits on a server.
-  const created = action === 'create' ? await checkCreate(kind as keyof typeof scheduleKinds, values) : undefined;
+  // Everything a person typed is checked before connecting: bad input never waits on a server.
+  if (values.every) parseEvery(values.every);
+  if (values.cron) parseCron(values.cron);
+  const target = action === 'list' ? undefined : await scheduleTarget(values);
+  const created = action === 'create' && target ? checkCreate(kind as keyof typeof scheduleKinds, values, target) : undefined;
 
   const { client, settings, close } = await connect();
   const out = (line: string): void => {
@@ -118,8 +124,10 @@ async function main(): Promise<number> {
     }
 
     const spec = scheduleKinds[kind as keyof typeof scheduleKinds];
-    const handle = client.schedule.getHandle(spec.scheduleId);
-    const link = `${temporalUiUrl(settings)}/namespaces/${encodeURIComponent(settings.namespace)}/schedules/${encodeURIComponent(spec.scheduleId)}`;
+    const site = (target as ScheduleTarget).site;
+    const scheduleId = scheduleIdFor(spec, site);
+    const handle = client.schedule.getHandle(scheduleId);
+    const link = `${temporalUiUrl(settings)}/namespaces/${encodeURIComponent(settings.namespace)}/schedules/${encodeURIComponent(scheduleId)}`;
 
     if (action === 'delete' || action === 'trigger') {
       try {
@@ -127,50 +135,69 @@ async function main(): Promise<number> {
         else await handle.trigger(ScheduleOverlapPolicy.SKIP);
       } catch (err) {
         if (err instanceof ScheduleNotFoundError) {
-          throw new InputError('InvalidArgument', 'kind', `no schedule "${spec.scheduleId}" in namespace "${settings.namespace}": create it with npm run schedule -- create ${kind}.`);
+          throw new InputError('InvalidArgument', 'kind', `no schedule "${scheduleId}" in namespace "${settings.namespace}": create it with npm run schedule -- create ${kind} --site ${site}.`);
         }
         throw err;
       }
-      out(action === 'delete' ? `deleted schedule ${spec.scheduleId}` : `triggered schedule ${spec.scheduleId} (skipped if a run is still going)\n  Temporal UI: ${link}`);
-      if (values.json) console.log(JSON.stringify({ scheduleId: spec.scheduleId, action }));
+      out(action === 'delete' ? `deleted schedule ${scheduleId}` : `triggered schedule ${scheduleId} (skipped if a run is still going)\n  Temporal UI: ${link}`);
+      if (values.json) console.log(JSON.stringify({ scheduleId, action }));
       return 0;
     }
 
     // create (or update, when it exists): the input is what the UI would show for a manual start.
     if (!created) throw new Error('unreachable: create without checked arguments');
     const { rawInput, scheduleSpec, when } = created;
-    const verb = await upsertSchedule(client, settings.taskQueue, spec, scheduleSpec, rawInput);
-    out(`${verb} schedule ${spec.scheduleId}: ${spec.workflowType} ${when} on task queue "${settings.taskQueue}" (overlap: skip)`);
+    const verb = await upsertSchedule(client, settings.taskQueue, spec, site, scheduleSpec, rawInput);
+    out(`${verb} schedule ${scheduleId}: ${spec.workflowType} ${when} on task queue "${settings.taskQueue}" (overlap: skip)`);
     out(`  Temporal UI: ${link}`);
-    if (values.json) console.log(JSON.stringify({ scheduleId: spec.scheduleId, action: verb, workflowType: spec.workflowType, spec: scheduleSpec, input: rawInput }));
+    if (values.json) console.log(JSON.stringify({ scheduleId, action: verb, workflowType: spec.workflowType, spec: scheduleSpec, input: rawInput }));
     return 0;
   } finally {
     await close();
   }
 }
 
-async function checkCreate(
+interface ScheduleTarget {
+  site: string;
+  config: ResolvedConfig | undefined;
+}
+
+/**
+ * The site a schedule is for: --site, or the site of --config (or RUNBOOK_CONFIG). A schedule
+ * stores the site's name, never this machine's path, so any worker serving the site can run it.
+ */
+async function scheduleTarget(values: { site?: string; config?: string }): Promise<ScheduleTarget> {
+  if (values.site && values.config) throw new InputError('InvalidArgument', '--site', 'give --site or --config, not both: the schedule names the site either way.');
+  const configFile = values.config ?? (values.site ? undefined : process.env.RUNBOOK_CONFIG);
+  const config = configFile ? await loadConfig(configFile) : undefined;
+  const site = values.site ?? config?.site;
+  if (!site) throw new InputError('InvalidArgument', '--site', `name the site the schedule is for: --site NAME (as in its runbook.config.json) or --config FILE. Usage: ${USAGE}`);
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(site)) throw new InputError('InvalidArgument', '--site', `--site "${site}" must be lower-case letters, digits and hyphens, such as "contact-tracing".`);
+  return { site, config };
+}
+
+function checkCreate(
   kind: keyof typeof scheduleKinds,
-  values: { every?: string; cron?: string; config?: string; input?: string },
-): Promise<{ rawInput: Record<string, unknown>; scheduleSpec: ScheduleSpec; when: string }> {
+  values: { every?: string; cron?: string; input?: string },
+  target: ScheduleTarget,
+): { rawInput: Record<string, unknown>; scheduleSpec: ScheduleSpec; when: string } {
   const spec = scheduleKinds[kind];
   const rawInput = (values.input ? parseJsonArg('--input', values.input) : {}) as Record<string, unknown>;
   if (typeof rawInput !== 'object' || rawInput === null || Array.isArray(rawInput)) {
     throw new InputError('InvalidArgument', '--input', '--input must be a JSON object such as \'{"maxAgeHours": 6}\'.');
   }
-  let config: ResolvedConfig | undefined;
-  const configFile = values.config ?? process.env.RUNBOOK_CONFIG;
-  if (configFile) config = await loadConfig(configFile);
-  if (values.config) rawInput.configPath = path.resolve(values.config);
+  if (rawInput.site !== undefined && rawInput.site !== target.site) {
+    throw new InputError('InvalidArgument', '--input', `--input names site "${String(rawInput.site)}" but the schedule is for "${target.site}": drop "site" from --input.`);
+  }
+  rawInput.site = target.site;
   const parsed = spec.inputSchema.safeParse(rawInput);
   if (!parsed.success) {
     const { field, message } = summarizeIssues(parsed.error, `${spec.workflowType} input`);
     throw new InputError('InvalidInput', field, message);
   }
-  const scheduleSpec: ScheduleSpec = values.cron
-    ? { cronExpressions: [parseCron(values.cron)] }
-    : { intervals: [{ every: parseEvery(values.every ?? spec.defaultEvery(config)) }] };
-  const when = values.cron ? `cron "${values.cron}"` : `every ${values.every ?? spec.defaultEvery(config)}`;
+  const every = values.every ?? spec.defaultEvery(target.config);
+  const scheduleSpec: ScheduleSpec = values.cron ? { cronExpressions: [parseCron(values.cron)] } : { intervals: [{ every: parseEvery(every) }] };
+  const when = values.cron ? `cron "${values.cron}"` : `every ${every}`;
   return { rawInput, scheduleSpec, when };
 }
 

@@ -177,6 +177,8 @@ export const imageSchema = z.strictObject({
   pushTimeoutMinutes: z.number({ error: 'must be a number of minutes' }).positive('must be greater than 0').max(240, 'must be at most 240 minutes').default(30),
   pushAttempts: z.number().int('must be a whole number').min(1, 'must be at least 1').max(20, 'must be at most 20').default(3),
   retryInitialSeconds: z.number().min(0.1, 'must be at least 0.1 seconds').max(600, 'must be at most 600 seconds').default(10),
+  // After a successful deploy, images beyond the newest this many that no retained version runs are deleted.
+  keepImages: z.number({ error: 'must be a whole number of images' }).int('must be a whole number of images').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(10),
 });
 
 export const beanstalkSchema = z.strictObject({
@@ -217,6 +219,11 @@ export const beanstalkSchema = z.strictObject({
   // A missing environment is created only on a first deploy (no live environment in the application)
   // unless this is set, so a typo in "environment" never launches a second, billed environment.
   createIfMissing: z.boolean({ error: 'must be true or false' }).default(false),
+  // Application versions kept (MaxCountRule, set once if the application has no rule); at least 2
+  // so the version before the current one, the rollback target, always survives.
+  keepVersions: z.number({ error: 'must be a whole number of versions' }).int('must be a whole number of versions').min(2, 'must be at least 2, so the rollback target is kept').max(1000, 'must be at most 1000').default(10),
+  // The role Beanstalk deletes old versions as (name or ARN); the console creates this one.
+  serviceRole: z.string().min(1, 'must be an IAM role name or ARN, such as "aws-elasticbeanstalk-service-role"').default('aws-elasticbeanstalk-service-role'),
 });
 
 export const runbookConfigSchema = z.strictObject({

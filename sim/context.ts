@@ -11,6 +11,12 @@ export interface SimTimings {
   versionProcessMs: number;
 }
 
+/** Service quotas, small in tests so that what AWS refuses at scale is refused here too. */
+export interface SimLimits {
+  /** Elastic Beanstalk application versions per region (AWS's default quota: 1000). */
+  applicationVersions: number;
+}
+
 /** Hooks into the long-lived listeners, so API calls can close sessions or open ports. */
 export interface SimHooks {
   /** Closes open SFTP sessions of a server (all users, or one). */
@@ -39,6 +45,7 @@ export interface SimContext {
   store: StateStore;
   faults: FaultRegistry;
   timings: SimTimings;
+  limits: SimLimits;
   hooks: SimHooks;
   /** SHA256 fingerprint of the SFTP host key, as DescribeServer reports it. */
   hostKeyFingerprint: string;

@@ -35,6 +35,8 @@ export interface StartSimOptions {
   beanstalkUpdateSeconds?: number;
   /** Beanstalk application version Processing → Processed delay; default 1. */
   versionProcessSeconds?: number;
+  /** Elastic Beanstalk application versions per region before TooManyApplicationVersionsException; default 1000, as AWS. */
+  applicationVersionQuota?: number;
   /** Region of requests that name none (unsigned ones); a signed request's scope decides otherwise. Default us-east-1. */
   region?: string;
   /** Signature and policy checks; both on by default. */
@@ -81,6 +83,7 @@ export async function startSim(opts: StartSimOptions = {}): Promise<RunningSim> 
       beanstalkUpdateMs: (opts.beanstalkUpdateSeconds ?? 3) * 1000,
       versionProcessMs: (opts.versionProcessSeconds ?? 1) * 1000,
     },
+    limits: { applicationVersions: opts.applicationVersionQuota ?? 1000 },
     get hooks() {
       return hooks;
     },

@@ -6,6 +6,7 @@ import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ParsedKey, PublicKeyAuthContext, Server } from 'ssh2';
 import { everyRegion } from './regions.js';
 import { advanceTransfer } from './services/transfer.js';
+import { roleTrusts } from './services/iam.js';
 import type { SimContext } from './context.js';
 import type { TransferServer, TransferUser } from './state.js';
 import { SftpSession } from './sftp-session.js';
@@ -85,7 +86,8 @@ export async function startSftpServer(ctx: Omit<SimContext, 'hostKeyFingerprint'
       .filter((s) => s.deletedAt === undefined && s.state === 'ONLINE' && (serverId === undefined || s.serverId === serverId))
       .flatMap((server) => {
         const user = server.users[userName];
-        return user && user.sshKeys.some((k) => keyMatches(key, k.body)) ? [{ server, user }] : [];
+        // Transfer assumes the user's role for every session: a role that does not trust it means no login.
+        return user && user.sshKeys.some((k) => keyMatches(key, k.body)) && roleTrusts(ctx, user.role, 'transfer.amazonaws.com') ? [{ server, user }] : [];
       });
   };
 

@@ -1,3 +1,4 @@
+import type { PolicyDocument } from './auth/policy.js';
 // The sim's whole world as one JSON-serialisable value, so a restarted sim (same --state-dir)
 // finds the servers, environments and objects a crashed run left behind.
 
@@ -44,6 +45,8 @@ export interface EfsFileSystem {
   throughputMode: string;
   encrypted: boolean;
   tags: Tag[];
+  /** The file system policy (PutFileSystemPolicy), as JSON text. */
+  policy?: string;
 }
 
 export interface S3Object {
@@ -194,6 +197,8 @@ export interface EcrRepository {
   name: string;
   createdAt: number;
   images: EcrImage[];
+  /** Private ECR only: the lifecycle policy text as put, and when it last ran. */
+  lifecyclePolicy?: { text: string; evaluatedAt?: number };
 }
 
 export interface DockerImage {
@@ -261,7 +266,15 @@ export interface SimState {
   iam: { roles: Record<string, IamRole>; instanceProfiles: Record<string, { roles: string[] }> };
 }
 
-export interface IamRole { trusts: string; policies: string[]; createdAt: number }
+export interface IamRole {
+  /** The service principal(s) its trust policy lets assume it. */
+  trusts: string | string[];
+  /** Attached managed policy ARNs. */
+  policies: string[];
+  /** Inline policies by name (PutRolePolicy). */
+  inline?: Record<string, PolicyDocument>;
+  createdAt: number;
+}
 
 export function emptyRegion(): RegionalState {
   return {
@@ -297,6 +310,8 @@ function defaultIam(): SimState['iam'] {
       'aws-elasticbeanstalk-service-role': { trusts: 'elasticbeanstalk.amazonaws.com', createdAt: at,
         policies: managed(['service-role/AWSElasticBeanstalkEnhancedHealth', 'AWSElasticBeanstalkManagedUpdatesCustomerRolePolicy']) },
       AWSTransferLoggingAccess: { trusts: 'transfer.amazonaws.com', createdAt: at, policies: managed(['service-role/AWSTransferLoggingAccess']) },
+      // What a Transfer user on EFS needs: Transfer may assume it, and it may mount, write and be root.
+      'transfer-efs-access': { trusts: 'transfer.amazonaws.com', createdAt: at, policies: managed(['AmazonElasticFileSystemClientFullAccess']) },
     },
     instanceProfiles: { 'aws-elasticbeanstalk-ec2-role': { roles: ['aws-elasticbeanstalk-ec2-role'] } },
   };

@@ -4,6 +4,10 @@ import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { EFSClient, PutFileSystemPolicyCommand } from '@aws-sdk/client-efs';
+import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
+import { RetryState } from '@temporalio/common';
+import { waitFor } from './helpers/worker-process.js';
 import { createRunbookWorker } from '../worker/create-worker.js';
 import { syncDataWorkflow } from '../workflows/sync.js';
 import { makeSyncSite, removeSite, startSyncSim, writeTree, type SyncFixture } from './helpers/sync-site.js';
@@ -60,6 +64,103 @@ test('a missing local dir, an unknown file system and a bad role fail before any
     const ledger = await fx.control.ledger();
     assert.equal(ledger.servers.length, 0, 'nothing billable was ever created');
   } finally {
+    await removeSite(site);
+  }
+});
+
+// The example's aws-elasticbeanstalk-ec2-role trusts only EC2: Transfer would refuse every login
+// while the server bills. The preflight reads the roles first and names what is missing.
+test('a role Transfer cannot assume, or without EFS client access, fails the preflight: nothing provisioned, the role named', async () => {
+  const iam = new IAMClient({ endpoint: fx.sim.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
+  const trust = (service: string): string => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
+  const role = async (name: string, service: string, policy?: string): Promise<void> => {
+    await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust(service) }));
+    if (policy) await iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: `arn:aws:iam::aws:policy/${policy}` }));
+  };
+  await role('ec2-only-efs', 'ec2.amazonaws.com', 'AmazonElasticFileSystemClientFullAccess');
+  await role('transfer-no-efs', 'transfer.amazonaws.com');
+  await role('transfer-no-root', 'transfer.amazonaws.com', 'AmazonElasticFileSystemClientReadWriteAccess');
+  await role('logs-for-ec2', 'ec2.amazonaws.com');
+  const sites = [];
+  try {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ userRole: 'ec2-only-efs' }, /^transfer\.userRole: the role ec2-only-efs does not trust transfer\.amazonaws\.com \(its trust policy names ec2\.amazonaws\.com\), so Transfer could not assume it: add transfer\.amazonaws\.com to its trust policy/],
+      [{ userRole: 'aws-elasticbeanstalk-ec2-role' }, /^transfer\.userRole: the role aws-elasticbeanstalk-ec2-role does not trust transfer\.amazonaws\.com/],
+      [{ userRole: 'no-such-role' }, /^transfer\.userRole: the role no-such-role does not exist \(arn:aws:iam::123456789012:role\/no-such-role\)/],
+      [{ userRole: 'transfer-no-efs' }, /^transfer\.userRole: the role transfer-no-efs is not allowed elasticfilesystem:ClientMount, elasticfilesystem:ClientWrite on fs-\w+, so its SFTP sessions could not write to EFS/],
+      [{ userRole: 'transfer-no-root', posixUid: 0, posixGid: 0 }, /^transfer\.userRole: the role transfer-no-root is not allowed elasticfilesystem:ClientRootAccess on fs-\w+ \(ClientRootAccess because transfer\.posixUid is 0\)/],
+      [{ loggingRole: 'logs-for-ec2' }, /^transfer\.loggingRole: the role logs-for-ec2 does not trust transfer\.amazonaws\.com/],
+    ];
+    for (const [transfer, message] of cases) {
+      const site = await makeSyncSite(fx, { transfer });
+      sites.push(site);
+      await writeTree(site.dataDir, { 'a.bin': 10 });
+      await expectFailure(site, {}, 'RoleNotUsable', message);
+    }
+    // The same roles pass once they are right: uid 1000 needs no root access, and the file
+    // system policy may grant what the role's own policies lack.
+    const fine = await makeSyncSite(fx, { transfer: { userRole: 'transfer-no-root', posixUid: 1000 } });
+    const byFsPolicy = await makeSyncSite(fx, { transfer: { userRole: 'transfer-no-efs', posixUid: 1000 } });
+    sites.push(fine, byFsPolicy);
+    const efs = new EFSClient({ endpoint: fx.sim.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
+    await efs.send(new PutFileSystemPolicyCommand({
+      FileSystemId: fx.fileSystemId,
+      Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/transfer-no-efs' }, Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'], Resource: '*' }] }),
+    }));
+    efs.destroy();
+    const taskQueue = uniqueTaskQueue('sync-role-ok');
+    const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+    await worker.runUntil(async () => {
+      for (const site of [fine, byFsPolicy]) {
+        await writeTree(site.dataDir, { 'a.bin': 10 });
+        await env.client.workflow.execute(syncDataWorkflow, { taskQueue, workflowId: `sync-role-ok-${Date.now()}`, args: [{ configPath: site.configPath, dryRun: true }] });
+      }
+    });
+
+    const ledger = await fx.control.ledger();
+    assert.equal(ledger.servers.length, 0, 'no server was created for any of them');
+  } finally {
+    iam.destroy();
+    await Promise.all(sites.map(removeSite));
+  }
+});
+
+// The preflight passed, then the role changed under the run: Transfer refuses the login of an
+// ONLINE, billing server. That is no dropped connection to retry ten times.
+test('an SFTP login refused while the server is ONLINE is not retried: the server is deleted at once and the failure says why', async () => {
+  const iam = new IAMClient({ endpoint: fx.sim.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
+  const trust = (service: string): string => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
+  await iam.send(new CreateRoleCommand({ RoleName: 'transfer-then-ec2', AssumeRolePolicyDocument: trust('transfer.amazonaws.com') }));
+  await iam.send(new AttachRolePolicyCommand({ RoleName: 'transfer-then-ec2', PolicyArn: 'arn:aws:iam::aws:policy/AmazonElasticFileSystemClientFullAccess' }));
+  const site = await makeSyncSite(fx, { transfer: { userRole: 'transfer-then-ec2', maxAttempts: 6 } });
+  await writeTree(site.dataDir, { 'a.bin': 1000 });
+  // Time to change the role between the preflight and the login.
+  await fx.control.addFault({ service: 'transfer', operation: 'CreateUser', latencyMs: 3000, count: 1 });
+  const taskQueue = uniqueTaskQueue('sync-login-refused');
+  const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+  const before = (await fx.control.ledger()).servers.length;
+  try {
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(syncDataWorkflow, { taskQueue, workflowId: `sync-login-refused-${Date.now()}`, args: [{ configPath: site.configPath }] });
+      await waitFor('the server to exist', async () => (await fx.control.ledger()).servers.some((s) => s.tags['runbook:workflowId'] === handle.workflowId), 30_000, 50);
+      await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'transfer-then-ec2', PolicyDocument: trust('ec2.amazonaws.com') }));
+      const err = await handle.result().then(() => assert.fail('must fail'), (e: unknown) => e);
+      let activity: ActivityFailure | undefined;
+      let app: ApplicationFailure | undefined;
+      for (let c: unknown = err; c instanceof Error; c = c.cause) {
+        if (c instanceof ActivityFailure) activity ??= c;
+        if (c instanceof ApplicationFailure && c.type === 'SftpLoginRefused') app = c;
+      }
+      assert.ok(app, `expected SftpLoginRefused in ${String(err)}`);
+      assert.match(app.message, /refused the SFTP login of user "runbook-sync" while ONLINE .*the sync deletes the server now instead of retrying/);
+      assert.equal(activity?.retryState, RetryState.NON_RETRYABLE_FAILURE, 'not retried');
+    });
+    const ledger = await fx.control.ledger();
+    assert.equal(ledger.servers.length, before + 1, 'one server, never a second');
+    assert.equal(ledger.alive, 0, 'and it was deleted');
+  } finally {
+    await fx.control.clearFaults();
+    iam.destroy();
     await removeSite(site);
   }
 });

@@ -1,11 +1,26 @@
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { withDataConverter } from '../codec/data-converter.js';
+import { servedSites } from '../config/sites.js';
 import { createRunbookWorker } from './create-worker.js';
+import { ensureJanitorSchedules } from './janitor-schedules.js';
 import { temporalSettings } from './settings.js';
 
 async function run(): Promise<void> {
   const settings = temporalSettings();
   const connection = await NativeConnection.connect({ address: settings.address });
   try {
+    // Before anything else: a bad site list stops the worker here, naming the field.
+    const sites = await servedSites();
+    const client = new Client({ connection, namespace: settings.namespace, ...withDataConverter() });
+    for (const janitor of await ensureJanitorSchedules(client, settings.taskQueue, sites)) {
+      console.log(
+        janitor.outcome === 'skipped'
+          ? `janitor schedule for "${janitor.site}" not needed: ${janitor.why ?? ''}`
+          : `janitor schedule ${janitor.scheduleId} ${janitor.outcome}: every ${janitor.every ?? '?'}`,
+      );
+    }
+    if (sites.length === 0) console.log('serving no site of its own (no RUNBOOK_SITES, no config at RUNBOOK_CONFIG): runs must name a configPath');
     const worker = await createRunbookWorker({ connection, namespace: settings.namespace, taskQueue: settings.taskQueue });
     // The SDK installs SIGINT/SIGTERM handlers that call worker.shutdown(): running activities
     // see the cancellation, long processes are left running for the next worker to adopt.

@@ -60,6 +60,7 @@ export type DeployStage =
   | 'updating'
   | 'waiting-health'
   | 'smoke-check'
+  | 'pruning'
   | 'restarting'
   | 'rolling-back'
   | 'completed'

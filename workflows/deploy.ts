@@ -19,6 +19,7 @@ import type { HealthyEnvironment, HealthWaitPurpose } from '../activities/deploy
 import type { SmokeCheckResult } from '../activities/deploy/smoke-check.js';
 import type { UploadedBundle } from '../activities/deploy/upload-bundle.js';
 import type { SettingsChange } from '../activities/deploy/environment-settings.js';
+import type { PruneResult } from '../activities/deploy/prune-release-artifacts.js';
 import type { SiteConfig } from '../config/load.js';
 import { deployInputSchema, type DeployInput } from './deploy-input.js';
 import {
@@ -55,6 +56,9 @@ const beanstalkWait = {
 } as const;
 
 const { loadSiteConfig, checkDeployTarget, resolvePushedImage, uploadSourceBundle } = proxyActivities<Acts>(awsCall);
+
+/** Reads each retained version's bundle and deletes in batches: minutes at most, heartbeating. */
+const { pruneReleaseArtifacts } = proxyActivities<Acts>({ ...awsCall, startToCloseTimeout: '15 minutes', heartbeatTimeout: '1 minute' });
 
 function waitingActivities(beanstalk: Beanstalk) {
   return proxyActivities<Acts>({ ...beanstalkWait, startToCloseTimeout: `${beanstalk.timeoutMinutes + 10} minutes` });
@@ -130,6 +134,8 @@ export interface DeployResult {
   healthWaitResumed: boolean;
   /** Environment settings this deploy changed, names only (null: none applied, as for a restart). */
   settings: SettingsChange | null;
+  /** What the post-deploy prune deleted (null: not run, as for a restart or a run started before it existed). */
+  pruned?: PruneResult | null;
   eventsLog: string | null;
   durationMs: number;
 }
@@ -322,6 +328,7 @@ class DeployRun {
   private bundle: UploadedBundle | null = null;
   private environmentCreated = false;
   private settingsApplied: SettingsChange | null = null;
+  private pruned: PruneResult | null = null;
   /** Set once Beanstalk was asked to change: from here on a failure means a rollback. */
   private changeRequested = false;
   private changeStartedAt: number | null = null;
@@ -460,6 +467,7 @@ class DeployRun {
     // No previous version to roll back to: a failure leaves the new environment for inspection.
     const healthy = await this.waitHealthy(label, created.requestedAt, deadlineMs, 'launch');
     const smoke = await this.smoke(healthy);
+    await this.prune();
     return this.result('deployed', healthy, smoke);
   }
 
@@ -483,7 +491,23 @@ class DeployRun {
       await this.rollbackAfter(err);
       throw err;
     }
+    await this.prune();
     return this.result('deployed', healthy, smoke);
+  }
+
+  /**
+   * Only after a healthy, smoke-checked deploy: stray bundles and images no retained version
+   * runs are deleted. The deploy already succeeded, so a failure here is reported, not raised.
+   */
+  private async prune(): Promise<void> {
+    if (!patched('prune-release-artifacts') || !this.bundle || !this.image) return;
+    this.stage('pruning', 'pruneReleaseArtifacts', 'wait: deleting bundles and images no retained version uses');
+    try {
+      this.pruned = await pruneReleaseArtifacts({ site: this.site, bucket: this.bundle.bucket, digest: this.image.digest });
+    } catch (err) {
+      this.status.lastLine = `pruning old bundles and images failed (the deploy itself succeeded): ${failureMessage(err)}`;
+      log.warn('post-deploy prune failed', { error: failureMessage(err) });
+    }
   }
 
   private async waitHealthy(expectVersion: string | null, since: number, deadlineMs: number, purpose: HealthWaitPurpose): Promise<HealthyEnvironment> {
@@ -626,6 +650,7 @@ class DeployRun {
       healthWaitMs: null,
       healthWaitResumed: false,
       settings: this.settingsApplied,
+      pruned: this.pruned,
       eventsLog: null,
       durationMs: Date.now() - this.startedAt,
     };

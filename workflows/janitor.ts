@@ -108,7 +108,8 @@ export async function sftpJanitorWorkflow(rawInput: JanitorInput = {}): Promise<
   const dryRun = input.dryRun ?? false;
 
   status.stage = 'inspecting';
-  const servers = await inspectRunbookServers({ target });
+  // Each site's schedule looks after its own servers: another site's may run longer by its own config.
+  const servers = (await inspectRunbookServers({ target })).filter((s) => s.site === null || s.site === config.site);
   const report: JanitorReport = { checked: servers.length, deleted: [], kept: [], failed: [], maxAgeHours, dryRun };
   const doomed: JanitorEntry[] = [];
   for (const server of servers) {
@@ -139,7 +140,7 @@ export async function sftpJanitorWorkflow(rawInput: JanitorInput = {}): Promise<
       log.warn('janitor deleted an SFTP server', { serverId: entry.serverId, reason: entry.reason, ownerWorkflowId: entry.workflowId });
       report.deleted.push(entry);
     } catch (err) {
-      report.failed.push({ ...entry, error: err instanceof Error ? err.message : String(err) });
+      report.failed.push({ ...entry, error: failureMessage(err) });
     }
     status.done += 1;
   }
@@ -161,7 +162,31 @@ export async function sftpJanitorWorkflow(rawInput: JanitorInput = {}): Promise<
     }
     await notifier.settle();
   }
+  if (report.failed.length > 0) {
+    // A server the janitor could not delete still bills: the run fails so the schedule shows it.
+    const first = report.failed[0] as JanitorEntry & { error: string };
+    status.stage = 'failed';
+    status.lastLine = `could not delete ${report.failed.map((f) => f.serverId).join(', ')}: ${first.error}`;
+    status.nextAction = `act: delete ${report.failed.map((f) => f.serverId).join(', ')} by hand (aws transfer delete-server) or fix the cause; the next scheduled run tries again`;
+    throw ApplicationFailure.create({
+      type: 'JanitorDeleteFailed',
+      nonRetryable: true,
+      message: `The janitor could not delete ${report.failed.length} Transfer server(s), which still bill: ${report.failed.map((f) => `${f.serverId} (${f.error})`).join('; ')}.`,
+      details: [report],
+    });
+  }
   status.stage = 'completed';
-  status.nextAction = report.failed.length ? 'the next scheduled run retries the failed deletions' : 'none';
+  status.nextAction = 'none';
   return report;
+}
+
+/** The innermost message of a failure chain: the one that says what went wrong. */
+function failureMessage(err: unknown): string {
+  let current: unknown = err;
+  let message = err instanceof Error ? err.message : String(err);
+  while (current instanceof Error) {
+    if (current.message) message = current.message;
+    current = current.cause;
+  }
+  return message;
 }

@@ -1,5 +1,6 @@
 import { log } from '@temporalio/activity';
-import { loadConfig, defaultConfigPath, siteConfigView, type ResolvedConfig, type SiteConfig } from '../../config/load.js';
+import { loadConfig, siteConfigView, type ResolvedConfig, type SiteConfig } from '../../config/load.js';
+import { resolveConfigPath } from '../../config/sites.js';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { fromInputError, nonRetryable } from '../failures.js';
 import { openRunDir } from '../run-dir.js';
@@ -14,15 +15,15 @@ export interface LoadSiteConfigInput {
 }
 
 /**
- * Reads the worker's config (or the file the input names), validated, with absolute paths, and
+ * Reads the config of the input's site on this worker's machine (or the file the input names), validated, with absolute paths, and
  * proves every secret reference in it resolves. Returns it without env values: the activities
  * that need those read them again from the worker's disk.
  */
 export async function loadSiteConfig(aws: AwsClientFactory, input: LoadSiteConfigInput): Promise<SiteConfig> {
-  const file = input.configPath ?? defaultConfigPath();
   let config: ResolvedConfig;
   try {
-    config = await loadConfig(file);
+    // A run names its site; this machine's site list (or RUNBOOK_CONFIG) says where its config is.
+    config = await loadConfig(await resolveConfigPath(input));
   } catch (err) {
     throw fromInputError(err);
   }

@@ -10,8 +10,10 @@ import {
 import { log } from '@temporalio/activity';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { nonRetryable } from '../failures.js';
-import { describeAwsError, isTransient, pause, rethrowAws } from './aws-calls.js';
+import { awsErrorCode, describeAwsError, isTransient, pause, rethrowAws } from './aws-calls.js';
 import type { DeploySite } from './deploy-config.js';
+import { resolveRoleArn } from '../sync/resolve-role.js';
+import { DEFAULT_KEEP_VERSIONS, ensureVersionLifecycle, makeRoomForVersion } from './version-lifecycle.js';
 
 export interface CreateVersionInput {
   site: DeploySite;
@@ -34,12 +36,22 @@ export interface CreatedVersion {
  * exists" (what the EB CLI and beanstalk-deploy trip over on a retry).
  */
 export async function createApplicationVersion(aws: AwsClientFactory, input: CreateVersionInput): Promise<CreatedVersion> {
-  const eb = aws(input.site.aws).beanstalk;
+  const clients = aws(input.site.aws);
+  const eb = clients.beanstalk;
   const application = input.site.beanstalk.application;
   const applicationCreated = await ensureApplication(eb, application, input.site.site);
+  // Inputs recorded before these settings existed carry neither: the defaults apply.
+  const keep = input.site.beanstalk.keepVersions ?? DEFAULT_KEEP_VERSIONS;
+  const serviceRole = await resolveRoleArn(clients.sts, input.site.beanstalk.serviceRole ?? 'aws-elasticbeanstalk-service-role', 'beanstalk.serviceRole');
+  await ensureVersionLifecycle(eb, application, keep, serviceRole);
   let reused = false;
   let existing = await findVersion(eb, application, input.versionLabel);
   if (!existing) {
+    try {
+      await makeRoomForVersion(eb, application, keep, [input.versionLabel]);
+    } catch (err) {
+      rethrowAws(err, `Making room for application version ${input.versionLabel}`);
+    }
     try {
       await eb.send(
         new CreateApplicationVersionCommand({
@@ -51,6 +63,14 @@ export async function createApplicationVersion(aws: AwsClientFactory, input: Cre
         }),
       );
     } catch (err) {
+      if (awsErrorCode(err) === 'TooManyApplicationVersionsException') {
+        throw nonRetryable(
+          'AwsRequestFailed',
+          `Beanstalk refused application version ${input.versionLabel}: the region's application version quota is full (other applications' versions count too) even after keeping only ${keep} of ${application}'s. ` +
+            `Delete old versions of other applications (or lower beanstalk.keepVersions), or ask AWS to raise the quota, then deploy again.`,
+          { field: 'beanstalk.keepVersions' },
+        );
+      }
       if (!/already exists/i.test((err as Error).message)) rethrowAws(err, `Creating application version ${input.versionLabel}`);
     }
     existing = await findVersion(eb, application, input.versionLabel);

@@ -3,6 +3,7 @@ import { createApplicationVersion, type CreateVersionInput } from './application
 import { buildImage } from './build-image.js';
 import { checkDeployTarget, type CheckDeployTargetInput } from './check-deploy-target.js';
 import { createEnvironment, type CreateEnvironmentInput } from './ensure-environment.js';
+import { pruneReleaseArtifacts, type PruneInput } from './prune-release-artifacts.js';
 import { pushImage, resolvePushedImage, type PushImageInput, type ResolveImageInput } from './push-image.js';
 import { restartAppServer, type RestartInput } from './restart-app-server.js';
 import { abortEnvironmentUpdate, type AbortUpdateInput } from './rollback.js';
@@ -27,5 +28,6 @@ export function createDeployActivities(deps: { aws: AwsClientFactory }) {
     abortEnvironmentUpdate: (input: AbortUpdateInput) => abortEnvironmentUpdate(aws, input),
     restartAppServer: (input: RestartInput) => restartAppServer(aws, input),
     smokeCheck,
+    pruneReleaseArtifacts: (input: PruneInput) => pruneReleaseArtifacts(aws, input),
   };
 }

@@ -11,6 +11,7 @@ import { wrapAwsError } from './aws-errors.js';
 import { findFileSystem } from './find-file-system.js';
 import { walkLocalTree } from './local-tree.js';
 import { totals, type Totals } from './plan-sync.js';
+import { checkTransferRoles } from './check-transfer-roles.js';
 import { resolveRoleArn } from './resolve-role.js';
 import type { SyncTarget } from './sync-target.js';
 
@@ -62,7 +63,7 @@ export function checkSyncPrerequisites(aws: AwsClientFactory) {
     const missing = (section: string, example: string): ApplicationFailure =>
       nonRetryable('InvalidConfig', `Config file ${config.configPath} has no "${section}" section: add one such as ${example}.`, { field: section });
     if (!config.data) throw missing('data', '{"localDir": "data/compiled", "remoteDir": "/data"}');
-    if (!config.transfer) throw missing('transfer', '{"efsFileSystem": "fs-0123456789abcdef0", "userRole": "aws-elasticbeanstalk-ec2-role"}');
+    if (!config.transfer) throw missing('transfer', '{"efsFileSystem": "fs-0123456789abcdef0", "userRole": "transfer-efs-access"}');
     if (!config.aws) throw missing('aws', '{"region": "us-east-1"}');
     const { data, transfer } = config;
     const target: SyncTarget = { region: config.aws.region, endpoint: config.aws.endpoint, sftpEndpoint: config.aws.sftpEndpoint };
@@ -104,6 +105,7 @@ export function checkSyncPrerequisites(aws: AwsClientFactory) {
       const fileSystemId = await findFileSystem(clients.efs, transfer.efsFileSystem, where);
       const userRoleArn = await resolveRoleArn(clients.sts, transfer.userRole, 'transfer.userRole');
       const loggingRoleArn = transfer.loggingRole ? await resolveRoleArn(clients.sts, transfer.loggingRole, 'transfer.loggingRole') : undefined;
+      await checkTransferRoles(clients, { userRoleArn, ...(loggingRoleArn ? { loggingRoleArn } : {}), fileSystemId, region: target.region, posixUid: transfer.posixUid });
       let restartEnvironment: string | undefined;
       if (config.beanstalk?.restartAfterSync) {
         restartEnvironment = config.beanstalk.environment;

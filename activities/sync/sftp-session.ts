@@ -4,7 +4,7 @@ import { log } from '@temporalio/activity';
 import ssh2 from 'ssh2';
 import type { FileEntryWithStats, SFTPWrapper, Stats } from 'ssh2';
 import type { AwsClientFactory } from '../aws/clients.js';
-import { retryable } from '../failures.js';
+import { nonRetryable, retryable } from '../failures.js';
 import { isNotFound, wrapAwsError } from './aws-errors.js';
 import type { SftpLogin } from './sync-target.js';
 import { makeUploadKey } from './upload-key.js';
@@ -87,6 +87,17 @@ function connect(login: SftpLogin, privateKey: string, hostFingerprint: string |
   return new Promise<Sftp>((resolve, reject) => {
     const fail = (err: Error): void => {
       lost ??= err.message;
+      // The server is ONLINE and the key was just imported: a refused login is the user's role
+      // (Transfer could not assume it), and retrying would only keep the server billing.
+      if ((err as { level?: string }).level === 'client-authentication') {
+        reject(nonRetryable(
+          'SftpLoginRefused',
+          `Transfer server ${login.serverId} refused the SFTP login of user "${login.userName}" while ONLINE with its key in place: Transfer could not assume transfer.userRole ` +
+            `(check that it trusts transfer.amazonaws.com and allows EFS ClientMount/ClientWrite); the sync deletes the server now instead of retrying.`,
+          { serverId: login.serverId, userName: login.userName },
+        ));
+        return;
+      }
       reject(retryable('SftpConnectionLost', `SFTP connection to ${address.host}:${address.port} failed: ${err.message}`));
     };
     client.once('error', fail);

@@ -11,6 +11,8 @@ import type { SimContext } from '../context.js';
 export function resourceOf(service: string, input: Input, ctx: SimContext): string {
   // Simulating acts on the principal whose policies are read.
   if (service === 'iam' && typeof input.body.PolicySourceArn === 'string') return input.body.PolicySourceArn;
+  // Role operations act on the role, as policies scoping iam:GetRole to named roles expect.
+  if (service === 'iam' && typeof input.body.RoleName === 'string') return `arn:aws:iam::${ACCOUNT_ID}:role/${input.body.RoleName}`;
   if (service === 'secretsmanager' || service === 'ssm') return namedResource(service, input, ctx);
   // Publishing is granted per topic, as the runbook's policy grants it.
   if (service === 'sns') return typeof input.body.TopicArn === 'string' ? input.body.TopicArn : typeof input.body.Name === 'string' ? `arn:aws:sns:${ctx.region}:${ACCOUNT_ID}:${input.body.Name}` : '*';

@@ -8,6 +8,7 @@ import type { JsonHandler } from '../protocols/types.js';
 import type { Input } from '../protocols/input.js';
 import type { SimContext } from '../context.js';
 import type { EcrImage, EcrRepository } from '../state.js';
+import { applyLifecyclePolicy, parseLifecyclePolicy } from './ecr-lifecycle.js';
 
 /** The registry alias every ECR Public repository of the sim lives under. */
 export const PUBLIC_ALIAS = 'sim';
@@ -86,6 +87,11 @@ export function recordPush(ctx: SimContext, flavour: Flavour, repositoryName: st
   } else {
     repo.images.push({ digest, tags: [tag], sizeInBytes: size, pushedAt: now() });
   }
+  // ECR runs lifecycle policies on its own, within a day; the sim runs them at each push.
+  if (flavour === 'ecr' && repo.lifecyclePolicy) {
+    repo.images = applyLifecyclePolicy(parseLifecyclePolicy(repo.lifecyclePolicy.text), repo.images, now());
+    repo.lifecyclePolicy.evaluatedAt = now();
+  }
 }
 
 export function tokenIsValid(ctx: SimContext, flavour: Flavour, password: string): boolean {
@@ -148,6 +154,39 @@ function handlers(flavour: Flavour): Record<string, JsonHandler> {
       return { repositories: page.map((r) => describeRepo(ctx, flavour, r)), nextToken: next };
     },
 
+    BatchDeleteImage(input, ctx) {
+      const name = input.str('repositoryName');
+      const repo = section(ctx, flavour).repositories[name];
+      if (!repo) throw repoNotFound(name);
+      const ids = input.optObjList('imageIds');
+      if (!ids || ids.length === 0) throw new AwsError('InvalidParameterException', `Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length greater than or equal to 1'`);
+      if (ids.length > 100) throw new AwsError('InvalidParameterException', `Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length less than or equal to 100'`);
+      const deleted: Record<string, string>[] = [];
+      const failures: Record<string, unknown>[] = [];
+      for (const id of ids) {
+        const digest = id.optStr('imageDigest');
+        const tag = id.optStr('imageTag');
+        const imageId = { ...(digest !== undefined ? { imageDigest: digest } : {}), ...(tag !== undefined ? { imageTag: tag } : {}) };
+        if (digest === undefined && tag === undefined) {
+          failures.push({ imageId, failureCode: 'MissingDigestAndTag', failureReason: 'Invalid request parameters: both tag and digest cannot be null' });
+          continue;
+        }
+        const image = repo.images.find((i) => (digest === undefined || i.digest === digest) && (tag === undefined || i.tags.includes(tag)));
+        if (!image) {
+          failures.push({ imageId, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' });
+          continue;
+        }
+        // By tag alone only the tag goes, unless it was the image's last one; by digest the image goes.
+        if (digest === undefined && image.tags.length > 1) {
+          image.tags = image.tags.filter((t) => t !== tag);
+        } else {
+          repo.images = repo.images.filter((i) => i !== image);
+        }
+        deleted.push({ imageDigest: image.digest, ...(tag !== undefined ? { imageTag: tag } : {}) });
+      }
+      return { imageIds: deleted, failures };
+    },
+
     DescribeImages(input, ctx) {
       const name = input.str('repositoryName');
       const repo = section(ctx, flavour).repositories[name];
@@ -172,5 +211,31 @@ function handlers(flavour: Flavour): Record<string, JsonHandler> {
   };
 }
 
-export const ecrHandlers = handlers('ecr');
+const lifecycleNotFound = (name: string): AwsError =>
+  new AwsError('LifecyclePolicyNotFoundException', `Lifecycle policy does not exist for the repository with name '${name}' in the registry with id '${ACCOUNT_ID}'`);
+
+/** Private ECR's lifecycle policies (ECR Public has none). */
+const lifecycleHandlers: Record<string, JsonHandler> = {
+  PutLifecyclePolicy(input, ctx) {
+    const name = input.str('repositoryName');
+    const repo = section(ctx, 'ecr').repositories[name];
+    if (!repo) throw repoNotFound(name);
+    const text = input.str('lifecyclePolicyText');
+    parseLifecyclePolicy(text);
+    repo.lifecyclePolicy = { text };
+    return { registryId: ACCOUNT_ID, repositoryName: name, lifecyclePolicyText: text };
+  },
+  GetLifecyclePolicy(input, ctx) {
+    const name = input.str('repositoryName');
+    const repo = section(ctx, 'ecr').repositories[name];
+    if (!repo) throw repoNotFound(name);
+    if (!repo.lifecyclePolicy) throw lifecycleNotFound(name);
+    return {
+      registryId: ACCOUNT_ID, repositoryName: name, lifecyclePolicyText: repo.lifecyclePolicy.text,
+      ...(repo.lifecyclePolicy.evaluatedAt !== undefined ? { lastEvaluatedAt: epochSeconds(repo.lifecyclePolicy.evaluatedAt) } : {}),
+    };
+  },
+};
+
+export const ecrHandlers = { ...handlers('ecr'), ...lifecycleHandlers };
 export const ecrPublicHandlers = handlers('ecrPublic');

@@ -62,7 +62,7 @@ const invalidMarker = (): AwsError => badRequest('Invalid Marker');
 export const efsService: RestService = {
   name: 'efs',
   signingName: 'elasticfilesystem',
-  operations: ['CreateFileSystem', 'DescribeFileSystems', 'DeleteFileSystem', 'DescribeMountTargets'],
+  operations: ['CreateFileSystem', 'DescribeFileSystems', 'DeleteFileSystem', 'DescribeMountTargets', 'PutFileSystemPolicy', 'DescribeFileSystemPolicy'],
   matches: (_req, path) => path.startsWith(PREFIX),
   renderError(res: ServerResponse, err: AwsError, requestId: string): void {
     send(res, err.status, { 'content-type': 'application/json', 'x-amzn-requestid': requestId, 'x-amzn-errortype': err.code },
@@ -127,6 +127,39 @@ export const efsService: RestService = {
         delete fileSystems[id];
         await rm(join(ctx.stateDir, 'efs', id), { recursive: true, force: true });
         json(res, 204, undefined, requestId);
+      });
+      return;
+    }
+
+    // The resource policy Transfer's sessions are checked against along with the user's role.
+    const policy = /^file-systems\/([^/]+)\/policy$/.exec(path);
+    if (policy && (method === 'PUT' || method === 'GET')) {
+      const id = decodeURIComponent(policy[1] as string);
+      if (method === 'PUT') {
+        const input = new Input(parseJsonBody(body), dialect);
+        await runOperation(ctx, 'efs', 'PutFileSystemPolicy', () => {
+          const fs = fileSystems[id];
+          if (!fs) throw notFound(id);
+          const text = input.str('Policy');
+          let parsed: { Statement?: unknown } | undefined;
+          try {
+            parsed = JSON.parse(text) as { Statement?: unknown };
+          } catch {
+            parsed = undefined;
+          }
+          if (!parsed || typeof parsed !== 'object' || parsed.Statement === undefined) {
+            throw new AwsError('InvalidPolicyException', 'Policy contains invalid Json or is missing Statement.', 400, { ErrorCode: 'InvalidPolicyException' });
+          }
+          fs.policy = text;
+          json(res, 200, { FileSystemId: id, Policy: text }, requestId);
+        });
+        return;
+      }
+      await runOperation(ctx, 'efs', 'DescribeFileSystemPolicy', () => {
+        const fs = fileSystems[id];
+        if (!fs) throw notFound(id);
+        if (fs.policy === undefined) throw new AwsError('PolicyNotFound', 'No File System Policy found.', 404, { ErrorCode: 'PolicyNotFound' });
+        json(res, 200, { FileSystemId: id, Policy: fs.policy }, requestId);
       });
       return;
     }

@@ -5,6 +5,7 @@ import { simulatePrincipalPolicy } from '../auth/simulate.js';
 import type { QueryHandler, QueryService } from '../protocols/types.js';
 import type { SimContext } from '../context.js';
 import type { IamRole } from '../state.js';
+import type { PolicyDocument } from '../auth/policy.js';
 
 // IAM is global. Roles and instance profiles are what `eb create` looks up (and creates when
 // missing); SimulatePrincipalPolicy answers from the policies the sim enforces.
@@ -12,6 +13,7 @@ import type { IamRole } from '../state.js';
 const roleId = (name: string): string => `AROA${Buffer.from(name).toString('hex').toUpperCase().slice(0, 16).padEnd(16, '0')}`;
 
 function describeRole(name: string, role: IamRole): Record<string, unknown> {
+  // AWS answers the trust policy URL-encoded, as IAM stores it.
   const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: role.trusts }, Action: 'sts:AssumeRole' }] };
   return {
     Path: '/', RoleName: name, RoleId: roleId(name), Arn: `arn:aws:iam::${ACCOUNT_ID}:role/${name}`,
@@ -37,14 +39,34 @@ function getRole(ctx: SimContext, name: string): IamRole {
   return role;
 }
 
-function trustedService(document: string): string {
+function trustedServices(document: string): string | string[] {
   try {
     const parsed = JSON.parse(document) as { Statement?: { Principal?: { Service?: string | string[] } }[] };
-    const service = parsed.Statement?.[0]?.Principal?.Service;
-    return (Array.isArray(service) ? service[0] : service) ?? '';
+    const services = (parsed.Statement ?? []).flatMap((st) => {
+      const service = st.Principal?.Service;
+      return service === undefined ? [] : Array.isArray(service) ? service : [service];
+    });
+    return services.length === 1 ? (services[0] as string) : services;
   } catch {
     throw new AwsError('MalformedPolicyDocument', 'This policy contains invalid Json');
   }
+}
+
+function policyDocument(text: string): PolicyDocument {
+  try {
+    const parsed = JSON.parse(text) as PolicyDocument;
+    if (parsed && typeof parsed === 'object' && parsed.Statement !== undefined) return parsed;
+  } catch {
+    // answered below, as IAM words it
+  }
+  throw new AwsError('MalformedPolicyDocument', 'Syntax errors in policy.');
+}
+
+/** Whether the role an ARN names exists and its trust policy lets the service assume it. */
+export function roleTrusts(ctx: Pick<SimContext, 'store'>, roleArn: string, service: string): boolean {
+  const role = ctx.store.state.iam.roles[roleArn.split('/').pop() ?? roleArn];
+  if (!role) return false;
+  return (Array.isArray(role.trusts) ? role.trusts : [role.trusts]).includes(service);
 }
 
 const handlers: Record<string, QueryHandler> = {
@@ -57,7 +79,7 @@ const handlers: Record<string, QueryHandler> = {
     const name = input.str('RoleName');
     const roles = ctx.store.state.iam.roles;
     if (roles[name]) throw exists('Role', name);
-    roles[name] = { trusts: trustedService(input.str('AssumeRolePolicyDocument')), policies: [], createdAt: now() };
+    roles[name] = { trusts: trustedServices(input.str('AssumeRolePolicyDocument')), policies: [], createdAt: now() };
     return { Role: describeRole(name, roles[name]) };
   },
   ListAttachedRolePolicies(input, ctx) {
@@ -69,6 +91,28 @@ const handlers: Record<string, QueryHandler> = {
     const arn = input.str('PolicyArn');
     if (!role.policies.includes(arn)) role.policies.push(arn);
     return {};
+  },
+  UpdateAssumeRolePolicy(input, ctx) {
+    const role = getRole(ctx, input.str('RoleName'));
+    role.trusts = trustedServices(input.str('PolicyDocument'));
+    return {};
+  },
+  PutRolePolicy(input, ctx) {
+    const role = getRole(ctx, input.str('RoleName'));
+    const name = input.str('PolicyName');
+    role.inline = { ...role.inline, [name]: policyDocument(input.str('PolicyDocument')) };
+    return {};
+  },
+  GetRolePolicy(input, ctx) {
+    const roleName = input.str('RoleName');
+    const name = input.str('PolicyName');
+    const document = getRole(ctx, roleName).inline?.[name];
+    if (!document) throw noSuchEntity('role policy', name);
+    return { RoleName: roleName, PolicyName: name, PolicyDocument: encodeURIComponent(JSON.stringify(document)) };
+  },
+  ListRolePolicies(input, ctx) {
+    const role = getRole(ctx, input.str('RoleName'));
+    return { PolicyNames: Object.keys(role.inline ?? {}), IsTruncated: false };
   },
   ListInstanceProfiles: (_input, ctx) => ({
     InstanceProfiles: Object.keys(ctx.store.state.iam.instanceProfiles).map((n) => describeProfile(ctx, n)), IsTruncated: false,

@@ -33,6 +33,15 @@ function xml(res: ServerResponse, status: number, body: string, requestId: strin
 const tag = (name: string, value: string | number | boolean | undefined): string =>
   value === undefined ? '' : `<${name}>${escapeXml(String(value))}</${name}>`;
 
+/** Forgets an object and removes its bytes; other services (Beanstalk's DeleteSourceFromS3) use it too. */
+export async function deleteStoredObject(ctx: SimContext, bucketName: string, key: string): Promise<void> {
+  const bucket = ctx.store.state.s3.buckets[bucketName];
+  const obj = bucket?.objects[key];
+  if (!bucket || !obj) return;
+  delete bucket.objects[key];
+  await rm(join(bucketDir(ctx, bucketName), obj.file), { force: true });
+}
+
 function bucketDir(ctx: SimContext, bucket: string): string {
   return join(ctx.stateDir, 's3', bucket);
 }
@@ -359,12 +368,8 @@ export const s3Service: RestService = {
         return;
       }
       await op('DeleteObject', async () => {
-        const bucket = getBucket(ctx, bucketName);
-        const obj = bucket.objects[key];
-        if (obj) {
-          delete bucket.objects[key];
-          await rm(join(bucketDir(ctx, bucketName), obj.file), { force: true });
-        }
+        getBucket(ctx, bucketName);
+        await deleteStoredObject(ctx, bucketName, key);
         send(res, 204, { 'x-amz-request-id': requestId });
       });
       return;

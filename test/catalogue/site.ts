@@ -35,7 +35,7 @@ export async function makeCatalogueSite(fx: CatalogueSim, edit?: (config: SiteCo
     edit: (config) => {
       config.aws = { region: 'us-east-1', endpoint: fx.sim.endpoint, sftpEndpoint: `${fx.sim.sftpHost}:${fx.sim.sftpPort}` };
       config.data = { localDir: 'data/site', remoteDir: '/data', deleteExtraneous: true, parallelism: 2, verify: 'all' };
-      config.transfer = { efsFileSystem: FS_NAME, userRole: 'aws-elasticbeanstalk-ec2-role', posixUid: 1000, posixGid: 1000, pollSeconds: 0.2, heartbeatTimeoutSeconds: 5, retryInitialSeconds: 0.5 };
+      config.transfer = { efsFileSystem: FS_NAME, userRole: 'transfer-efs-access', posixUid: 1000, posixGid: 1000, pollSeconds: 0.2, heartbeatTimeoutSeconds: 5, retryInitialSeconds: 0.5 };
       config.image = { ...(config.image as Record<string, unknown>), dockerPath: dockerDouble, pushTimeoutMinutes: 0.5, retryInitialSeconds: 0.5 };
       config.beanstalk = { ...(config.beanstalk as Record<string, unknown>), pollSeconds: 0.25, healthGraceSeconds: 0, smokeTimeoutSeconds: 5, timeoutMinutes: 2, approvalTimeoutHours: 1 };
       edit?.(config);

@@ -37,7 +37,7 @@ export function makeReleaseSite(fx: ReleaseFixture, opts: { units?: number; unit
       config.data = { localDir: 'data', remoteDir: '/data', deleteExtraneous: true, parallelism: 3, verify: 'all' };
       config.transfer = {
         efsFileSystem: FS_NAME,
-        userRole: 'aws-elasticbeanstalk-ec2-role',
+        userRole: 'transfer-efs-access',
         posixUid: 1000,
         posixGid: 1000,
         pollSeconds: 0.2,

@@ -48,7 +48,7 @@ export async function makeSyncSite(fx: SyncFixture, opts: {
       config.data = { localDir: 'data/site', remoteDir: '/data', deleteExtraneous: true, parallelism: 3, verify: 'all', ...opts.data };
       config.transfer = {
         efsFileSystem: FS_NAME,
-        userRole: 'aws-elasticbeanstalk-ec2-role',
+        userRole: 'transfer-efs-access',
         posixUid: 1000,
         posixGid: 1000,
         pollSeconds: 0.2,

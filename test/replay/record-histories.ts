@@ -1,6 +1,6 @@
 // Records the workflow histories the replay test replays. Run after a deliberate change of a
 // workflow's shape (with patched() for runs already in flight), then commit the new JSON:
-//   node --import tsx test/replay/record-histories.ts [compile] [sync] [deploy] [release] [release-site-lock] [release-notify] [janitor-notify]   (default: all)
+//   node --import tsx test/replay/record-histories.ts [compile] [sync] [deploy] [deploy-prune] [release] [release-site-lock] [release-notify] [janitor-notify]   (default: all)
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,20 +63,23 @@ async function run(): Promise<void> {
         await fx.close();
       }
     }
-    // A full deploy against the sim: build, push, approval by signal, bundle, version, update, health, smoke.
-    if (wanted('deploy')) {
+    // A full deploy against the sim: build, push, approval by signal, bundle, version, update, health,
+    // smoke; `deploy-prune` records the same after the prune-release-artifacts patch (its marker
+    // and the prune), while deploy-full keeps the shape runs had before it.
+    for (const name of ['deploy', 'deploy-prune'] as const) {
+      if (!wanted(name)) continue;
       const sim = await startDeploySim();
       await seedSite(sim);
       const deploySite = await makeDeploySite(sim);
       try {
         const deployWorker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
         await deployWorker.runUntil(async () => {
-          const handle = await env.client.workflow.start(deployWorkflow, { taskQueue, workflowId: 'replay-deploy-full', args: [{ configPath: deploySite.configPath }] });
+          const handle = await env.client.workflow.start(deployWorkflow, { taskQueue, workflowId: `replay-${name === 'deploy' ? 'deploy-full' : name}`, args: [{ configPath: deploySite.configPath }] });
           await waitForStage(handle, 'awaiting-approval');
           await handle.signal(approveDeploySignal, { by: 'replay-recorder', note: 'recorded for the replay test' });
           await handle.result();
           const history = await handle.fetchHistory();
-          const file = path.join(historiesDir, 'deploy-full.json');
+          const file = path.join(historiesDir, name === 'deploy' ? 'deploy-full.json' : `${name}.json`);
           await writeFile(file, historyToJSON(history));
           console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
         });

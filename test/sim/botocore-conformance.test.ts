@@ -46,7 +46,8 @@ void describe('conformance to botocore\'s service models', () => {
   before(async () => {
     const dataDir = botocoreDataDir();
     for (const [service, dir] of Object.entries(MODEL_DIR)) models.set(service, loadModel(dataDir, dir));
-    sim = await startFastSim({ observer: (r) => records.push(r) });
+    // A quota of 2 application versions lets the walk meet TooManyApplicationVersionsException.
+    sim = await startFastSim({ observer: (r) => records.push(r), applicationVersionQuota: 2 });
   });
   after(async () => sim?.close());
 
@@ -101,10 +102,20 @@ void describe('conformance to botocore\'s service models', () => {
         await attempt(c.send(new m.CreateRepositoryCommand({ repositoryName: 'site' })));
         await c.send(new m.DescribeRepositoriesCommand({}));
         await c.send(new m.DescribeImagesCommand({ repositoryName: 'site' }));
+        await c.send(new m.BatchDeleteImageCommand({ repositoryName: 'site', imageIds: [{ imageTag: 'gone' }, { imageDigest: `sha256:${'0'.repeat(64)}` }] }));
+        await attempt(c.send(new m.BatchDeleteImageCommand({ repositoryName: 'nothing-here', imageIds: [{ imageTag: 'x' }] })));
         await c.send(new m.GetAuthorizationTokenCommand({}));
         await c.send(new m.DeleteRepositoryCommand({ repositoryName: 'site' }));
         await attempt(c.send(new m.DescribeImagesCommand({ repositoryName: 'site' })));
       }
+
+      // Private ECR's lifecycle policies
+      await pr.send(new ecr.CreateRepositoryCommand({ repositoryName: 'aged' }));
+      await attempt(pr.send(new ecr.GetLifecyclePolicyCommand({ repositoryName: 'aged' })));
+      await attempt(pr.send(new ecr.PutLifecyclePolicyCommand({ repositoryName: 'aged', lifecyclePolicyText: '{"rules":[]}' })));
+      const policyText = JSON.stringify({ rules: [{ rulePriority: 1, selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 10 }, action: { type: 'expire' } }] });
+      await pr.send(new ecr.PutLifecyclePolicyCommand({ repositoryName: 'aged', lifecyclePolicyText: policyText }));
+      await pr.send(new ecr.GetLifecyclePolicyCommand({ repositoryName: 'aged' }));
 
       // STS, IAM
       const me = await st.send(new sts.GetCallerIdentityCommand({}));
@@ -121,6 +132,14 @@ void describe('conformance to botocore\'s service models', () => {
       await im.send(new iam.ListInstanceProfilesCommand({}));
       await im.send(new iam.GetInstanceProfileCommand({ InstanceProfileName: 'extra-profile' }));
       await im.send(new iam.SimulatePrincipalPolicyCommand({ PolicySourceArn: me.Arn, ActionNames: ['transfer:DeleteServer'], ResourceArns: ['*'] }));
+      await im.send(new iam.PutRolePolicyCommand({ RoleName: 'extra-role', PolicyName: 'efs', PolicyDocument: JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 'elasticfilesystem:ClientMount', Resource: '*' }] }) }));
+      await attempt(im.send(new iam.PutRolePolicyCommand({ RoleName: 'extra-role', PolicyName: 'bad', PolicyDocument: 'not json' })));
+      await im.send(new iam.GetRolePolicyCommand({ RoleName: 'extra-role', PolicyName: 'efs' }));
+      await attempt(im.send(new iam.GetRolePolicyCommand({ RoleName: 'extra-role', PolicyName: 'none' })));
+      await im.send(new iam.ListRolePoliciesCommand({ RoleName: 'extra-role' }));
+      await im.send(new iam.UpdateAssumeRolePolicyCommand({ RoleName: 'extra-role', PolicyDocument: JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { Service: 'transfer.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
+      await im.send(new iam.SimulatePrincipalPolicyCommand({ PolicySourceArn: 'arn:aws:iam::123456789012:role/extra-role', ActionNames: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'], ResourceArns: ['*'] }));
+
 
       // Secrets Manager, SSM Parameter Store
       const secret = await sec.send(new sm.CreateSecretCommand({ Name: 'site/flask', SecretString: '{"key":"v1"}' }));
@@ -154,6 +173,10 @@ void describe('conformance to botocore\'s service models', () => {
       await attempt(fs.send(new efs.CreateFileSystemCommand({ CreationToken: 'conformance' })));
       await fs.send(new efs.DescribeFileSystemsCommand({}));
       await fs.send(new efs.DescribeMountTargetsCommand({ FileSystemId: fsys.FileSystemId }));
+      await attempt(fs.send(new efs.DescribeFileSystemPolicyCommand({ FileSystemId: fsys.FileSystemId })));
+      await attempt(fs.send(new efs.PutFileSystemPolicyCommand({ FileSystemId: fsys.FileSystemId, Policy: 'not json' })));
+      await fs.send(new efs.PutFileSystemPolicyCommand({ FileSystemId: fsys.FileSystemId, Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'elasticfilesystem:ClientMount', Resource: '*' }] }) }));
+      await fs.send(new efs.DescribeFileSystemPolicyCommand({ FileSystemId: fsys.FileSystemId }));
       await fs.send(new efs.DeleteFileSystemCommand({ FileSystemId: fsys.FileSystemId }));
       await attempt(fs.send(new efs.DescribeFileSystemsCommand({ FileSystemId: fsys.FileSystemId })));
 
@@ -193,6 +216,7 @@ void describe('conformance to botocore\'s service models', () => {
       await bs.send(new eb.UpdateApplicationResourceLifecycleCommand({ ApplicationName: 'site', ResourceLifecycleConfig: { VersionLifecycleConfig: { MaxCountRule: { Enabled: true, MaxCount: 10 } } } }));
       await bs.send(new eb.CreateApplicationVersionCommand({ ApplicationName: 'site', VersionLabel: 'v1', SourceBundle: { S3Bucket, S3Key: 'v1.zip' } }));
       await bs.send(new eb.CreateApplicationVersionCommand({ ApplicationName: 'site', VersionLabel: 'v2' }));
+      await attempt(bs.send(new eb.CreateApplicationVersionCommand({ ApplicationName: 'site', VersionLabel: 'v3' })));
       await bs.send(new eb.DescribeApplicationVersionsCommand({ ApplicationName: 'site' }));
       await bs.send(new eb.CreateEnvironmentCommand({
         ApplicationName: 'site', EnvironmentName: 'site-prod', VersionLabel: 'v1', PlatformArn: platformArn, CNAMEPrefix: 'site-prod',

@@ -38,7 +38,7 @@ void describe('state dir and CLI', () => {
     const fsId = fs.FileSystemId as string;
     const { ServerId } = await clients.transfer.send(new CreateServerCommand({ Domain: 'EFS' }));
     await clients.transfer.send(new CreateUserCommand({
-      ServerId, UserName: 'deploy', Role: 'r', HomeDirectory: `/${fsId}`, PosixProfile: { Uid: 1, Gid: 1 }, SshPublicKeyBody: key.publicKey,
+      ServerId, UserName: 'deploy', Role: 'arn:aws:iam::123456789012:role/transfer-efs-access', HomeDirectory: `/${fsId}`, PosixProfile: { Uid: 1, Gid: 1 }, SshPublicKeyBody: key.publicKey,
     }));
     await waitUntilServerOnline({ client: clients.transfer, ...waiter }, { ServerId: ServerId as string });
     const sftp = new SftpClient();

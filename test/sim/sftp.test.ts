@@ -43,7 +43,7 @@ void describe('SFTP endpoint', () => {
   const onlineServerWithUser = async (userName = 'deploy', home = `/${FS_ID}/site`): Promise<string> => {
     const { ServerId } = await transfer.send(new CreateServerCommand({ Domain: 'EFS', Protocols: ['SFTP'] }));
     await transfer.send(new CreateUserCommand({
-      ServerId, UserName: userName, Role: 'arn:aws:iam::123456789012:role/t', HomeDirectory: home,
+      ServerId, UserName: userName, Role: 'arn:aws:iam::123456789012:role/transfer-efs-access', HomeDirectory: home,
       PosixProfile: { Uid: 1000, Gid: 1000 }, SshPublicKeyBody: key.publicKey,
     }));
     await waitUntilServerOnline({ client: transfer, maxWaitTime: 10, minDelay: 0.1, maxDelay: 0.2 }, { ServerId: ServerId as string });

@@ -79,7 +79,7 @@ void describe('Transfer Family API', () => {
   void it('manages users, keys and tags', async () => {
     const serverId = await newEfsServer();
     await transfer.send(new CreateUserCommand({
-      ServerId: serverId, UserName: 'deploy', Role: 'arn:aws:iam::123456789012:role/transfer',
+      ServerId: serverId, UserName: 'deploy', Role: 'arn:aws:iam::123456789012:role/transfer-efs-access',
       HomeDirectory: '/fs-0123456789abcdef0/site', HomeDirectoryType: 'PATH', PosixProfile: { Uid: 1000, Gid: 1000 },
       SshPublicKeyBody: key.publicKey,
     }));

@@ -6,6 +6,7 @@ import { now } from '../../clock.js';
 import { paginate } from '../../pagination.js';
 import { regional } from '../../regions.js';
 import { checkDockerBundle } from '../source-bundle.js';
+import { deleteStoredObject } from '../s3.js';
 import { addEvent } from './state-machine.js';
 import { describeApp, describeVersion } from './describe.js';
 import { getApp, getVersion, invalid, invalidToken, maxRecords } from './lookup.js';
@@ -33,7 +34,7 @@ function parseLifecycle(input: Input, app: EbApplication): void {
 }
 
 /** Keeps an application's version count under its MaxCountRule, oldest unused first. */
-function applyVersionCap(ctx: SimContext, app: EbApplication): void {
+async function applyVersionCap(ctx: SimContext, app: EbApplication): Promise<void> {
   if (app.maxVersionCount === undefined) return;
   const eb = regional(ctx).eb;
   const inUse = new Set(Object.values(eb.environments).filter((e) => e.applicationName === app.name && e.status !== 'Terminated')
@@ -44,9 +45,7 @@ function applyVersionCap(ctx: SimContext, app: EbApplication): void {
     if (excess <= 0) break;
     if (inUse.has(v.versionLabel)) continue;
     eb.versions = eb.versions.filter((x) => x !== v);
-    if (app.deleteSourceFromS3 && v.sourceBundle) {
-      delete ctx.store.state.s3.buckets[v.sourceBundle.S3Bucket]?.objects[v.sourceBundle.S3Key];
-    }
+    if (app.deleteSourceFromS3 && v.sourceBundle) await deleteStoredObject(ctx, v.sourceBundle.S3Bucket, v.sourceBundle.S3Key);
     excess--;
   }
 }
@@ -113,6 +112,11 @@ export const applicationHandlers: Record<string, QueryHandler> = {
     if (eb.versions.some((v) => v.applicationName === appName && v.versionLabel === label)) {
       throw invalid(`Application Version ${label} already exists.`);
     }
+    // The quota counts every application's versions in the region, and is checked before the
+    // lifecycle rule runs: an application at the quota must shed a version first.
+    if (eb.versions.length >= ctx.limits.applicationVersions) {
+      throw new AwsError('TooManyApplicationVersionsException', `You cannot have more than ${ctx.limits.applicationVersions} Application Versions in this region.`);
+    }
     const bundleInput = input.optObj('SourceBundle');
     const sourceBundle = bundleInput ? { S3Bucket: bundleInput.str('S3Bucket'), S3Key: bundleInput.str('S3Key') } : undefined;
     let bundleFile: string | undefined;
@@ -143,7 +147,7 @@ export const applicationHandlers: Record<string, QueryHandler> = {
     eb.versions.push(version);
     addEvent(ctx, version.createdAt, `Created new Application Version: ${label}`, { app: appName, version: label });
     app.updatedAt = now();
-    applyVersionCap(ctx, app);
+    await applyVersionCap(ctx, app);
     return { ApplicationVersion: describeVersion(ctx, version) };
   },
 
@@ -157,7 +161,7 @@ export const applicationHandlers: Record<string, QueryHandler> = {
     return { ApplicationVersions: page.map((v) => describeVersion(ctx, v)), NextToken: next };
   },
 
-  DeleteApplicationVersion(input, ctx) {
+  async DeleteApplicationVersion(input, ctx) {
     const appName = input.str('ApplicationName');
     const label = input.str('VersionLabel');
     getApp(ctx, appName);
@@ -175,7 +179,7 @@ export const applicationHandlers: Record<string, QueryHandler> = {
         throw new AwsError('SourceBundleDeletionFailure',
           `Unable to delete source bundle s3://${version.sourceBundle.S3Bucket}/${version.sourceBundle.S3Key}: the bucket does not exist. The application version was deleted.`);
       }
-      delete bucket.objects[version.sourceBundle.S3Key];
+      await deleteStoredObject(ctx, version.sourceBundle.S3Bucket, version.sourceBundle.S3Key);
     }
     return {};
   },

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { DescribeApplicationsCommand, ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
+import { CreateRepositoryCommand, ECRClient, GetLifecyclePolicyCommand } from '@aws-sdk/client-ecr';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { inRegion, startSim, type RunningSim } from '../sim/index.js';
+import { createRunbookWorker, type RunbookWorker } from '../worker/create-worker.js';
+import { deployWorkflow } from '../workflows/deploy.js';
+import { bundleImageDigests } from '../activities/deploy/bundle-images.js';
+import { DEFAULT_BUCKET, describeEnv, makeDeploySite, seedSite, simState } from './helpers/deploy-env.js';
+import { removeSite } from './helpers/sync-site.js';
+import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+
+// A lab deploys every week for months: Beanstalk's version quota (10 here, 1000 per region on
+// AWS) must never refuse a deploy after its build, push and approval, and neither the bundle
+// bucket nor the image repository may keep what no retained version runs.
+
+let env: TestWorkflowEnvironment;
+let sim: RunningSim;
+let worker: RunbookWorker;
+let running: Promise<void>;
+const taskQueue = uniqueTaskQueue('deploy-retention');
+
+before(async () => {
+  [env, sim] = await Promise.all([
+    startDevServer(),
+    startSim({ beanstalkUpdateSeconds: 0.3, versionProcessSeconds: 0.1, transferStartSeconds: 0.2, applicationVersionQuota: 10 }),
+  ]);
+  await seedSite(sim);
+  worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+  running = worker.run();
+});
+after(async () => {
+  worker?.shutdown();
+  await running;
+  await sim?.close();
+  await env?.teardown();
+});
+
+/** What the sim holds: versions of the app (label → bundle key), the bucket's keys, the repository's digests. */
+async function world() {
+  const state = await simState(sim);
+  const versions = inRegion(state).eb.versions.filter((v) => v.applicationName === 'sample-site');
+  return {
+    versions: new Map(versions.map((v) => [v.versionLabel, v.sourceBundle])),
+    bucket: Object.keys(state.s3.buckets[DEFAULT_BUCKET]?.objects ?? {}).sort(),
+    images: (state.ecrPublic.repositories['sample-site']?.images ?? []).map((i) => i.digest),
+    stateDir: sim.stateDir,
+    state,
+  };
+}
+
+test('twelve deploys under a version quota of 10 all succeed; versions, bundles and images are kept to what is retained', async () => {
+  const site = await makeDeploySite(sim);
+  const deployed: { label: string; digest: string; previous: string | null }[] = [];
+  try {
+    for (let i = 1; i <= 12; i++) {
+      // A new image each week: the docker double's digest follows the build context.
+      await writeFile(path.join(site.dir, 'build-stamp.txt'), `week ${i}\n`);
+      const result = await env.client.workflow.execute(deployWorkflow, { taskQueue, workflowId: `deploy-retention-${i}-${Date.now()}`, args: [{ configPath: site.configPath, autoApprove: true }] });
+      assert.equal(result.outcome, 'deployed', `deploy ${i}`);
+      const digest = result.image?.digest as string;
+      deployed.push({ label: result.versionLabel as string, digest, previous: result.previousVersion });
+
+      const now = await world();
+      assert.ok(now.versions.size <= 10, `after deploy ${i} the application holds ${now.versions.size} versions`);
+      // The rollback target (what ran before this deploy) and its image survive every deploy.
+      if (result.previousVersion) {
+        assert.ok(now.versions.has(result.previousVersion), `after deploy ${i}, rollback target ${result.previousVersion} still exists`);
+        if (i > 1) assert.ok(now.images.includes((deployed[i - 2] as { digest: string }).digest), `after deploy ${i}, the rollback target's image is still in the repository`);
+      }
+    }
+    assert.equal(new Set(deployed.map((d) => d.digest)).size, 12, 'each deploy pushed its own image');
+
+    const end = await world();
+    const env0 = await describeEnv(sim);
+    assert.equal(env0?.VersionLabel, deployed[11]?.label);
+    assert.equal(end.versions.size, 10, 'the application keeps 10 versions');
+    assert.deepEqual([...end.versions.keys()].sort(), deployed.slice(2).map((d) => d.label).sort(), 'the 10 newest deploys are the versions kept');
+
+    // The bucket holds exactly the bundles of the versions that exist.
+    const bundleKeys = [...end.versions.values()].filter((b) => b?.S3Bucket === DEFAULT_BUCKET).map((b) => b?.S3Key as string).sort();
+    assert.deepEqual(end.bucket, bundleKeys);
+    assert.ok(!Object.keys(end.state.s3.buckets['seed-bundles']?.objects ?? {}).includes('v0.zip'), 'the seed version went with its bundle');
+
+    // The repository holds exactly the images retained versions run: read from their bundles.
+    const referenced = new Set<string>();
+    for (const key of bundleKeys) {
+      const object = end.state.s3.buckets[DEFAULT_BUCKET]?.objects[key];
+      const zip = await readFile(path.join(sim.stateDir, 's3', DEFAULT_BUCKET, object?.file as string));
+      for (const digest of await bundleImageDigests(zip)) referenced.add(digest);
+    }
+    assert.deepEqual([...end.images].sort(), [...referenced].sort());
+    assert.deepEqual([...referenced].sort(), deployed.slice(2).map((d) => d.digest).sort());
+
+    // Set once by the first deploy, as the manual runbook's "keep the 10 most recent versions".
+    const eb = new ElasticBeanstalkClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
+    const app = (await eb.send(new DescribeApplicationsCommand({ ApplicationNames: ['sample-site'] }))).Applications?.[0];
+    eb.destroy();
+    assert.deepEqual(app?.ResourceLifecycleConfig?.VersionLifecycleConfig?.MaxCountRule, { Enabled: true, MaxCount: 10, DeleteSourceFromS3: true });
+  } finally {
+    await removeSite(site);
+  }
+});
+
+// Private ECR: the same pruning, and a lifecycle policy for the untagged images each push leaves.
+test('on private ECR the deploy sets a lifecycle policy and keeps only the images retained versions run', async () => {
+  const ecr = new ECRClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
+  await ecr.send(new CreateRepositoryCommand({ repositoryName: 'sample-private' }));
+  const repository = '123456789012.dkr.ecr.us-east-1.amazonaws.com/sample-private';
+  const site = await makeDeploySite(sim, { image: { repository, keepImages: 1 }, beanstalk: { keepVersions: 2 } });
+  const dockerrun = path.join(site.dir, 'Dockerrun.aws.json');
+  await writeFile(dockerrun, (await readFile(dockerrun, 'utf8')).replace('public.ecr.aws/sim/sample-site', repository));
+  const digests: string[] = [];
+  const labels: string[] = [];
+  try {
+    for (let i = 1; i <= 3; i++) {
+      await writeFile(path.join(site.dir, 'build-stamp.txt'), `private ${i}\n`);
+      const result = await env.client.workflow.execute(deployWorkflow, { taskQueue, workflowId: `deploy-private-${i}-${Date.now()}`, args: [{ configPath: site.configPath, autoApprove: true }] });
+      assert.equal(result.outcome, 'deployed');
+      digests.push(result.image?.digest as string);
+      labels.push(result.versionLabel as string);
+    }
+    const state = await simState(sim);
+    const versions = inRegion(state).eb.versions.filter((v) => v.applicationName === 'sample-site').map((v) => v.versionLabel).sort();
+    assert.deepEqual(versions, labels.slice(1).sort(), 'two versions kept: the live one and the rollback target');
+    const images = (inRegion(state).ecr.repositories['sample-private']?.images ?? []).map((i) => i.digest).sort();
+    // keepImages 1 keeps the newest; the rollback target's image stays because its version does.
+    assert.deepEqual(images, digests.slice(1).sort());
+    const policy = JSON.parse((await ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'sample-private' }))).lifecyclePolicyText as string) as { rules: { selection: Record<string, unknown> }[] };
+    assert.deepEqual(policy.rules[0]?.selection, { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 2 });
+  } finally {
+    ecr.destroy();
+    await removeSite(site);
+  }
+});
