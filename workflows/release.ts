@@ -337,6 +337,9 @@ function gateDecisions(status: ReleaseStatus, hasGate: boolean, limits: GateLimi
   let child: ChildWorkflowHandle<typeof deployWorkflow> | undefined;
   const { workflowId: releaseId, namespace } = workflowInfo();
   setHandler(deployReportSignal, (report) => {
+    // Only this release's deploy child reports here; anything else (e.g. a signal sent by hand
+    // from the UI's list) would overwrite the gate a person reads.
+    if (report?.workflowId !== `${releaseId}-deploy`) return;
     const now = Date.now();
     // The person started the release: the ways to decide name it, not its child.
     const how = approvalHow(releaseId, namespace);

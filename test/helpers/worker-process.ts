@@ -24,7 +24,8 @@ export async function startWorkerProcess(opts: { address: string; taskQueue: str
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start within 60 s:\n${output}`)), 60_000);
+    // Bundling the workflows takes a minute on a busy two-core machine.
+    const timer = setTimeout(() => reject(new Error(`worker did not start within 180 s:\n${output}`)), 180_000);
     const check = (): void => {
       if (output.includes('worker ready')) {
         clearTimeout(timer);
