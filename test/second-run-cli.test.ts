@@ -126,7 +126,8 @@ test('a Temporal Schedule firing the same release twice: both firings compile', 
       };
       const before = await closedRuns();
       for (let firing = 1; firing <= 2; firing++) {
-        assert.equal((await npmRun('schedule', ['trigger', 'release'], env.address)).code, 0);
+        const fired = await npmRun('schedule', ['trigger', 'release', '--config', site.configPath], env.address);
+        assert.equal(fired.code, 0, fired.stderr);
         await waitFor(`firing ${firing} to complete`, async () => (await closedRuns()) >= before + firing, 120_000, 500);
       }
       const units = await doneUnits(site);
@@ -135,7 +136,7 @@ test('a Temporal Schedule firing the same release twice: both firings compile', 
       assert.equal(perRun, 2 * 3, 'each firing compiled all 3 units of the step');
     });
   } finally {
-    await npmRun('schedule', ['delete', 'release'], env.address);
+    await npmRun('schedule', ['delete', 'release', '--config', site.configPath], env.address);
     await rm(site.dir, { recursive: true, force: true });
   }
 });
