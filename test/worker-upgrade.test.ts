@@ -6,7 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { releaseWorkflow } from '../workflows/release.js';
 import { approveDeploySignal, deployStatusQuery } from '../workflows/deploy-status.js';
-import { patchIds } from '../workflows/patches.js';
+import { patchIds, Patches } from '../workflows/patches.js';
 import { createRunbookWorker, workflowInterceptorModules, workflowsPath, type RunbookWorker } from '../worker/create-worker.js';
 import { describeEnv } from './helpers/deploy-env.js';
 import { makeReleaseSite, startReleaseSim, type ReleaseFixture } from './helpers/release-site.js';
@@ -54,7 +54,11 @@ async function historyFacts(handle: WorkflowHandle, childIds: string[]): Promise
     for (const event of history.events ?? []) {
       const failure = event.workflowTaskFailedEventAttributes;
       if (failure) failedTasks.push(`${id}: ${failure.failure?.message ?? failure.cause}`);
-      if (event.markerRecordedEventAttributes?.markerName === 'core_patch') markers.push(id);
+      const marker = event.markerRecordedEventAttributes;
+      if (marker?.markerName === 'core_patch') {
+        const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
+        markers.push(`${id}: ${data ? (JSON.parse(Buffer.from(data).toString()) as { id?: string }).id ?? '?' : '?'}`);
+      }
     }
   }
   return { failedTasks, markers };
@@ -87,7 +91,9 @@ test('upgraded mid-compile and again at the approval gate, the release finishes 
     assert.deepEqual(result.stages.map((s) => s.result), ['ok', 'ok', 'ok', 'ok', 'ok']);
     const facts = await historyFacts(handle, [`${workflowId}-compile`, `${workflowId}-sync`, deployId]);
     assert.deepEqual(facts.failedTasks, [], 'no workflow task failed on either swap');
-    assert.deepEqual(facts.markers, [], 'runs begun before the hold was lifted kept the old path throughout');
+    // Every change reached while held kept the old path; the one first reached after the hold
+    // was lifted (pruning, after the approval) took the new one, as the README's procedure says.
+    assert.deepEqual(facts.markers, [`${deployId}: ${Patches.pruneReleaseArtifacts}`]);
     // The world: the approved version is live and no Transfer server is left billing.
     assert.equal((await describeEnv(fx.sim))?.VersionLabel, result.deploy?.versionLabel);
     assert.equal((await fx.control.ledger()).alive, 0);

@@ -15,6 +15,7 @@ import { compileInputSchema, parseInput, type CompileInput } from './inputs.js';
 import { statusQuery, stepProgressSignal, type CompileStatus } from './compile-status.js';
 import { watchStepOverrun } from './compile-overrun.js';
 import { createNotifier } from './notifier.js';
+import { Patches } from './patches.js';
 
 /** Quick file-system work: a few retries, short timeouts. */
 const localActivity = {
@@ -114,7 +115,7 @@ async function runCompile(input: ReturnType<typeof compileInputSchema.parse>, st
   status.stepsTotal = steps.length;
   const results: CompileResult['steps'] = [];
   // Only a config that names expected step durations has anything to watch.
-  const notifier = Object.keys(config.notify?.expectedStepHours ?? {}).length ? createNotifier(config, 'compile-step-overrun') : undefined;
+  const notifier = Object.keys(config.notify?.expectedStepHours ?? {}).length ? createNotifier(config, Patches.compileStepOverrun) : undefined;
 
   let prepared: PreparedOutput | undefined;
   let manifest: ManifestSummary;

@@ -500,7 +500,7 @@ class DeployRun {
    * runs are deleted. The deploy already succeeded, so a failure here is reported, not raised.
    */
   private async prune(): Promise<void> {
-    if (!patched('prune-release-artifacts') || !this.bundle || !this.image) return;
+    if (!patched(Patches.pruneReleaseArtifacts) || !this.bundle || !this.image) return;
     this.stage('pruning', 'pruneReleaseArtifacts', 'wait: deleting bundles and images no retained version uses');
     try {
       this.pruned = await pruneReleaseArtifacts({ site: this.site, bucket: this.bundle.bucket, digest: this.image.digest });

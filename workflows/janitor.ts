@@ -4,6 +4,7 @@ import type { RunbookServer } from '../activities/sync/janitor.js';
 import { parseInput } from './inputs.js';
 import { createNotifier } from './notifier.js';
 import { janitorInputSchema, type JanitorInput } from './sync-input.js';
+import { Patches } from './patches.js';
 
 const quickActivity = {
   startToCloseTimeout: '5 minutes',
@@ -145,7 +146,7 @@ export async function sftpJanitorWorkflow(rawInput: JanitorInput = {}): Promise<
     status.done += 1;
   }
   // Only when something was deleted: an idle janitor run records no notification commands.
-  const notifier = !dryRun && report.deleted.length ? createNotifier(config, 'janitor-notifications') : undefined;
+  const notifier = !dryRun && report.deleted.length ? createNotifier(config, Patches.janitorNotifications) : undefined;
   if (notifier) {
     const hourlyRate = config.transfer?.hourlyRate ?? 0.3;
     for (const entry of report.deleted) {

@@ -2,6 +2,7 @@ import { CancellationScope, condition, log, patched, proxyActivities, workflowIn
 import type { Activities as Acts } from '../activities/index.js';
 import type { NotifyEvent } from '../activities/notify/notify-event.js';
 import type { SiteConfig } from '../config/load.js';
+import type { PatchId } from './patches.js';
 
 // Notifications go out beside the work, never in its way: each (event, channel) is its own
 // activity, started and not awaited, so a slow or broken channel delays nothing; the workflow
@@ -38,7 +39,7 @@ type NotifySettings = Pick<SiteConfig, 'notify' | 'aws' | 'stateDir'>;
  * The run's notifier, or undefined without channels. `patchId` marks the runs that notify, so a
  * replay of one started before this code keeps its history.
  */
-export function createNotifier(config: NotifySettings, patchId: string): Notifier | undefined {
+export function createNotifier(config: NotifySettings, patchId: PatchId): Notifier | undefined {
   const notify = config.notify;
   if (!notify || !config.aws || !patched(patchId)) return undefined;
   const aws = { region: config.aws.region, ...(config.aws.endpoint ? { endpoint: config.aws.endpoint } : {}) };

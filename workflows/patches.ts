@@ -10,6 +10,13 @@ export const Patches = {
   siteLockAndGate: 'release-site-lock-and-gate',
   /** The deploy child reports its gate and stage to the release. */
   deployReportsToRelease: 'deploy-reports-to-release',
+  /** After a healthy deploy: stray bundles and unreferenced images are deleted. */
+  pruneReleaseArtifacts: 'prune-release-artifacts',
+  /** Notifications (workflows/notifier.ts), one id per workflow that sends them. */
+  releaseNotifications: 'release-notifications',
+  janitorNotifications: 'janitor-notifications',
+  syncServerLeft: 'sync-server-left',
+  compileStepOverrun: 'compile-step-overrun',
 } as const;
 
 export type PatchId = (typeof Patches)[keyof typeof Patches];

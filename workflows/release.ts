@@ -185,7 +185,7 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
   upsertMemo({ site, stages: selected });
   const lock = gateAtChild ? await lockSite(site) : undefined;
   const claim = gateAtChild ? { searchAttributes: await searchAttributesRegistered() } : await claimSiteForRelease({ site });
-  notifier = createNotifier(config, 'release-notifications');
+  notifier = createNotifier(config, Patches.releaseNotifications);
   if (notifier) {
     onDeployReport = approvalNotifications(notifier, { site, workflowId, reminderHours: config.notify?.approvalReminderHours ?? 24 }, () => status.approval?.waiting === true);
     notifier.emit('release-started', {

@@ -21,6 +21,7 @@ import { createNotifier } from './notifier.js';
 import { estimateCost, serverDeadline } from './sync-cost.js';
 import { syncInputSchema, type SyncInput } from './sync-input.js';
 import { syncProgressSignal, syncStatusQuery, type SyncStatus } from './sync-status.js';
+import { Patches } from './patches.js';
 
 /** Config reads and single AWS calls: quick, a few retries (the SDK already retried throttles). */
 const quickActivity = {
@@ -300,7 +301,7 @@ async function runSync(input: ReturnType<typeof syncInputSchema.parse>, status: 
       `The SFTP server ${leftover} could not be deleted (${innermostMessage(teardownError)}) and may still be billing: ` +
       `the janitor (npm run schedule -- create janitor) deletes it, or run "aws transfer delete-server --server-id ${server?.serverId ?? '<id>'}".`;
     // Only on this path: a run whose teardown worked records no notification commands.
-    const notifier = createNotifier(config, 'sync-server-left');
+    const notifier = createNotifier(config, Patches.syncServerLeft);
     if (notifier) {
       const aliveSeconds = server ? Math.max(0, (Date.now() - Date.parse(server.createdAt)) / 1000) : 0;
       notifier.emit('transfer-server-left', {
