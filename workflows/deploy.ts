@@ -37,6 +37,7 @@ import {
 } from './deploy-status.js';
 import { parseInput } from './inputs.js';
 import { Patches } from './patches.js';
+import { innermostMessage } from './failure-message.js';
 
 type Beanstalk = NonNullable<SiteConfig['beanstalk']>;
 type Image = NonNullable<SiteConfig['image']>;
@@ -258,7 +259,7 @@ export async function deployWorkflow(rawInput: DeployInput = {}): Promise<Deploy
       status.stage = 'failed';
       status.nextAction = 'fix the cause named in the error, then start a new deploy';
     }
-    status.error = failureMessage(err);
+    status.error = innermostMessage(err);
     if (!isCancellation(err)) await report();
     throw err;
   }
@@ -291,17 +292,6 @@ function deploySite(config: SiteConfig): DeploySite {
     image: config.image,
     beanstalk: config.beanstalk,
   };
-}
-
-/** The innermost message of a failure chain: the one that says what went wrong. */
-function failureMessage(err: unknown): string {
-  let current: unknown = err;
-  let message = err instanceof Error ? err.message : String(err);
-  while (current instanceof Error) {
-    if (current.message) message = current.message;
-    current = current.cause;
-  }
-  return message;
 }
 
 function applicationFailureOf(err: unknown): ApplicationFailure | undefined {
@@ -505,8 +495,8 @@ class DeployRun {
     try {
       this.pruned = await pruneReleaseArtifacts({ site: this.site, bucket: this.bundle.bucket, digest: this.image.digest });
     } catch (err) {
-      this.status.lastLine = `pruning old bundles and images failed (the deploy itself succeeded): ${failureMessage(err)}`;
-      log.warn('post-deploy prune failed', { error: failureMessage(err) });
+      this.status.lastLine = `pruning old bundles and images failed (the deploy itself succeeded): ${innermostMessage(err)}`;
+      log.warn('post-deploy prune failed', { error: innermostMessage(err) });
     }
   }
 
@@ -545,7 +535,7 @@ class DeployRun {
     const { site, status } = this;
     const label = this.versionLabel as string;
     const previous = this.previousVersion;
-    const reason = failureMessage(err);
+    const reason = innermostMessage(err);
     if (!this.changeRequested) return;
     if (!site.beanstalk.rollback || !previous || previous === label) {
       log.error('deploy failed and no rollback is possible', { rollback: site.beanstalk.rollback, previous, reason });
@@ -573,7 +563,7 @@ class DeployRun {
       } catch (rollbackErr) {
         const message =
           `ROLLBACK FAILED: deploying ${label} to ${site.beanstalk.environment} failed (${reason}), and rolling back to ${previous} failed too ` +
-          `(${failureMessage(rollbackErr)}). The environment may be running the failed version or be unhealthy: check it in the Beanstalk console now ` +
+          `(${innermostMessage(rollbackErr)}). The environment may be running the failed version or be unhealthy: check it in the Beanstalk console now ` +
           `and deploy a known-good version (eb deploy --version ${previous}).`;
         log.error(message);
         status.stage = 'failed';

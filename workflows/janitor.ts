@@ -5,6 +5,7 @@ import { parseInput } from './inputs.js';
 import { createNotifier } from './notifier.js';
 import { janitorInputSchema, type JanitorInput } from './sync-input.js';
 import { Patches } from './patches.js';
+import { innermostMessage } from './failure-message.js';
 
 const quickActivity = {
   startToCloseTimeout: '5 minutes',
@@ -141,7 +142,7 @@ export async function sftpJanitorWorkflow(rawInput: JanitorInput = {}): Promise<
       log.warn('janitor deleted an SFTP server', { serverId: entry.serverId, reason: entry.reason, ownerWorkflowId: entry.workflowId });
       report.deleted.push(entry);
     } catch (err) {
-      report.failed.push({ ...entry, error: failureMessage(err) });
+      report.failed.push({ ...entry, error: innermostMessage(err) });
     }
     status.done += 1;
   }
@@ -181,13 +182,3 @@ export async function sftpJanitorWorkflow(rawInput: JanitorInput = {}): Promise<
   return report;
 }
 
-/** The innermost message of a failure chain: the one that says what went wrong. */
-function failureMessage(err: unknown): string {
-  let current: unknown = err;
-  let message = err instanceof Error ? err.message : String(err);
-  while (current instanceof Error) {
-    if (current.message) message = current.message;
-    current = current.cause;
-  }
-  return message;
-}

@@ -3,6 +3,7 @@ import type { Activities as Acts } from '../activities/index.js';
 import type { NotifyEvent } from '../activities/notify/notify-event.js';
 import type { SiteConfig } from '../config/load.js';
 import type { PatchId } from './patches.js';
+import { innermostMessage } from './failure-message.js';
 
 // Notifications go out beside the work, never in its way: each (event, channel) is its own
 // activity, started and not awaited, so a slow or broken channel delays nothing; the workflow
@@ -84,7 +85,7 @@ export function createNotifier(config: NotifySettings, patchId: PatchId): Notifi
           },
           (err: unknown) => {
             delivery.state = 'failed';
-            delivery.detail = innermost(err);
+            delivery.detail = innermostMessage(err);
             log.warn('notification not delivered', { channel: channel.name, event: event.kind, error: delivery.detail });
           },
         ).finally(() => {
@@ -109,8 +110,3 @@ export function createNotifier(config: NotifySettings, patchId: PatchId): Notifi
   };
 }
 
-function innermost(err: unknown): string {
-  let message = String(err);
-  for (let current: unknown = err; current instanceof Error; current = current.cause) message = current.message || message;
-  return message;
-}

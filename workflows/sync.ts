@@ -22,6 +22,7 @@ import { estimateCost, serverDeadline } from './sync-cost.js';
 import { syncInputSchema, type SyncInput } from './sync-input.js';
 import { syncProgressSignal, syncStatusQuery, type SyncStatus } from './sync-status.js';
 import { Patches } from './patches.js';
+import { innermostMessage } from './failure-message.js';
 
 /** Config reads and single AWS calls: quick, a few retries (the SDK already retried throttles). */
 const quickActivity = {
@@ -353,12 +354,3 @@ async function runSync(input: ReturnType<typeof syncInputSchema.parse>, status: 
   };
 }
 
-function innermostMessage(err: unknown): string {
-  let current: unknown = err;
-  let message = String(err);
-  while (current instanceof Error) {
-    if (current.message) message = current.message;
-    current = current.cause;
-  }
-  return message;
-}
