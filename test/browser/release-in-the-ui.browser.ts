@@ -57,7 +57,7 @@ test('start a release from the UI, see its gate in its own Queries tab, approve 
     await page.type('#workflowId', workflowId);
     await page.type('#taskQueue', playground!.taskQueue);
     await page.type('#workflowType', 'releaseWorkflow');
-    await ui.typeJson(await ui.visible('[contenteditable="true"][data-language="json"]'), '{}');
+    await ui.typeJson('[contenteditable="true"][data-language="json"]', '{}');
     await ui.waitForText('Task Queue is Active');
   });
 
@@ -96,7 +96,7 @@ test('start a release from the UI, see its gate in its own Queries tab, approve 
     const dialog = '[data-testid="signal-confirmation-modal"]';
     await (await ui.visible(`${dialog} [data-testid="signal-select-button"]`)).click();
     await (await ui.visible(`xpath/.//dialog[@data-testid="signal-confirmation-modal"]//li[@role="option"][normalize-space(.)="approveDeploy"]`)).click();
-    await ui.typeJson(await ui.visible(`${dialog} [contenteditable="true"][data-language="json"]`), '{"by":"ui-test","note":"approved in the browser"}');
+    await ui.typeJson(`${dialog} [contenteditable="true"][data-language="json"]`, '{"by":"ui-test","note":"approved in the browser"}');
     await (await ui.visible(`${dialog} [data-testid="confirm-modal-button"]`)).click();
     await ui.waitForText('Workflow signaled');
   });

@@ -79,13 +79,24 @@ export class UiDriver {
 
   /**
    * Types JSON into one of the UI's CodeMirror editors in one insertion (typed key by key, the
-   * editor would close brackets and quotes a second time).
+   * editor would close brackets and quotes a second time). The editor is found afresh on each
+   * try: the signal dialog re-renders its editor once the chosen signal's details load, and
+   * text sent to the replaced editor is lost (seen on a loaded CI machine).
    */
-  async typeJson(editor: ElementHandle, json: string): Promise<void> {
-    await editor.click();
-    await this.page.keyboard.sendCharacter(json);
-    const text = await editor.evaluate((e) => e.textContent);
-    if (text !== json) throw new Error(`the editor holds ${text ?? ''}, not ${json}`);
+  async typeJson(selector: string, json: string): Promise<void> {
+    let text = '';
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      await (await this.visible(selector)).click();
+      // Whatever an earlier try left is replaced, not appended to.
+      await this.page.keyboard.down('Control');
+      await this.page.keyboard.press('a');
+      await this.page.keyboard.up('Control');
+      await this.page.keyboard.sendCharacter(json);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      text = (await (await this.visible(selector)).evaluate((e) => e.textContent)) ?? '';
+      if (text === json) return;
+    }
+    throw new Error(`after 5 tries the editor at ${selector} holds ${text}, not ${json}`);
   }
 
   /** The whole text of every read-only CodeMirror editor on the page (each renders only the lines in view). */
