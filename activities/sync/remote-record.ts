@@ -19,11 +19,8 @@ export interface RemoteRecord {
   recordedAt: string;
   workflowId: string;
   files: Record<string, RecordedRemoteFile>;
-}
-
-export function remoteRecordPath(stateDir: string, fileSystemId: string, remoteDir: string): string {
-  const slug = remoteDir.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^_+|_+$/g, '') || 'root';
-  return path.join(stateDir, 'sync', `remote-${fileSystemId}-${slug}.json`);
+  /** Every remote dir (relative), so empty dirs count too; absent in records written before. */
+  dirs?: string[];
 }
 
 export async function readRemoteRecord(file: string): Promise<RemoteRecord | undefined> {
