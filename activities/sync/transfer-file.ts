@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { createReadStream, readSync } from 'node:fs';
 import type { Sftp } from './sftp-session.js';
 
 /**
@@ -37,7 +36,7 @@ export class ByteBudget {
 }
 
 /**
- * Writes local bytes [from, end) into an open remote handle with pipelined writes of the
+ * Writes local bytes [from, end) of an open local fd into an open remote handle with pipelined writes of the
  * server's largest size, never more than the session's budget in flight. `onProven(offset)` is
  * called whenever the acknowledged prefix grows: everything before `offset` is written on the
  * server (an SFTP write is answered only once it is), which is what a resume may trust.
@@ -45,7 +44,7 @@ export class ByteBudget {
 export async function sendRange(
   sftp: Sftp,
   budget: ByteBudget,
-  local: FileHandle,
+  local: number,
   handle: Buffer,
   from: number,
   end: number,
@@ -71,7 +70,9 @@ export async function sendRange(
       budget.give(want);
       break;
     }
-    const { bytesRead } = await local.read(buffer, 0, want, at);
+    // A synchronous read: from the page cache it costs microseconds, far less than a trip
+    // through libuv's thread pool and back for every chunk (bench/RESULTS.md, CPU per tool).
+    const bytesRead = readSync(local, buffer, 0, want, at);
     if (bytesRead !== want) {
       budget.give(want);
       throw new Error(`the local file shrank while it was being uploaded (read ${bytesRead} of ${want} bytes at ${at})`);

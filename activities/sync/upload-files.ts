@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
 import path, { posix } from 'node:path';
 import { log } from '@temporalio/activity';
 import { TEMP_SUFFIX, type LocalFile } from './local-tree.js';
@@ -170,10 +170,10 @@ async function sendPiece(sftp: Sftp, budget: ByteBudget, piece: Piece, o: Upload
     if (!mine) handle = await sftp.open(job.temp, OPEN_WRITE);
   }
   o.progress.line(`uploading ${job.file.path}${single ? '' : ` (piece ${piece.index + 1} of ${job.pieces.length})`}`);
-  let local: FileHandle | undefined;
+  let local: number | undefined;
   try {
     if (piece.proven < piece.end) {
-      local = await open(path.join(o.localDir, job.file.path), 'r');
+      local = openSync(path.join(o.localDir, job.file.path), 'r');
       await sendRange(sftp, budget, local, handle!, piece.proven, piece.end, (offset, grown) => {
         piece.proven = offset;
         o.progress.state.bytesDone += grown;
@@ -186,7 +186,7 @@ async function sendPiece(sftp: Sftp, budget: ByteBudget, piece: Piece, o: Upload
       return;
     }
   } finally {
-    await local?.close();
+    if (local !== undefined) closeSync(local);
   }
   await sftp.close(handle!).catch((err: unknown) => {
     if (!o.shouldStop()) throw err;
