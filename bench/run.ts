@@ -9,11 +9,12 @@ import { benchDir, scratchDir, type Benchmark, type BenchContext } from './lib/c
 import { fmt, loadAverage, machineInfo, type Section } from './lib/stats.js';
 import { ceilingBenchmark } from './ceiling.js';
 import { syncBenchmark } from './sync-vs-openssh.js';
+import { syncWanBenchmark } from './sync-wan.js';
 import { resumeCostBenchmark } from './resume-cost.js';
 import { healthDetectionBenchmark } from './health-detection.js';
 import { engineOverheadBenchmark } from './engine-overhead.js';
 
-const benchmarks: Benchmark[] = [ceilingBenchmark, syncBenchmark, resumeCostBenchmark, healthDetectionBenchmark, engineOverheadBenchmark];
+const benchmarks: Benchmark[] = [ceilingBenchmark, syncBenchmark, syncWanBenchmark, resumeCostBenchmark, healthDetectionBenchmark, engineOverheadBenchmark];
 const resultsDir = path.join(scratchDir, 'results');
 const order = ['ceiling', 'sync', 'upload-resume', 'compile-resume', 'health', 'engine'];
 

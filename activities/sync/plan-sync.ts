@@ -14,6 +14,8 @@ export interface RemoteTree {
   dirs: string[];
   /** Temporary files an interrupted upload left behind. */
   temps: string[];
+  /** The root itself does not exist yet. */
+  missingRoot?: boolean;
 }
 
 export interface SyncPlan {

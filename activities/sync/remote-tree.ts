@@ -57,22 +57,34 @@ export async function forEachOnSessions<T>(sessions: Sftp[], items: T[], limit: 
   if (failure !== undefined) throw failure;
 }
 
-/** Creates dirs the plan found missing, parents first, each depth in parallel (no stat first). */
-export async function createDirs(sessions: Sftp[], root: string, dirs: string[]): Promise<void> {
-  const byDepth = new Map<number, string[]>();
-  for (const d of dirs) {
-    const depth = d.split('/').length;
-    byDepth.set(depth, [...(byDepth.get(depth) ?? []), d]);
-  }
-  for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
-    await forEachOnSessions(sessions, byDepth.get(depth)!, 32, async (d, sftp) => {
-      const full = `${root}/${d}`;
-      await sftp.mkdir(full).catch(async (err: unknown) => {
+/**
+ * Starts creating the dirs the plan found missing (no stat first: the listing said so), each
+ * after its parent, spread over the sessions. `ready(dir)` resolves once that dir exists;
+ * `all()` once every one does (or fails with the first error).
+ */
+export function createDirsAsNeeded(sessions: Sftp[], root: string, dirs: string[]): { ready: (dir: string) => Promise<void>; all: () => Promise<void> } {
+  const made = new Map<string, Promise<void>>();
+  let turn = 0;
+  const sorted = [...dirs].sort((a, b) => a.split('/').length - b.split('/').length);
+  for (const d of sorted) {
+    const parent = d.includes('/') ? d.slice(0, d.lastIndexOf('/')) : '';
+    const sftp = sessions[turn++ % sessions.length]!;
+    const full = `${root}/${d}`;
+    const p = (made.get(parent) ?? Promise.resolve()).then(() =>
+      sftp.mkdir(full).catch(async (err: unknown) => {
         // Another upload of the same tree (or an earlier attempt) may have made it.
-        if (!(await sftp.stat(full).then((s) => s.isDirectory(), () => false))) throw err;
-      });
-    });
+        if (!(await sftp.stat(full).then((st) => st.isDirectory(), () => false))) throw err;
+      }),
+    );
+    p.catch(() => undefined); // reported by ready() or all()
+    made.set(d, p);
   }
+  return {
+    ready: (dir) => made.get(dir) ?? Promise.resolve(),
+    all: async () => {
+      await Promise.all(made.values());
+    },
+  };
 }
 
 /**
@@ -88,13 +100,23 @@ export async function listRemoteTree(sftp: Sftp | Sftp[], root: string): Promise
   let running = 0;
   let failure: unknown;
   const limit = Math.min(32, sessions.length * 4);
+  // A root that does not exist yet is an empty tree (the caller makes it); anywhere else a
+  // vanished dir is an error.
+  const rootEntries = await sessions[0]!.readdir(root).catch((err: unknown) => {
+    if (isNoSuchFile(err)) return undefined;
+    throw err;
+  });
+  if (!rootEntries) return { ...tree, missingRoot: true };
+  const prefetched = new Map([[root, rootEntries]]);
   await new Promise<void>((resolve) => {
     const pump = (): void => {
       while (failure === undefined && running < limit && pending.length > 0) {
         const { dir, rel } = pending.shift()!;
         const session = sessions[(listed + running) % sessions.length]!;
         running += 1;
-        session.readdir(dir).then(
+        const read = prefetched.get(dir);
+        prefetched.delete(dir);
+        (read ? Promise.resolve(read) : session.readdir(dir)).then(
           (entries) => {
             for (const entry of entries) {
               if (entry.filename === '.' || entry.filename === '..') continue;

@@ -12,7 +12,7 @@ import { lastVerifiedTreeFile } from './last-verified-tree.js';
 import { PartialLog, partialsPath, readPartials } from './partial-uploads.js';
 import { planSync, totals, type SyncPlan, type Totals } from './plan-sync.js';
 import { readRemoteRecord } from './remote-record.js';
-import { createDirs, forEachOnSessions, isNoSuchFile, listRemoteTree, mkdirs } from './remote-tree.js';
+import { createDirsAsNeeded, forEachOnSessions, isNoSuchFile, listRemoteTree, mkdirs } from './remote-tree.js';
 import { withSftpPool } from './sftp-session.js';
 import { journalPath, JournalWriter, readJournal } from './sync-journal.js';
 import { formatBytes, SyncProgress, type SyncHeartbeat } from './sync-progress.js';
@@ -74,8 +74,12 @@ export function syncDirectory(aws: AwsClientFactory) {
     if (resumed) log.info('resuming the upload', { attempt: info.attempt, filesDoneBefore: resumed.filesDone, bytesDoneBefore: resumed.bytesDone });
 
     try {
-      const local = await walkLocalTree(input.localDir);
-      await attachManifestHashes(input.stateDir, input.localDir, local.files);
+      // The local walk runs while the SSH handshakes travel (several round trips each).
+      const localReady = walkLocalTree(input.localDir).then(async (tree) => {
+        await attachManifestHashes(input.stateDir, input.localDir, tree.files);
+        return tree;
+      });
+      localReady.catch(() => undefined); // awaited below; a failed connect must not leave it unhandled
       const record = await readRemoteRecord(lastVerifiedTreeFile(input.stateDir, input.fileSystemId, input.remoteDir));
       const journal = await readJournal(journalFile);
       const writer = await new JournalWriter(journalFile).open();
@@ -99,9 +103,10 @@ export function syncDirectory(aws: AwsClientFactory) {
           pool.end();
         }, Math.max(0, input.deadlineMs - Date.now()));
         try {
-          // The home dir (the file system root) exists by definition; the sim refuses to stat it.
-          await mkdirs(sftp, root, `/${input.fileSystemId}`);
           const remote = await listRemoteTree(pool.sessions, root);
+          // The home dir (the file system root) exists by definition; the sim refuses to stat it.
+          if (remote.missingRoot) await mkdirs(sftp, root, `/${input.fileSystemId}`);
+          const local = await localReady;
           const plan = planSync(local, remote, record, input.deleteExtraneous);
           // Temps this run proved partly written are continued, not removed.
           const liveTemps = new Set(remote.temps);
@@ -124,7 +129,8 @@ export function syncDirectory(aws: AwsClientFactory) {
           log.info('sync plan', { attempt: info.attempt, upload: plan.upload.length, skip: plan.skip.length, remove: plan.remove.length, temps: staleTemps.length, resumable: resumable.size });
 
           await forEachOnSessions(pool.sessions, staleTemps, 32, (temp, s) => s.unlink(`${root}/${temp}`).catch(ignoreMissing));
-          await createDirs(pool.sessions, root, plan.createDirs);
+          // Dirs are made as the upload goes: a file waits only for its own dir's chain.
+          const dirs = createDirsAsNeeded(pool.sessions, root, plan.createDirs);
 
           const uploadStartedAt = Date.now();
           const bytesAtStart = progress.state.bytesDone;
@@ -136,8 +142,10 @@ export function syncDirectory(aws: AwsClientFactory) {
             journal: writer,
             partials,
             resumable,
+            dirReady: dirs.ready,
             shouldStop: () => shouldStop() || pool.lost !== undefined,
           });
+          await dirs.all();
           const bytesWritten = progress.state.bytesDone - bytesAtStart;
           const uploadSeconds = (Date.now() - uploadStartedAt) / 1000;
           stopCheck();

@@ -50,6 +50,8 @@ export async function sendRange(
   end: number,
   onProven: (offset: number, newBytes: number) => void,
   shouldStop: () => boolean,
+  /** Called once every write is on its way (before their answers): what may follow them at once. */
+  onIssued?: () => void,
 ): Promise<void> {
   const chunk = Math.min(sftp.maxWriteLen, budget.size);
   // Acks may come back out of order (several sessions share a connection); the proven prefix
@@ -100,6 +102,7 @@ export async function sendRange(
       },
     );
   }
+  if (failure === undefined && !shouldStop()) onIssued?.();
   if (inflight > 0) await new Promise<void>((resolve) => (drained = resolve));
   if (failure !== undefined) throw failure;
 }

@@ -28,6 +28,8 @@ export interface UploadOptions {
   partials: PartialLog;
   /** What earlier attempts of this run proved written, by local path (temps still on the server). */
   resumable: Map<string, PartialUpload>;
+  /** Resolves once the remote dir (relative; "" the root) exists. */
+  dirReady?: (dir: string) => Promise<void>;
   shouldStop: () => boolean;
 }
 
@@ -158,6 +160,8 @@ async function sendPiece(sftp: Sftp, budget: ByteBudget, piece: Piece, o: Upload
   const single = job.pieces.length === 1;
   // Proven in full by an earlier attempt: nothing to send (the read-back at the end checks it).
   if (job.resumed && piece.proven >= piece.end) return;
+  const parent = posix.dirname(job.file.path);
+  if (o.dirReady) await o.dirReady(parent === '.' ? '' : parent);
   let handle: Buffer;
   if (job.resumed) {
     handle = await sftp.open(job.temp, OPEN_WRITE);
@@ -171,6 +175,14 @@ async function sendPiece(sftp: Sftp, budget: ByteBudget, piece: Piece, o: Upload
   }
   o.progress.line(`uploading ${job.file.path}${single ? '' : ` (piece ${piece.index + 1} of ${job.pieces.length})`}`);
   let local: number | undefined;
+  // A new whole file sends its setstat and close right behind its last write, without waiting
+  // for the writes' answers: one round trip fewer per file. Safe whatever order the server
+  // answers in, because nothing is renamed until every answer came back OK.
+  let closing: Promise<unknown> | undefined;
+  const closeWithMtime = (): void => {
+    closing = Promise.all([sftp.futimes(handle!, job.mtime, job.mtime).catch((err: unknown) => mtimeRefused(sftp, err, job.file.path)), sftp.close(handle!)]);
+    closing.catch(() => undefined); // awaited below
+  };
   try {
     if (piece.proven < piece.end) {
       local = openSync(path.join(o.localDir, job.file.path), 'r');
@@ -178,15 +190,16 @@ async function sendPiece(sftp: Sftp, budget: ByteBudget, piece: Piece, o: Upload
         piece.proven = offset;
         o.progress.state.bytesDone += grown;
         o.partials.note({ p: job.file.path, t: posix.relative(o.root, job.temp), s: job.file.size, m: job.file.mtimeMs, i: piece.index, o: offset });
-      }, o.shouldStop);
+      }, o.shouldStop, setsMtimeOnClose(job) ? closeWithMtime : undefined);
     }
     if (setsMtimeOnClose(job) && !o.shouldStop()) {
-      // Sent together with the close: one round trip for both.
-      await Promise.all([sftp.futimes(handle!, job.mtime, job.mtime).catch((err: unknown) => mtimeRefused(sftp, err, job.file.path)), sftp.close(handle!)]);
+      if (!closing) closeWithMtime();
+      await closing;
       return;
     }
   } finally {
     if (local !== undefined) closeSync(local);
+    await closing?.catch(() => undefined);
   }
   await sftp.close(handle!).catch((err: unknown) => {
     if (!o.shouldStop()) throw err;

@@ -73,12 +73,6 @@ export async function lftpMirror(sshd: RunningSshd, port: number, localDir: stri
   const ssh = ['ssh', '-a', '-x', ...sshOptions(sshd)].join(' ');
   const script = [
     `set sftp:connect-program "${ssh}"`,
-    'set net:max-retries 1',
-    'set net:connection-limit 0',
-    'set sftp:max-packets-in-flight 64',
-    'set sftp:size-write 0x3fc00',
-    'set cmd:parallel 16',
-    'set mirror:parallel-directories true',
     `open -u root, -p ${port} sftp://127.0.0.1`,
     `mirror -R --parallel=${LFTP_PARALLEL} --no-perms ${localDir} ${remoteDir}`,
   ].join('; ');

@@ -45,7 +45,7 @@ export async function startWanProxy(upstreamPort: number, profile: WanProfile = 
       await api('GET', '/version');
       break;
     } catch (err) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`toxiproxy did not start: ${String(err)}`);
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`toxiproxy did not start: ${String(err)}`, { cause: err });
       await new Promise((r) => setTimeout(r, 100));
     }
   }
