@@ -156,7 +156,7 @@ export function syncDirectory(aws: AwsClientFactory) {
           await forEachOnSessions(pool.sessions, plan.remove, 32, async (file, s) => {
             stopCheck();
             await s.unlink(`${root}/${file.path}`).catch(ignoreMissing);
-            writer.add({ op: 'delete', path: file.path, size: file.size, attempt: info.attempt });
+            await writer.add({ op: 'delete', path: file.path, size: file.size, attempt: info.attempt });
           });
           for (const d of plan.removeDirs) {
             await sftp.rmdir(`${root}/${d}`).catch(ignoreMissing);

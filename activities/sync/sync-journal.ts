@@ -41,9 +41,10 @@ export class JournalWriter {
     return this;
   }
 
-  /** Appends in order; awaiting `flush` guarantees every entry so far is on disk. */
-  add(entry: JournalEntry): void {
+  /** Appends in order; the promise (or `flush`) settles once this entry (or every one so far) is written. */
+  add(entry: JournalEntry): Promise<void> {
     this.queue = this.queue.then(() => appendFile(this.file, `${JSON.stringify(entry)}\n`));
+    return this.queue;
   }
 
   flush(): Promise<void> {

@@ -106,8 +106,10 @@ export async function uploadFiles(sessions: Sftp[], files: LocalFile[], o: Uploa
       return;
     }
     if (o.shouldStop()) return;
+    // Journalled before the rename: a crash in between costs one re-upload on the retry (the
+    // listing shows the file is not there), never an upload that goes uncounted.
+    await o.journal.add({ op: 'upload', path: job.file.path, size: job.file.size, mtime: job.mtime, sha256: job.file.sha256, attempt: o.attempt });
     await sftp.renameOver(job.temp, job.target);
-    o.journal.add({ op: 'upload', path: job.file.path, size: job.file.size, mtime: job.mtime, sha256: job.file.sha256, attempt: o.attempt });
     o.progress.state.filesDone += 1;
     done.push(job.file);
   };
