@@ -16,7 +16,7 @@ import { engineOverheadBenchmark } from './engine-overhead.js';
 
 const benchmarks: Benchmark[] = [ceilingBenchmark, syncBenchmark, syncWanBenchmark, resumeCostBenchmark, healthDetectionBenchmark, engineOverheadBenchmark];
 const resultsDir = path.join(scratchDir, 'results');
-const order = ['ceiling', 'sync', 'upload-resume', 'compile-resume', 'health', 'engine'];
+const order = ['ceiling', 'sync', 'sync-wan', 'upload-resume', 'big-file-resume', 'compile-resume', 'health', 'engine'];
 
 async function run(): Promise<void> {
   const args = process.argv.slice(2);

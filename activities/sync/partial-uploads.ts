@@ -15,6 +15,8 @@ export interface PartialLine {
   /** Local size and mtimeMs when it was started: a file changed since then starts over. */
   s: number;
   m: number;
+  /** The attempt that created the temp. */
+  a: number;
   /** Piece index and the absolute offset proven written up to. */
   i: number;
   o: number;
@@ -22,6 +24,7 @@ export interface PartialLine {
 
 export interface PartialUpload {
   temp: string;
+  attempt: number;
   size: number;
   mtimeMs: number;
   /** Piece index → absolute offset proven written up to. */
@@ -46,7 +49,7 @@ export async function readPartials(file: string): Promise<Map<string, PartialUpl
     let entry = out.get(e.p);
     // A new temp (or a restart from 0) replaces what was known for that path.
     if (!entry || entry.temp !== e.t || entry.size !== e.s || entry.mtimeMs !== e.m) {
-      entry = { temp: e.t, size: e.s, mtimeMs: e.m, proven: new Map() };
+      entry = { temp: e.t, attempt: e.a, size: e.s, mtimeMs: e.m, proven: new Map() };
       out.set(e.p, entry);
     }
     if (e.i >= 0) entry.proven.set(e.i, e.o);
@@ -77,9 +80,9 @@ export class PartialLog {
   }
 
   /** Forget what was proven for a path (its temp is being written again from byte 0). */
-  reset(p: string, t: string, s: number, m: number): void {
+  reset(p: string, t: string, s: number, m: number, a: number): void {
     for (const key of [...this.dirty.keys()]) if (key.endsWith(`\u0000${p}`)) this.dirty.delete(key);
-    this.note({ p, t, s, m, i: -1, o: 0 });
+    this.note({ p, t, s, m, a, i: -1, o: 0 });
   }
 
   async flush(): Promise<void> {

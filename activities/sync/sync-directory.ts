@@ -115,9 +115,11 @@ export function syncDirectory(aws: AwsClientFactory) {
           const staleTemps = plan.temps.filter((t) => !adopted.has(t));
           const planPath = await writePlan(dir, info.attempt, plan);
 
-          // This run's earlier attempts count as uploaded, not skipped, once their file matches.
-          const doneBefore = plan.skip.filter((f) => journal.uploads.has(f.path));
-          const skipped = plan.skip.filter((f) => !journal.uploads.has(f.path));
+          // This run's earlier attempts count as uploaded, not skipped, once their file matches
+          // (the partials record says which files they started, should a journal line be lost).
+          const byThisRun = (f: { path: string }): boolean => journal.uploads.has(f.path) || earlierPartials.has(f.path);
+          const doneBefore = plan.skip.filter(byThisRun);
+          const skipped = plan.skip.filter((f) => !byThisRun(f));
           const before = totals(doneBefore);
           progress.update({
             phase: 'uploading',
@@ -156,7 +158,7 @@ export function syncDirectory(aws: AwsClientFactory) {
           await forEachOnSessions(pool.sessions, plan.remove, 32, async (file, s) => {
             stopCheck();
             await s.unlink(`${root}/${file.path}`).catch(ignoreMissing);
-            await writer.add({ op: 'delete', path: file.path, size: file.size, attempt: info.attempt });
+            void writer.add({ op: 'delete', path: file.path, size: file.size, attempt: info.attempt });
           });
           for (const d of plan.removeDirs) {
             await sftp.rmdir(`${root}/${d}`).catch(ignoreMissing);

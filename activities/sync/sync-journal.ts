@@ -3,7 +3,7 @@ import path from 'node:path';
 
 /** One line per completed upload or deletion, so a retry can tell what this run already did. */
 export type JournalEntry =
-  | { op: 'upload'; path: string; size: number; mtime: number; sha256?: string; attempt: number }
+  | { op: 'upload'; path: string; size: number; mtime: number; sha256?: string; attempt: number; /** The earlier attempt whose temp this one continued. */ resumedFrom?: number }
   | { op: 'delete'; path: string; size: number; attempt: number };
 
 export interface Journal {

@@ -57,6 +57,8 @@ interface FileJob {
   mtime: number;
   /** Continues a temp an earlier attempt proved partly written: read back in full before the rename. */
   resumed: boolean;
+  /** The attempt that created the temp. */
+  startedBy: number;
   pieces: Piece[];
   left: number;
   /** Multi-piece files: the temp is created (truncated) once, before any piece opens it. */
@@ -97,8 +99,9 @@ export async function uploadFiles(sessions: Sftp[], files: LocalFile[], o: Uploa
       // What was proven is not what is there: send the whole file again, from byte 0.
       log.warn('a resumed temp file did not read back as the local file; uploading it again in full', { path: job.file.path });
       o.progress.state.bytesDone -= job.file.size;
-      o.partials.reset(job.file.path, job.temp, job.file.size, job.file.mtimeMs);
+      o.partials.reset(job.file.path, posix.relative(o.root, job.temp), job.file.size, job.file.mtimeMs, o.attempt);
       job.resumed = false;
+      job.startedBy = o.attempt;
       job.created = undefined;
       for (const p of job.pieces) p.proven = p.start;
       job.left = job.pieces.length;
@@ -106,10 +109,8 @@ export async function uploadFiles(sessions: Sftp[], files: LocalFile[], o: Uploa
       return;
     }
     if (o.shouldStop()) return;
-    // Journalled before the rename: a crash in between costs one re-upload on the retry (the
-    // listing shows the file is not there), never an upload that goes uncounted.
-    await o.journal.add({ op: 'upload', path: job.file.path, size: job.file.size, mtime: job.mtime, sha256: job.file.sha256, attempt: o.attempt });
     await sftp.renameOver(job.temp, job.target);
+    void o.journal.add({ op: 'upload', path: job.file.path, size: job.file.size, mtime: job.mtime, sha256: job.file.sha256, attempt: o.attempt, ...(job.startedBy !== o.attempt ? { resumedFrom: job.startedBy } : {}) });
     o.progress.state.filesDone += 1;
     done.push(job.file);
   };
@@ -143,6 +144,7 @@ function makeJob(file: LocalFile, o: UploadOptions): FileJob {
     temp: usable ? `${o.root}/${earlier!.temp}` : tempName(target, o.attempt),
     mtime: Math.floor(file.mtimeMs / 1000),
     resumed: usable !== undefined,
+    startedBy: usable?.attempt ?? o.attempt,
     pieces: [],
     left: 0,
   };
@@ -176,6 +178,11 @@ async function sendPiece(sftp: Sftp, budget: ByteBudget, piece: Piece, o: Upload
     if (!mine) handle = await sftp.open(job.temp, OPEN_WRITE);
   }
   o.progress.line(`uploading ${job.file.path}${single ? '' : ` (piece ${piece.index + 1} of ${job.pieces.length})`}`);
+  const note = (offset: number): void =>
+    o.partials.note({ p: job.file.path, t: posix.relative(o.root, job.temp), s: job.file.size, m: job.file.mtimeMs, a: job.startedBy, i: piece.index, o: offset });
+  // Started by this run: a retry counts the file as this run's upload even if the journal line
+  // after its rename was lost, and continues its temp.
+  if (!job.resumed) note(piece.proven);
   let local: number | undefined;
   // A new whole file sends its setstat and close right behind its last write, without waiting
   // for the writes' answers: one round trip fewer per file. Safe whatever order the server
@@ -191,7 +198,7 @@ async function sendPiece(sftp: Sftp, budget: ByteBudget, piece: Piece, o: Upload
       await sendRange(sftp, budget, local, handle!, piece.proven, piece.end, (offset, grown) => {
         piece.proven = offset;
         o.progress.state.bytesDone += grown;
-        o.partials.note({ p: job.file.path, t: posix.relative(o.root, job.temp), s: job.file.size, m: job.file.mtimeMs, i: piece.index, o: offset });
+        note(offset);
       }, o.shouldStop, setsMtimeOnClose(job) ? closeWithMtime : undefined);
     }
     if (setsMtimeOnClose(job) && !o.shouldStop()) {
