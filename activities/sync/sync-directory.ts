@@ -135,8 +135,7 @@ export function syncDirectory(aws: AwsClientFactory) {
           const dirs = createDirsAsNeeded(pool.sessions, root, plan.createDirs);
 
           const uploadStartedAt = Date.now();
-          const bytesAtStart = progress.state.bytesDone;
-          const uploaded = await uploadFiles(pool.sessions, plan.upload, {
+          const { done: uploaded, bytesWritten } = await uploadFiles(pool.sessions, plan.upload, {
             localDir: input.localDir,
             root,
             attempt: info.attempt,
@@ -148,7 +147,6 @@ export function syncDirectory(aws: AwsClientFactory) {
             shouldStop: () => shouldStop() || pool.lost !== undefined,
           });
           await dirs.all();
-          const bytesWritten = progress.state.bytesDone - bytesAtStart;
           const uploadSeconds = (Date.now() - uploadStartedAt) / 1000;
           stopCheck();
           if (pool.lost) throw new Error(`SFTP connection lost (${pool.lost})`);

@@ -81,8 +81,9 @@ interface Piece {
  * proven written is recorded as it grows, so a retry continues from there and reads back what it
  * resumed before trusting it.
  */
-export async function uploadFiles(sessions: Sftp[], files: LocalFile[], o: UploadOptions): Promise<LocalFile[]> {
+export async function uploadFiles(sessions: Sftp[], files: LocalFile[], o: UploadOptions): Promise<{ done: LocalFile[]; bytesWritten: number }> {
   const done: LocalFile[] = [];
+  const written = { bytes: 0 };
   const budgets = new Map(sessions.map((s) => [s, new ByteBudget(SESSION_BUDGET)]));
   const jobs = [...files].sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : 1)).map((file) => makeJob(file, o));
   const queue: Piece[] = jobs.flatMap((j) => j.pieces);
@@ -119,7 +120,7 @@ export async function uploadFiles(sessions: Sftp[], files: LocalFile[], o: Uploa
     for (let piece = queue.shift(); piece; piece = queue.shift()) {
       if (failure !== undefined || o.shouldStop()) return;
       try {
-        await sendPiece(sftp, budget, piece, o);
+        await sendPiece(sftp, budget, piece, o, written);
         await finishIfComplete(piece.job, sftp);
       } catch (err) {
         failure ??= err;
@@ -131,7 +132,7 @@ export async function uploadFiles(sessions: Sftp[], files: LocalFile[], o: Uploa
   // Let every lane settle before reporting, so no upload runs on after the activity ends.
   await Promise.all(lanes);
   if (failure !== undefined) throw failure;
-  return done;
+  return { done, bytesWritten: written.bytes };
 }
 
 function makeJob(file: LocalFile, o: UploadOptions): FileJob {
@@ -159,7 +160,7 @@ function makeJob(file: LocalFile, o: UploadOptions): FileJob {
 /** A whole new file sets its mtime on its one handle, with the close; others by path at the end. */
 const setsMtimeOnClose = (job: FileJob): boolean => job.pieces.length === 1 && !job.resumed;
 
-async function sendPiece(sftp: Sftp, budget: ByteBudget, piece: Piece, o: UploadOptions): Promise<void> {
+async function sendPiece(sftp: Sftp, budget: ByteBudget, piece: Piece, o: UploadOptions, written: { bytes: number }): Promise<void> {
   const { job } = piece;
   const single = job.pieces.length === 1;
   // Proven in full by an earlier attempt: nothing to send (the read-back at the end checks it).
@@ -198,6 +199,7 @@ async function sendPiece(sftp: Sftp, budget: ByteBudget, piece: Piece, o: Upload
       await sendRange(sftp, budget, local, handle!, piece.proven, piece.end, (offset, grown) => {
         piece.proven = offset;
         o.progress.state.bytesDone += grown;
+        written.bytes += grown;
         note(offset);
       }, o.shouldStop, setsMtimeOnClose(job) ? closeWithMtime : undefined);
     }
