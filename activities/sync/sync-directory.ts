@@ -17,7 +17,7 @@ import { withSftpPool } from './sftp-session.js';
 import { journalPath, JournalWriter, readJournal } from './sync-journal.js';
 import { formatBytes, SyncProgress, type SyncHeartbeat } from './sync-progress.js';
 import { remoteRoot, type SftpLogin } from './sync-target.js';
-import { uploadFiles } from './upload-files.js';
+import { RESUME_ABOVE, uploadFiles } from './upload-files.js';
 
 export { tempName } from './upload-files.js';
 
@@ -110,7 +110,7 @@ export function syncDirectory(aws: AwsClientFactory) {
           const plan = planSync(local, remote, record, input.deleteExtraneous);
           // Temps this run proved partly written are continued, not removed.
           const liveTemps = new Set(remote.temps);
-          const resumable = new Map([...earlierPartials].filter(([, p]) => liveTemps.has(p.temp)));
+          const resumable = new Map([...earlierPartials].filter(([, p]) => liveTemps.has(p.temp) && p.size > RESUME_ABOVE));
           const adopted = new Set([...resumable.values()].map((p) => p.temp));
           const staleTemps = plan.temps.filter((t) => !adopted.has(t));
           const planPath = await writePlan(dir, info.attempt, plan);

@@ -18,6 +18,12 @@ const PIECE = 32 * 1024 * 1024;
  * setstat+close, rename) whatever its size; several per session keep the link busy meanwhile.
  */
 const FILES_PER_SESSION = 4;
+/**
+ * Only files above this continue an earlier attempt's temp: a resumed file is read back in full
+ * before its rename, and for small files sending again costs less than reading back (on a link
+ * that drops every few MB, reading back every small file in flight would never finish).
+ */
+export const RESUME_ABOVE = 16 * 1024 * 1024;
 
 export interface UploadOptions {
   localDir: string;
@@ -138,7 +144,7 @@ export async function uploadFiles(sessions: Sftp[], files: LocalFile[], o: Uploa
 function makeJob(file: LocalFile, o: UploadOptions): FileJob {
   const target = `${o.root}/${file.path}`;
   const earlier = o.resumable.get(file.path);
-  const usable = earlier && earlier.size === file.size && earlier.mtimeMs === file.mtimeMs ? earlier : undefined;
+  const usable = earlier && file.size > RESUME_ABOVE && earlier.size === file.size && earlier.mtimeMs === file.mtimeMs ? earlier : undefined;
   const job: FileJob = {
     file,
     target,
