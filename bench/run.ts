@@ -8,14 +8,15 @@ import path from 'node:path';
 import { benchDir, scratchDir, type Benchmark, type BenchContext } from './lib/context.js';
 import { fmt, loadAverage, machineInfo, type Section } from './lib/stats.js';
 import { ceilingBenchmark } from './ceiling.js';
-import { syncBenchmark } from './sync-vs-openssh.js';
+import { syncBenchmark, syncResumeBenchmark } from './sync-vs-openssh.js';
+import { syncWanBenchmark } from './sync-wan.js';
 import { resumeCostBenchmark } from './resume-cost.js';
 import { healthDetectionBenchmark } from './health-detection.js';
 import { engineOverheadBenchmark } from './engine-overhead.js';
 
-const benchmarks: Benchmark[] = [ceilingBenchmark, syncBenchmark, resumeCostBenchmark, healthDetectionBenchmark, engineOverheadBenchmark];
+const benchmarks: Benchmark[] = [ceilingBenchmark, syncBenchmark, syncResumeBenchmark, syncWanBenchmark, resumeCostBenchmark, healthDetectionBenchmark, engineOverheadBenchmark];
 const resultsDir = path.join(scratchDir, 'results');
-const order = ['ceiling', 'sync', 'upload-resume', 'compile-resume', 'health', 'engine'];
+const order = ['ceiling', 'sync', 'sync-wan', 'upload-resume', 'big-file-resume', 'compile-resume', 'health', 'engine'];
 
 async function run(): Promise<void> {
   const args = process.argv.slice(2);

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { open as openFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { TEMP_SUFFIX } from '../activities/sync/local-tree.js';
-import type { SyncPlan } from '../activities/sync/plan-sync.js';
 import { scratchDir, type BenchContext, type Benchmark } from './lib/context.js';
-import { missingOpenSsh, openSshSftp, startSshd, type RunningSshd } from './lib/sshd.js';
+import { cpuOfTree, openSshPut } from './lib/clients.js';
+import { missingOpenSsh, startSshd, type RunningSshd } from './lib/sshd.js';
 import { fmt, loadAverage, spread, type Figure, type Section } from './lib/stats.js';
 import { runSyncChild } from './lib/sync-runner.js';
 import { changeFiles, FULL_TREE, generateTree, QUICK_TREE, type TreeFile } from './lib/tree.js';
@@ -56,8 +57,13 @@ async function syncOurs(fx: Fixture, remoteDir: string, workflowId: string, atte
 
 const remoteOnDisk = (fx: Fixture, remoteDir: string): string => path.join(fx.sshd.chrootDir, FS_ID, remoteDir.replace(/^\//, ''));
 
-async function dirBytes(dir: string): Promise<{ files: number; bytes: number; temps: number; tempBytes: number }> {
-  const out = { files: 0, bytes: 0, temps: 0, tempBytes: 0 };
+/**
+ * What the server holds: complete files, and temp files with their size and the bytes really
+ * written into them (allocated blocks: pieces of a big file are written in parallel, so a temp
+ * has holes and its size says little).
+ */
+async function dirBytes(dir: string): Promise<{ files: number; bytes: number; temps: number; tempBytes: number; tempWritten: number }> {
+  const out = { files: 0, bytes: 0, temps: 0, tempBytes: 0, tempWritten: 0 };
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   for (const e of entries) {
     if (!e.isFile()) continue;
@@ -65,6 +71,7 @@ async function dirBytes(dir: string): Promise<{ files: number; bytes: number; te
     if (e.name.endsWith(TEMP_SUFFIX)) {
       out.temps += 1;
       out.tempBytes += s.size;
+      out.tempWritten += Math.min(s.size, s.blocks * 512);
     } else {
       out.files += 1;
       out.bytes += s.size;
@@ -101,14 +108,22 @@ async function syncVsOpenSsh(fx: Fixture, ctx: BenchContext): Promise<Section> {
   const incrRatio: number[] = [];
   const hwm: number[] = [];
   const changedBytes: number[] = [];
+  const cpuOurs: number[] = [];
+  const cpuOursSshd: number[] = [];
+  const cpuPut: number[] = [];
+  const cpuPutSshd: number[] = [];
   for (let i = 0; i < ctx.runs; i++) {
     let of = 0;
     let oi = 0;
     let sf = 0;
     let sa = 0;
     const ours = async (): Promise<void> => {
+      const sshdBefore = cpuOfTree(fx.sshd.pid);
       const full = await syncOurs(fx, '/ours', `bench-full-${i}`, 1, 'sample');
       of = full.result!.syncSeconds;
+      cpuOurs.push(full.result!.cpuSeconds);
+      // Includes the sample verify's reads (small next to 1 GiB of writes).
+      cpuOursSshd.push(cpuOfTree(fx.sshd.pid) - sshdBefore);
       oursVerify.push(full.result!.verifySeconds ?? NaN);
       hwm.push(full.hwm);
       const changed = await changeFiles(fx.treeDir, fx.files, 0.01, 2 * i);
@@ -119,9 +134,12 @@ async function syncVsOpenSsh(fx: Fixture, ctx: BenchContext): Promise<Section> {
       await rm(remoteOnDisk(fx, '/ours'), { recursive: true, force: true });
     };
     const openssh = async (): Promise<void> => {
-      sf = await openSshSftp(fx.sshd, PUT_R, fx.work);
+      const put = await openSshPut(fx.sshd, fx.sshd.port, PUT_R, fx.work);
+      sf = put.seconds;
+      cpuPut.push(put.clientCpu);
+      cpuPutSshd.push(put.serverCpu);
       await changeFiles(fx.treeDir, fx.files, 0.01, 2 * i + 1);
-      sa = await openSshSftp(fx.sshd, PUT_R, fx.work);
+      sa = (await openSshPut(fx.sshd, fx.sshd.port, PUT_R, fx.work)).seconds;
       const landed = await dirBytes(remoteOnDisk(fx, '/tree'));
       if (landed.bytes !== fx.totalBytes) throw new Error(`put -r left ${landed.bytes} bytes, expected ${fx.totalBytes} (nested dir?)`);
       await rm(remoteOnDisk(fx, '/tree'), { recursive: true, force: true });
@@ -143,7 +161,7 @@ async function syncVsOpenSsh(fx: Fixture, ctx: BenchContext): Promise<Section> {
     ctx.log(`run ${i + 1}/${ctx.runs}: ours ${fmt(of)} s (${fmt(MB(fx.totalBytes, of), 0)} MB/s), OpenSSH ${fmt(sf)} s (${fmt(MB(fx.totalBytes, sf), 0)} MB/s); 1% changed: ours ${fmt(oi)} s, put -r again ${fmt(sa)} s; load ${loadAverage().join(' ')}`);
   }
   const ciphers = await fx.sshd.ciphers();
-  const fullMet = spread(fullRatio).median <= 1.0;
+  const fullMet = spread(fullRatio).median <= 0.85;
   const rssMet = spread(hwm).max <= 300 * MiB;
   const figures: Figure[] = [
     { name: 'full upload, ours (syncDirectory)', unit: 's', value: spread(oursFull) },
@@ -154,7 +172,7 @@ async function syncVsOpenSsh(fx: Fixture, ctx: BenchContext): Promise<Section> {
       name: 'full upload ratio ours / OpenSSH',
       unit: '×',
       value: spread(fullRatio),
-      target: '≤ 1.0',
+      target: '≤ 0.85',
       met: fullMet,
       note: fullMet ? undefined : 'see "Why" below',
     },
@@ -163,6 +181,10 @@ async function syncVsOpenSsh(fx: Fixture, ctx: BenchContext): Promise<Section> {
     { name: '1% changed: bytes ours sent', unit: 'MiB', value: spread(incrBytes.map((b) => b / MiB)), note: `the changed files held ${fmt(spread(changedBytes).median / MiB)} MiB (median)` },
     { name: '1% changed: OpenSSH `put -r` again (sends everything)', unit: 's', value: spread(osshAgain) },
     { name: '1% changed ratio ours / OpenSSH', unit: '×', value: spread(incrRatio), target: '≤ 0.05', met: spread(incrRatio).median <= 0.05 },
+    { name: 'CPU, ours: the sync process (user + system)', unit: 's', value: spread(cpuOurs) },
+    { name: 'CPU, the sshd processes serving ours', unit: 's', value: spread(cpuOursSshd) },
+    { name: 'CPU, OpenSSH `put -r`: sftp + ssh (GNU time)', unit: 's', value: spread(cpuPut) },
+    { name: 'CPU, the sshd process serving `put -r`', unit: 's', value: spread(cpuPutSshd) },
     {
       name: 'sync process peak RSS (VmHWM) during the full upload',
       unit: 'MiB',
@@ -174,79 +196,162 @@ async function syncVsOpenSsh(fx: Fixture, ctx: BenchContext): Promise<Section> {
   const notes = [
     `Tree: ${fx.files.length} files, ${fmt(fx.totalBytes / MiB, 0)} MiB, sizes ${fmt(Math.min(...fx.files.map((f) => f.size)) / 1024)} KiB to ${fmt(Math.max(...fx.files.map((f) => f.size)) / MiB)} MiB (90% log-uniform 1 KiB–1 MiB, 10% 1–16 MiB, scaled), 100 dirs, incompressible deterministic content (bench/lib/tree.ts). The tree sits in the page cache for both tools; the server writes to the same disk.`,
     `Server: Debian OpenSSH sshd on 127.0.0.1, internal-sftp chrooted, key auth only (bench/lib/sshd.ts). Ciphers negotiated: ${ciphers.join(', ') || 'unknown'} (ssh2 picks AES-GCM, the OpenSSH client chacha20-poly1305).`,
-    `Ours: the product's \`syncDirectory\` activity (activities/sync/sync-directory.ts, with plan-sync, transfer-file, remote-tree, sftp-session) run in its own process under @temporalio/testing's MockActivityEnvironment, parallelism ${PARALLELISM} (the default), driven directly against this sshd — not through the sim, whose SFTP server is itself Node and would measure our code against our code. Two stand-ins at the edge (bench/lib/sync-child.ts): the Transfer API calls the session makes (DescribeServer for the host key fingerprint, Import/DeleteSshPublicKey) are answered locally and the imported key is appended to sshd's authorized keys; and the SSH username "<serverId>/<user>", which sftp-session.ts sends whenever an sftpEndpoint is set (the sim's convention), is cut to "<user>" because OpenSSH knows only system users. Timed: the activity from its start (key pair, connect, list both sides, plan, upload with temp-name-then-rename and mtime, delete) to its result; Node start-up is not timed. \`put -r\` is timed from process start to exit (its ssh handshake included).`,
+    `Ours: the product's \`syncDirectory\` activity (activities/sync/sync-directory.ts, with plan-sync, upload-files, transfer-file, remote-tree, sftp-session) run in its own process under @temporalio/testing's MockActivityEnvironment, parallelism ${PARALLELISM} (the default: ${PARALLELISM} SSH connections × 2 SFTP sessions, 4 files in flight per session, big files in 32 MiB pieces, writes of the server's limits@openssh.com size — 255 KiB on OpenSSH), driven directly against this sshd — not through the sim, whose SFTP server is itself Node and would measure our code against our code. Two stand-ins at the edge (bench/lib/sync-child.ts): the Transfer API calls the session makes (DescribeServer for the host key fingerprint, Import/DeleteSshPublicKey) are answered locally and the imported key is appended to sshd's authorized keys; and the SSH username "<serverId>/<user>", which sftp-session.ts sends whenever an sftpEndpoint is set (the sim's convention), is cut to "<user>" because OpenSSH knows only system users. Timed: the activity from its start (key pair, connect, list both sides, plan, upload with temp-name-then-rename and mtime, delete) to its result; Node start-up is not timed. \`put -r\` is timed from process start to exit (its ssh handshake included). CPU: the sync process's own process.cpuUsage() (all its threads) for the activity; GNU time for \`sftp\` and the \`ssh\` it runs; the sshd daemon's reaped-children CPU for the server side.`,
     'Each run: ours full into an empty dir, change 1% (20 files; same size, new bytes, newer mtime), ours again; OpenSSH the same into its own dir; the order alternates per run. The ratio is taken per run, then the median.',
   ];
   return section('sync', 'Data sync vs OpenSSH sftp (1 GiB tree, real sshd)', ctx, startedAt, loadBefore, figures, notes);
 }
 
+interface ResumeRun {
+  /** Fraction of the bytes the server held (complete files + written temp bytes) at the kill. */
+  heldAtKill: number;
+  /** Bytes the server already held that the retry wrote again. */
+  resent: number;
+  tempsAtKill: number;
+  retrySeconds: number;
+}
+
+/**
+ * Kills a sync child at its first heartbeat reporting ≥ 50% of the bytes (SIGKILL, as when a
+ * worker's machine goes down), then runs attempt 2 of the same activity and measures what it
+ * wrote that the server already held: (complete files + bytes written into temps at the kill)
+ * + bytes the retry wrote − the tree's total.
+ */
+async function killAndResume(fx: Fixture, localDir: string, remoteDir: string, workflowId: string, totalBytes: number): Promise<ResumeRun> {
+  const base = { localDir, stateDir: path.join(fx.work, 'state'), sshPort: fx.sshd.port, hostFingerprint: fx.sshd.hostFingerprint, extraKeysFile: fx.sshd.extraKeysFile, fileSystemId: FS_ID, remoteDir, workflowId, parallelism: PARALLELISM };
+  const first = await runSyncChild({ ...base, attempt: 1 }, (hb) => hb.phase === 'uploading' && (hb.bytesTotal ?? 0) > 0 && (hb.bytesDone ?? 0) >= 0.5 * (hb.bytesTotal ?? 0));
+  if (!first.killedAt) throw new Error('the upload finished before it reached 50%: too small for one heartbeat a second');
+  const held = await dirBytes(remoteOnDisk(fx, remoteDir));
+  // The retry is itself retried (as Temporal would) if its connection drops: on this shared
+  // machine a load average above 20 once starved sshd past ssh2's keepalive (3 × 5 s).
+  let resent = 0;
+  let retrySeconds = 0;
+  let heldNow = held;
+  for (let attempt = 2; ; attempt++) {
+    try {
+      const retry = await runSyncChild({ ...base, attempt, heartbeatDetails: first.lastHeartbeat });
+      resent += Math.max(0, heldNow.bytes + heldNow.tempWritten + retry.result!.result.bytesWritten - totalBytes);
+      retrySeconds += retry.result!.syncSeconds;
+      break;
+    } catch (err) {
+      if (attempt >= 4 || !String(err).includes('SftpConnectionLost')) throw err;
+      const after = await dirBytes(remoteOnDisk(fx, remoteDir));
+      // What the failed retry wrote over bytes the server already held cannot be told apart
+      // from new bytes afterwards; count all it wrote beyond the proven state as re-sent.
+      resent += Math.max(0, after.bytes + after.tempWritten - (heldNow.bytes + heldNow.tempWritten));
+      heldNow = after;
+    }
+  }
+  const landed = await dirBytes(remoteOnDisk(fx, remoteDir));
+  if (landed.bytes !== totalBytes || landed.temps !== 0) throw new Error(`resumed upload left ${landed.bytes} bytes and ${landed.temps} temp files`);
+  const heldBytes = held.bytes + held.tempWritten;
+  return {
+    heldAtKill: heldBytes / totalBytes,
+    resent,
+    tempsAtKill: held.temps,
+    retrySeconds,
+  };
+}
+
 async function uploadResume(fx: Fixture, ctx: BenchContext): Promise<Section> {
   const startedAt = new Date();
   const loadBefore = loadAverage();
-  const fractionResent: number[] = [];
-  const resentMiB: number[] = [];
-  const filesResent: number[] = [];
-  const completedResent: number[] = [];
-  const killedAtFraction: number[] = [];
-  const meanFile = fx.totalBytes / fx.files.length;
+  const runs: ResumeRun[] = [];
   for (let i = 0; i < ctx.runs; i++) {
     const remoteDir = `/resume-${i}`;
-    const workflowId = `bench-resume-${i}`;
-    const first = await runSyncChild(
-      { localDir: fx.treeDir, stateDir: path.join(fx.work, 'state'), sshPort: fx.sshd.port, hostFingerprint: fx.sshd.hostFingerprint, extraKeysFile: fx.sshd.extraKeysFile, fileSystemId: FS_ID, remoteDir, workflowId, attempt: 1, parallelism: PARALLELISM },
-      (hb) => hb.phase === 'uploading' && (hb.bytesTotal ?? 0) > 0 && (hb.bytesDone ?? 0) >= 0.5 * (hb.bytesTotal ?? 0),
-    );
-    if (!first.killedAt) throw new Error('the upload finished before it reached 50%: the tree is too small for one heartbeat a second');
-    // What the server holds when the retry starts: complete files and the killed attempt's partial temp files.
-    const after = await dirBytes(remoteOnDisk(fx, remoteDir));
-    const second = await runSyncChild({
-      localDir: fx.treeDir, stateDir: path.join(fx.work, 'state'), sshPort: fx.sshd.port, hostFingerprint: fx.sshd.hostFingerprint, extraKeysFile: fx.sshd.extraKeysFile,
-      fileSystemId: FS_ID, remoteDir, workflowId, attempt: 2, heartbeatDetails: first.lastHeartbeat, parallelism: PARALLELISM,
-    });
-    const plan = JSON.parse(await readFile(second.result!.result.planPath, 'utf8')) as SyncPlan & { attempt: number };
-    const sentByRetry = plan.upload.reduce((a, f) => a + f.size, 0);
-    // Bytes written twice: the partial files of the killed attempt, plus any complete file sent again.
-    const completeAgain = sentByRetry - (fx.totalBytes - after.bytes);
-    const resent = after.tempBytes + Math.max(0, completeAgain);
-    const landed = await dirBytes(remoteOnDisk(fx, remoteDir));
-    if (landed.bytes !== fx.totalBytes || landed.temps !== 0) throw new Error(`resumed upload left ${landed.bytes} bytes and ${landed.temps} temp files`);
-    fractionResent.push(resent / fx.totalBytes);
-    resentMiB.push(resent / MiB);
-    filesResent.push(after.temps);
-    completedResent.push(Math.max(0, completeAgain) / MiB);
-    killedAtFraction.push(after.bytes / fx.totalBytes);
-    ctx.log(`upload resume ${i + 1}: killed with ${fmt((100 * after.bytes) / fx.totalBytes, 0)}% complete, ${after.temps} partial files (${fmt(after.tempBytes / MiB)} MiB) sent again, completed files sent again ${fmt(completeAgain / MiB)} MiB`);
+    const run = await killAndResume(fx, fx.treeDir, remoteDir, `bench-resume-${i}`, fx.totalBytes);
+    runs.push(run);
+    ctx.log(`upload resume ${i + 1}: killed with ${fmt(100 * run.heldAtKill, 0)}% on the server (${run.tempsAtKill} temp files), ${fmt(run.resent / MiB)} MiB sent again`);
     await rm(remoteOnDisk(fx, remoteDir), { recursive: true, force: true });
   }
-  const worst = Math.max(...resentMiB) * MiB;
-  const met = spread(resentMiB).median * MiB <= meanFile;
-  return section('upload-resume', 'Resume cost: an upload killed at 50% (SIGKILL) and resumed', ctx, startedAt, loadBefore, [
-    { name: 'complete files on the server when killed (fraction of bytes)', unit: '', value: spread(killedAtFraction) },
-    { name: 'bytes sent again / total', unit: '', value: spread(fractionResent) },
-    {
-      name: 'bytes sent again',
-      unit: 'MiB',
-      value: spread(resentMiB),
-      target: `≤ one file's worth (mean file ${fmt(meanFile / MiB)} MiB)`,
-      met,
-      note: met ? undefined : `the killed attempt had up to ${PARALLELISM} files in flight (parallelism ${PARALLELISM}); each partial file is sent again from byte 0 — see "Why" below`,
-    },
-    { name: 'files sent again (partial files of the killed attempt)', unit: 'files', value: spread(filesResent) },
-    { name: 'completed files sent again', unit: 'MiB', value: spread(completedResent), target: '0', met: Math.max(...completedResent) === 0 },
+  const resent = runs.map((r) => r.resent / MiB);
+  return section('upload-resume', 'Resume cost: a 1 GiB tree upload killed at 50% (SIGKILL) and resumed', ctx, startedAt, loadBefore, [
+    { name: 'on the server when killed (fraction of bytes: complete files + written temp bytes)', unit: '', value: spread(runs.map((r) => r.heldAtKill)) },
+    { name: 'temp files on the server when killed (files in flight)', unit: 'files', value: spread(runs.map((r) => r.tempsAtKill)) },
+    { name: 'bytes sent again', unit: 'MiB', value: spread(resent), target: '≤ 1', met: spread(resent).median <= 1 },
+    { name: 'the retry, wall time (lists, continues the temps, reads each resumed file back)', unit: 's', value: spread(runs.map((r) => r.retrySeconds)) },
   ], [
-    `The sync child (as above) is SIGKILLed at its first heartbeat (one a second) reporting ≥ 50% of the bytes; a new child then runs attempt 2 of the same activity (same workflow id, same state dir, the last heartbeat as details), which lists the remote side and continues. Bytes sent again = the killed attempt's partial temp files on the server + any complete file uploaded again (measured from the retry's plan file). Worst run: ${fmt(worst / MiB)} MiB.`,
+    `The sync child (as above) is SIGKILLed at its first heartbeat (one a second) reporting ≥ 50% of the bytes; a new child runs attempt 2 of the same activity (same workflow id, same state dir, the last heartbeat as details), which lists the remote side, continues each temp file from what the killed attempt proved written (acknowledged writes, recorded in the run dir as they come: activities/sync/partial-uploads.ts), reads each resumed file back in full and compares its sha256 before the rename. Bytes sent again = (complete files + bytes written into temp files, by allocated blocks, at the kill) + bytes the retry wrote − the tree's total. Worst run: ${fmt(Math.max(...resent))} MiB.`,
   ]);
 }
 
-export const syncBenchmark: Benchmark = {
-  id: 'sync',
-  describe: 'our upload engine vs OpenSSH sftp put -r on a real sshd, an upload killed at 50%, peak RSS',
+const BIG_FILE = 2 * 2 ** 30;
+
+/** One incompressible 2 GiB file, written in 64 MiB steps (never all in memory). */
+async function writeBigFile(file: string, size: number): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const handle = await openFile(file, 'w');
+  try {
+    const block = Buffer.allocUnsafe(64 * MiB);
+    for (let at = 0, step = 0; at < size; at += block.length, step++) {
+      // A cheap deterministic fill that no compressor shrinks (xorshift per 32-bit word).
+      let x = 0x9e3779b9 ^ step;
+      for (let k = 0; k < block.length; k += 4) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        block.writeInt32LE(x | 0, k);
+      }
+      await handle.write(block, 0, Math.min(block.length, size - at), at);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function bigFileResume(fx: Fixture, ctx: BenchContext): Promise<Section> {
+  const startedAt = new Date();
+  const loadBefore = loadAverage();
+  const size = ctx.quick ? 256 * MiB : BIG_FILE;
+  const dir = path.join(fx.work, 'big');
+  await writeBigFile(path.join(dir, 'one.bin'), size);
+  const runs: ResumeRun[] = [];
+  try {
+    for (let i = 0; i < ctx.runs; i++) {
+      const remoteDir = `/big-${i}`;
+      const run = await killAndResume(fx, dir, remoteDir, `bench-big-${i}`, size);
+      runs.push(run);
+      ctx.log(`big file resume ${i + 1}: killed with ${fmt(100 * run.heldAtKill, 0)}% written, ${fmt(run.resent / MiB)} MiB sent again, retry ${fmt(run.retrySeconds)} s`);
+      await rm(remoteOnDisk(fx, remoteDir), { recursive: true, force: true });
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  const resent = runs.map((r) => r.resent / MiB);
+  return section('big-file-resume', `Resume cost: one ${fmt(size / 2 ** 30, 0)} GiB file killed at 50% (SIGKILL) and resumed`, ctx, startedAt, loadBefore, [
+    { name: 'written on the server when killed (fraction, by allocated blocks)', unit: '', value: spread(runs.map((r) => r.heldAtKill)) },
+    { name: 'bytes sent again', unit: 'MiB', value: spread(resent), target: '≤ 64', met: spread(resent).median <= 64 },
+    { name: 'the retry, wall time (the rest of the file, then the whole file read back and hashed)', unit: 's', value: spread(runs.map((r) => r.retrySeconds)) },
+  ], [
+    `One ${fmt(size / MiB, 0)} MiB incompressible file, cut into 32 MiB pieces that the ${PARALLELISM} connections × 2 sessions write at once, each piece's proven (acknowledged, contiguous) end recorded as it grows. Killed and resumed as above; the retry writes each piece from its proven end, then reads the whole temp file back and compares sha256 with the local file before the rename (a mismatch would send the file again from byte 0). Worst run: ${fmt(Math.max(...resent))} MiB.`,
+  ]);
+}
+
+/** The two resume sections alone (`npm run bench -- sync-resume`). */
+export const syncResumeBenchmark: Benchmark = {
+  id: 'sync-resume',
+  describe: 'a 1 GiB tree and a 2 GiB file upload killed at 50% and resumed (the resume sections of "sync" alone)',
   run: async (ctx) => {
     const missing = missingOpenSsh();
     if (missing) throw new Error(missing);
     const fx = await setUp(ctx);
     try {
-      const sections = [await syncVsOpenSsh(fx, ctx), await uploadResume(fx, ctx)];
+      return [await uploadResume(fx, ctx), await bigFileResume(fx, ctx)];
+    } finally {
+      await fx.sshd.stop();
+    }
+  },
+};
+
+export const syncBenchmark: Benchmark = {
+  id: 'sync',
+  describe: 'our upload engine vs OpenSSH sftp put -r on a real sshd, a tree and a 2 GiB file killed at 50%, peak RSS, CPU',
+  run: async (ctx) => {
+    const missing = missingOpenSsh();
+    if (missing) throw new Error(missing);
+    const fx = await setUp(ctx);
+    try {
+      const sections = [await syncVsOpenSsh(fx, ctx), await uploadResume(fx, ctx), await bigFileResume(fx, ctx)];
       return sections;
     } finally {
       await fx.sshd.stop(); // removes the tree and the server side with it

@@ -91,6 +91,10 @@ function printSyncSummary(result: unknown): void {
       : '  no earlier sync recorded on this worker, so the remote side is unknown: every file counts as new; no server was created');
     return;
   }
+  if (r.unchangedSinceLastSync) {
+    console.log(`  ${r.unchangedSinceLastSync}`);
+    return;
+  }
   if (r.verified) console.log(`  verified: ${r.verified.files} sizes, ${r.verified.checksummed} checksums (${r.verified.mode})`);
   if (r.uploadAttempt && r.uploadAttempt > 1) console.log(`  the upload resumed (attempt ${r.uploadAttempt})`);
   if (r.bytesPerSecond) console.log(`  throughput: ${mb(r.bytesPerSecond)}/s`);

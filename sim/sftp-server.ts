@@ -141,12 +141,13 @@ export async function startSftpServer(ctx: Omit<SimContext, 'hostKeyFingerprint'
       open.add(record);
       client.on('close', () => open.delete(record));
       const { mounts, home } = mountsFor(ctx.stateDir, transferServer, user);
+      const dropAfter = fault?.dropAfterBytes === undefined ? undefined : { limit: fault.dropAfterBytes, moved: 0 };
 
       client.on('session', (acceptSession) => {
         const session = acceptSession();
         session.on('sftp', (acceptSftp) => {
           const sftp = acceptSftp();
-          new SftpSession(sftp, mounts, home, fault?.dropAfterBytes, () => record.drop()).attach();
+          new SftpSession(sftp, mounts, home, dropAfter, () => record.drop()).attach();
         });
         // Transfer Family offers no shell or exec.
         session.on('exec', (_accept, reject) => reject());

@@ -64,7 +64,6 @@ export class SftpSession {
   private readonly jail: SessionJail;
   private readonly handles = new Map<number, Handle>();
   private nextHandle = 1;
-  private bytesMoved = 0;
   /** Once the fault cut the connection, requests already queued must not touch disk either. */
   private dropped = false;
 
@@ -72,8 +71,11 @@ export class SftpSession {
     private readonly sftp: SFTPWrapper,
     mounts: Mount[],
     home: string,
-    /** Fault: cut the connection once this many file bytes moved. */
-    private readonly dropAfterBytes: number | undefined,
+    /**
+     * Fault: cut the connection once this many file bytes moved. Shared by every session
+     * (channel) of one connection, as the fault counts bytes per connection.
+     */
+    private readonly dropAfter: { limit: number; moved: number } | undefined,
     private readonly drop: () => void,
   ) {
     this.jail = new SessionJail(mounts, home);
@@ -119,13 +121,13 @@ export class SftpSession {
 
   private countBytes(n: number): boolean {
     if (this.dropped) return false;
-    if (this.dropAfterBytes === undefined) return true;
-    if (this.bytesMoved + n > this.dropAfterBytes) {
+    if (this.dropAfter === undefined) return true;
+    if (this.dropAfter.moved + n > this.dropAfter.limit) {
       this.dropped = true;
       this.drop();
       return false;
     }
-    this.bytesMoved += n;
+    this.dropAfter.moved += n;
     return true;
   }
 

@@ -49,14 +49,17 @@ test('sync uploads a byte-identical tree, then nothing, then exactly the change;
       assert.ok(first.serverSeconds > 0);
       assert.ok(first.estimatedCost > 0);
 
-      // 2. Nothing changed: nothing uploaded.
+      // 2. Nothing changed since the verified sync: nothing uploaded, and no server at all.
+      const serversBefore = (await fx.control.ledger()).servers.length;
       const handle = await env.client.workflow.start(syncDataWorkflow, { taskQueue, workflowId: `sync-happy-2-${Date.now()}`, args: [{ configPath: site.configPath }] });
       const second = await handle.result();
       assert.deepEqual(second.uploaded, { files: 0, bytes: 0 });
       assert.deepEqual(second.skipped.files, 7);
+      assert.equal((await fx.control.ledger()).servers.length, serversBefore, 'an unchanged tree provisions no server');
       const status = await handle.query(syncStatusQuery);
       assert.equal(status.stage, 'completed');
-      assert.equal(status.serverId, second.serverId);
+      assert.equal(status.serverId, null);
+      assert.match(status.lastLine ?? '', /unchanged since the sync/);
 
       // 3. One file changed, two removed: one upload, two deletions (and the emptied dir goes).
       await writeFile(path.join(site.dataDir, 'expression/part 0002.feather'), 'changed');
@@ -70,7 +73,7 @@ test('sync uploads a byte-identical tree, then nothing, then exactly the change;
       assert.deepEqual(await snapshotTree(fx.remoteDir), await snapshotTree(site.dataDir));
     });
     const ledger = await fx.control.ledger();
-    assert.equal(ledger.servers.length, 3, 'one server per run');
+    assert.equal(ledger.servers.length, 2, 'one server per run that had something to do');
     assert.equal(ledger.alive, 0);
   } finally {
     await removeSite(site);

@@ -17,6 +17,8 @@ export const Patches = {
   janitorNotifications: 'janitor-notifications',
   syncServerLeft: 'sync-server-left',
   compileStepOverrun: 'compile-step-overrun',
+  /** No Transfer server for a tree the last verified sync already put there. */
+  skipUnchangedTree: 'skip-unchanged-tree',
 } as const;
 
 export type PatchId = (typeof Patches)[keyof typeof Patches];

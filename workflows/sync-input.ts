@@ -12,6 +12,11 @@ export const syncInputSchema = z.strictObject({
   dryRun: z.boolean({ error: 'must be true or false' }).optional(),
   deleteExtraneous: z.boolean({ error: 'must be true or false' }).optional(),
   configPath: configPath.optional(),
+  /**
+   * Sync even when the local tree is unchanged since the last verified sync of the target:
+   * provisions a server and lists the remote side again (someone may have changed it).
+   */
+  force: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 export type SyncInput = z.input<typeof syncInputSchema>;

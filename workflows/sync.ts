@@ -4,6 +4,7 @@ import {
   CancellationScope,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -40,7 +41,7 @@ const teardownActivity = {
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 60 },
 } as const;
 
-const { loadSiteConfig, checkSyncPrerequisites, planDryRun, provisionSftpServer, createSftpUser } = proxyActivities<Acts>(quickActivity);
+const { loadSiteConfig, checkSyncPrerequisites, planDryRun, checkLocalTreeUnchanged, provisionSftpServer, createSftpUser } = proxyActivities<Acts>(quickActivity);
 const { teardownSftpServer } = proxyActivities<Acts>(teardownActivity);
 
 /** The long, heartbeating activities, timed from the config (tests use seconds, AWS minutes). */
@@ -102,6 +103,8 @@ export interface SyncResult {
   restarted: string | null;
   /** Dry runs only: what the plan was compared against. */
   plan: DryRunPlan | null;
+  /** Set when nothing was provisioned because the local tree is unchanged since the last verified sync: why. */
+  unchangedSinceLastSync: string | null;
   /** Attempt of the upload that finished (2+ means it resumed after a crash or a drop). */
   uploadAttempt: number;
   bytesPerSecond: number;
@@ -201,10 +204,43 @@ async function runSync(input: ReturnType<typeof syncInputSchema.parse>, status: 
       verified: null,
       restarted: null,
       plan,
+      unchangedSinceLastSync: null,
       uploadAttempt: 0,
       bytesPerSecond: 0,
       durationMs: Date.now() - startedAt,
     };
+  }
+
+  // A server bills by the hour: none for a tree the last verified sync already put there.
+  if (patched(Patches.skipUnchangedTree) && !input.force) {
+    status.stage = 'planning';
+    status.nextAction = 'wait: comparing the local tree with the last verified sync of this target';
+    const check = await checkLocalTreeUnchanged({ localDir: s.localDir, stateDir: s.stateDir, fileSystemId: s.fileSystemId, remoteDir: s.remoteDir, deleteExtraneous: s.deleteExtraneous });
+    if (check.unchanged) {
+      log.info('local tree unchanged since the last verified sync; nothing provisioned', { verifiedAt: check.verifiedAt, verifiedBy: check.verifiedBy });
+      status.stage = 'completed';
+      status.lastLine = check.reason;
+      status.nextAction = 'none: nothing changed since the last verified sync (start with "force": true to list the remote side anyway)';
+      const none = { files: 0, bytes: 0 };
+      return {
+        ...base,
+        dryRun: false,
+        uploaded: none,
+        deleted: none,
+        skipped: { files: check.files, bytes: check.bytes },
+        deletedDirs: 0,
+        serverId: null,
+        serverSeconds: 0,
+        estimatedCost: 0,
+        verified: null,
+        restarted: null,
+        plan: null,
+        unchangedSinceLastSync: check.reason,
+        uploadAttempt: 0,
+        bytesPerSecond: 0,
+        durationMs: Date.now() - startedAt,
+      };
+    }
   }
 
   const acts = longActivities(s);
@@ -348,6 +384,7 @@ async function runSync(input: ReturnType<typeof syncInputSchema.parse>, status: 
     verified,
     restarted,
     plan: null,
+    unchangedSinceLastSync: null,
     uploadAttempt: synced.attempt,
     bytesPerSecond: synced.bytesPerSecond,
     durationMs: Date.now() - startedAt,

@@ -1,5 +1,6 @@
 import type { AwsClientFactory } from '../aws/clients.js';
 import { checkSyncPrerequisites } from './check-sync-prerequisites.js';
+import { checkLocalTreeUnchanged } from './check-tree-unchanged.js';
 import { createSftpUser } from './create-sftp-user.js';
 import { inspectRunbookServers } from './janitor.js';
 import { planDryRun } from './plan-dry-run.js';
@@ -17,6 +18,7 @@ export function createSyncActivities(deps: { aws: AwsClientFactory }) {
   return {
     checkSyncPrerequisites: checkSyncPrerequisites(deps.aws),
     planDryRun,
+    checkLocalTreeUnchanged,
     provisionSftpServer: provisionSftpServer(deps.aws),
     waitForServerOnline: waitForServerOnline(deps.aws),
     createSftpUser: createSftpUser(deps.aws),

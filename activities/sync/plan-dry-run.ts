@@ -1,7 +1,8 @@
 import { attachManifestHashes } from './compile-manifest.js';
 import { walkLocalTree } from './local-tree.js';
 import { planSync, totals, treeFromRecord, type Totals } from './plan-sync.js';
-import { readRemoteRecord, remoteRecordPath } from './remote-record.js';
+import { lastVerifiedTreeFile } from './last-verified-tree.js';
+import { readRemoteRecord } from './remote-record.js';
 
 export interface DryRunInput {
   localDir: string;
@@ -28,7 +29,7 @@ export interface DryRunPlan {
 export async function planDryRun(input: DryRunInput): Promise<DryRunPlan> {
   const local = await walkLocalTree(input.localDir);
   await attachManifestHashes(input.stateDir, input.localDir, local.files);
-  const recordPath = remoteRecordPath(input.stateDir, input.fileSystemId, input.remoteDir);
+  const recordPath = lastVerifiedTreeFile(input.stateDir, input.fileSystemId, input.remoteDir);
   const record = await readRemoteRecord(recordPath);
   const plan = planSync(local, treeFromRecord(record), record, input.deleteExtraneous);
   return {

@@ -14,6 +14,8 @@ export interface RemoteTree {
   dirs: string[];
   /** Temporary files an interrupted upload left behind. */
   temps: string[];
+  /** The root itself does not exist yet. */
+  missingRoot?: boolean;
 }
 
 export interface SyncPlan {
@@ -84,7 +86,8 @@ export function planSync(local: LocalTree, remote: RemoteTree, record: RemoteRec
 export function treeFromRecord(record: RemoteRecord | undefined): RemoteTree {
   if (!record) return { files: [], dirs: [], temps: [] };
   const files = Object.entries(record.files).map(([path, f]) => ({ path, size: f.size, mtime: f.mtime }));
-  const dirs = new Set<string>();
+  // Records written since dirs are kept list them all (empty ones too); older ones imply them.
+  const dirs = new Set<string>(record.dirs ?? []);
   for (const f of files) {
     const parts = f.path.split('/');
     for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));

@@ -20,6 +20,8 @@ export interface RemoteRecord {
   recordedAt: string;
   workflowId: string;
   files: Record<string, RecordedRemoteFile>;
+  /** Every remote dir (relative), so empty dirs count too; absent in records written before. */
+  dirs?: string[];
 }
 
 export function remoteRecordPath(stateDir: string, fileSystemId: string, remoteDir: string): string {

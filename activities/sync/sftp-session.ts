@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { DeleteSshPublicKeyCommand, DescribeServerCommand, ImportSshPublicKeyCommand } from '@aws-sdk/client-transfer';
 import { log } from '@temporalio/activity';
 import ssh2 from 'ssh2';
-import type { FileEntryWithStats, SFTPWrapper, Stats } from 'ssh2';
+import type { FileEntryWithStats, OpenMode, SFTPWrapper, Stats } from 'ssh2';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { nonRetryable, retryable } from '../failures.js';
 import { isNotFound, wrapAwsError } from './aws-errors.js';
@@ -17,11 +17,21 @@ export interface Sftp {
   rmdir(path: string): Promise<void>;
   unlink(path: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
-  open(path: string, flags: 'r' | 'w'): Promise<Buffer>;
+  /** 'w' creates or truncates; a number is SFTP pflags (see OPEN_WRITE). */
+  open(path: string, flags: 'r' | 'w' | number): Promise<Buffer>;
   write(handle: Buffer, data: Buffer, position: number): Promise<void>;
   read(handle: Buffer, buffer: Buffer, position: number): Promise<number>;
   futimes(handle: Buffer, atime: number, mtime: number): Promise<void>;
+  utimes(path: string, atime: number, mtime: number): Promise<void>;
+  /**
+   * Renames over an existing target in one request where the server can (OpenSSH's
+   * posix-rename extension; Transfer's plain rename already replaces), else removes it first.
+   */
+  renameOver(from: string, to: string): Promise<void>;
   close(handle: Buffer): Promise<void>;
+  /** The largest WRITE / READ payload the server accepts (its limits@openssh.com, else 32 KiB-ish). */
+  readonly maxWriteLen: number;
+  readonly maxReadLen: number;
   /** Set once the connection is gone (dropped, or ended by us). */
   readonly lost: string | undefined;
   /** Ends the connection; pending calls fail. */
@@ -44,12 +54,35 @@ function fingerprint(key: Buffer): string {
   return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
 }
 
+/** SFTP pflags for writing into an existing temp file without truncating it. */
+export const OPEN_WRITE = 0x00000002 | 0x00000008; // WRITE | CREAT
+
+/** How many SSH connections, and SFTP sessions (channels) on each, one sync opens. */
+export interface PoolShape {
+  connections: number;
+  sessionsPerConnection: number;
+}
+
+/** Several SFTP sessions over several SSH connections, all logged in with one upload key. */
+export interface SftpPool {
+  /** Session i is on connection i % connections, so neighbours in the list spread the load. */
+  sessions: Sftp[];
+  /** Set once any connection is gone: the attempt stops and the retry continues. */
+  readonly lost: string | undefined;
+  end(): void;
+}
+
 /**
  * Runs `use` with an SFTP session authenticated by a key pair made here: the private key lives
  * only in this closure's memory, the public key is imported for the duration and deleted after,
  * whatever happens. Neither is ever returned, logged or written to disk.
  */
 export async function withSftpSession<T>(aws: AwsClientFactory, login: SftpLogin, use: (sftp: Sftp) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  return withSftpPool(aws, login, { connections: 1, sessionsPerConnection: 1 }, (pool) => use(pool.sessions[0]!), signal);
+}
+
+/** As withSftpSession, with `shape.connections` SSH connections of `shape.sessionsPerConnection` sessions each. */
+export async function withSftpPool<T>(aws: AwsClientFactory, login: SftpLogin, shape: PoolShape, use: (pool: SftpPool) => Promise<T>, signal?: AbortSignal): Promise<T> {
   const { transfer } = aws(login.target);
   const pair = makeUploadKey();
   let keyId: string | undefined;
@@ -64,11 +97,28 @@ export async function withSftpSession<T>(aws: AwsClientFactory, login: SftpLogin
     throw wrapAwsError(err, 'importing the upload key');
   }
   try {
-    const sftp = await connect(login, pair.private, hostFingerprint, signal);
+    const opened = await Promise.allSettled(
+      Array.from({ length: Math.max(1, shape.connections) }, () => connect(login, pair.private, hostFingerprint, Math.max(1, shape.sessionsPerConnection), signal)),
+    );
+    const connections = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const pool: SftpPool = {
+      sessions: interleave(connections.map((c) => c.sessions)),
+      get lost() {
+        return connections.find((c) => c.lost())?.lost();
+      },
+      end: () => {
+        for (const c of connections) c.end();
+      },
+    };
+    if (failed) {
+      pool.end();
+      throw failed.reason;
+    }
     try {
-      return await use(sftp);
+      return await use(pool);
     } finally {
-      sftp.end();
+      pool.end();
     }
   } finally {
     if (keyId) {
@@ -80,13 +130,34 @@ export async function withSftpSession<T>(aws: AwsClientFactory, login: SftpLogin
   }
 }
 
-function connect(login: SftpLogin, privateKey: string, hostFingerprint: string | undefined, signal?: AbortSignal): Promise<Sftp> {
+function interleave<T>(lists: T[][]): T[] {
+  const out: T[] = [];
+  const longest = Math.max(0, ...lists.map((l) => l.length));
+  for (let i = 0; i < longest; i++) for (const l of lists) if (i < l.length) out.push(l[i] as T);
+  return out;
+}
+
+/**
+ * AES-GCM first: with AES-NI it is the cheapest cipher per byte, and ssh2's native binding
+ * (approved in package.json) does it in C++. Without cpu-features ssh2 would lead with
+ * chacha20-poly1305, about a third slower here (bench/RESULTS.md, ceiling section).
+ */
+const CIPHERS = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr'] as const;
+
+interface Connection {
+  sessions: Sftp[];
+  lost(): string | undefined;
+  end(): void;
+}
+
+function connect(login: SftpLogin, privateKey: string, hostFingerprint: string | undefined, sessions: number, signal?: AbortSignal): Promise<Connection> {
   const address = sftpAddress(login);
   const client = new ssh2.Client();
   let lost: string | undefined;
-  return new Promise<Sftp>((resolve, reject) => {
+  return new Promise<Connection>((resolve, reject) => {
     const fail = (err: Error): void => {
       lost ??= err.message;
+      client.end();
       // The server is ONLINE and the key was just imported: a refused login is the user's role
       // (Transfer could not assume it), and retrying would only keep the server billing.
       if ((err as { level?: string }).level === 'client-authentication') {
@@ -114,24 +185,34 @@ function connect(login: SftpLogin, privateKey: string, hostFingerprint: string |
       client.end();
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-    client.once('ready', () => {
-      client.sftp((err, wrapper) => {
-        if (err) {
-          fail(err);
-          return;
-        }
-        client.off('error', fail);
-        // Later socket errors surface through the pending calls; keep them from crashing the worker.
-        client.on('error', (e: Error) => {
-          lost ??= e.message;
+    const end = (): void => {
+      lost ??= 'ended';
+      signal?.removeEventListener('abort', onAbort);
+      client.end();
+    };
+    const openSession = (): Promise<Sftp> =>
+      new Promise<Sftp>((res, rej) => {
+        client.sftp((err, wrapper) => {
+          if (err) {
+            rej(err);
+            return;
+          }
+          wrapper.on('error', () => undefined);
+          res(promisified(wrapper, pending, () => lost, end));
         });
-        wrapper.on('error', () => undefined);
-        resolve(promisified(wrapper, pending, () => lost, () => {
-          lost ??= 'ended';
-          signal?.removeEventListener('abort', onAbort);
-          client.end();
-        }));
       });
+    client.once('ready', () => {
+      Promise.all(Array.from({ length: sessions }, openSession)).then(
+        (opened) => {
+          client.off('error', fail);
+          // Later socket errors surface through the pending calls; keep them from crashing the worker.
+          client.on('error', (e: Error) => {
+            lost ??= e.message;
+          });
+          resolve({ sessions: opened, lost: () => lost, end });
+        },
+        (err: Error) => fail(err),
+      );
     });
     client.connect({
       host: address.host,
@@ -141,6 +222,7 @@ function connect(login: SftpLogin, privateKey: string, hostFingerprint: string |
       readyTimeout: 20_000,
       keepaliveInterval: 5_000,
       keepaliveCountMax: 3,
+      algorithms: { cipher: [...CIPHERS] },
       hostVerifier: (key: Buffer) => {
         if (!hostFingerprint) return true;
         const ok = fingerprint(key) === hostFingerprint.replace(/=+$/, '');
@@ -152,6 +234,10 @@ function connect(login: SftpLogin, privateKey: string, hostFingerprint: string |
 }
 
 function promisified(w: SFTPWrapper, pending: Set<(err: Error) => void>, lost: () => string | undefined, end: () => void): Sftp {
+  // What the server announced at session start (limits@openssh.com, posix-rename@openssh.com);
+  // ssh2 keeps both on the wrapper without a public accessor.
+  const internals = w as unknown as { _maxWriteLen?: number; _maxReadLen?: number; _extensions?: Record<string, string> };
+  const posixRename = internals._extensions?.['posix-rename@openssh.com'] === '1';
   const call = <R>(fn: (cb: (err: Error | undefined | null, result?: R) => void) => void): Promise<R> =>
     new Promise<R>((resolve, reject) => {
       const gone = lost();
@@ -178,11 +264,30 @@ function promisified(w: SFTPWrapper, pending: Set<(err: Error) => void>, lost: (
     rmdir: (p) => call<void>((cb) => w.rmdir(p, cb)),
     unlink: (p) => call<void>((cb) => w.unlink(p, cb)),
     rename: (from, to) => call<void>((cb) => w.rename(from, to, cb)),
-    open: (p, flags) => call<Buffer>((cb) => w.open(p, flags, cb)),
+    open: (p, flags) => call<Buffer>((cb) => w.open(p, flags as OpenMode, cb)),
     write: (h, data, position) => call<void>((cb) => w.write(h, data, 0, data.length, position, cb)),
     read: (h, buffer, position) => call<number>((cb) => w.read(h, buffer, 0, buffer.length, position, (err, bytesRead) => cb(err, bytesRead))),
     futimes: (h, atime, mtime) => call<void>((cb) => w.futimes(h, atime, mtime, cb)),
+    utimes: (p, atime, mtime) => call<void>((cb) => w.utimes(p, atime, mtime, cb)),
+    renameOver: async (from, to) => {
+      if (posixRename) {
+        await call<void>((cb) => w.ext_openssh_rename(from, to, cb));
+        return;
+      }
+      try {
+        await call<void>((cb) => w.rename(from, to, cb));
+      } catch (err) {
+        if (lost()) throw err;
+        // Plain SFTP v3 servers refuse to rename over an existing file (Transfer on EFS does not).
+        await call<void>((cb) => w.unlink(to, cb)).catch((e: unknown) => {
+          if ((e as { code?: unknown }).code !== 2) throw e;
+        });
+        await call<void>((cb) => w.rename(from, to, cb));
+      }
+    },
     close: (h) => call<void>((cb) => w.close(h, cb)),
+    maxWriteLen: Math.max(4096, internals._maxWriteLen ?? 32_768),
+    maxReadLen: Math.max(4096, internals._maxReadLen ?? 32_768),
     get lost() {
       return lost();
     },

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import path, { posix } from 'node:path';
+import path from 'node:path';
 import { activityInfo, cancellationSignal, CancelledFailure, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AwsClientFactory } from '../aws/clients.js';
@@ -8,15 +7,19 @@ import { nonRetryable, retryable } from '../failures.js';
 import { runDir } from '../run-dir.js';
 import { attachManifestHashes } from './compile-manifest.js';
 import { costLimitFailure } from './cost-guard.js';
-import { walkLocalTree, TEMP_SUFFIX, type LocalFile } from './local-tree.js';
+import { walkLocalTree } from './local-tree.js';
+import { lastVerifiedTreeFile } from './last-verified-tree.js';
+import { PartialLog, partialsPath, readPartials } from './partial-uploads.js';
 import { planSync, totals, type SyncPlan, type Totals } from './plan-sync.js';
-import { readRemoteRecord, remoteRecordPath } from './remote-record.js';
-import { isNoSuchFile, listRemoteTree, mkdirs } from './remote-tree.js';
-import { withSftpSession, type Sftp } from './sftp-session.js';
+import { readRemoteRecord } from './remote-record.js';
+import { createDirsAsNeeded, forEachOnSessions, isNoSuchFile, listRemoteTree, mkdirs } from './remote-tree.js';
+import { withSftpPool } from './sftp-session.js';
 import { journalPath, JournalWriter, readJournal } from './sync-journal.js';
 import { formatBytes, SyncProgress, type SyncHeartbeat } from './sync-progress.js';
 import { remoteRoot, type SftpLogin } from './sync-target.js';
-import { streamToRemote } from './transfer-file.js';
+import { RESUME_ABOVE, uploadFiles } from './upload-files.js';
+
+export { tempName } from './upload-files.js';
 
 export interface SyncDirectoryInput {
   login: SftpLogin;
@@ -25,7 +28,10 @@ export interface SyncDirectoryInput {
   localDir: string;
   stateDir: string;
   deleteExtraneous: boolean;
+  /** SSH connections (each its own TCP stream: what a per-connection bandwidth limit counts). */
   parallelism: number;
+  /** SFTP sessions on each connection; default 2. */
+  sessionsPerConnection?: number;
   /** Epoch ms when the cost guard stops the upload. */
   deadlineMs: number;
   maxServerHours: number;
@@ -40,6 +46,10 @@ export interface SyncDirectoryResult {
   deletedDirs: number;
   /** Interrupted temporary files removed (from a crashed or dropped attempt). */
   tempsRemoved: number;
+  /** Temp files an earlier attempt of this run left partly written, continued where proven. */
+  tempsResumed: number;
+  /** File bytes this attempt wrote to the server (a resume writes only what was not proven). */
+  bytesWritten: number;
   attempt: number;
   bytesPerSecond: number;
   planPath: string;
@@ -49,7 +59,8 @@ export interface SyncDirectoryResult {
  * Makes the remote dir mirror the local one: lists both, uploads new and changed files (temp
  * name, then rename, so no half-written file ever shows under its real name), then deletes
  * what the local side no longer has. A retry lists again and continues: a completed file
- * matches and is skipped, a half-sent one is sent again.
+ * matches and is skipped, a half-sent one continues from what is proven written (and is read
+ * back in full before its rename).
  */
 export function syncDirectory(aws: AwsClientFactory) {
   return async (input: SyncDirectoryInput): Promise<SyncDirectoryResult> => {
@@ -63,35 +74,52 @@ export function syncDirectory(aws: AwsClientFactory) {
     if (resumed) log.info('resuming the upload', { attempt: info.attempt, filesDoneBefore: resumed.filesDone, bytesDoneBefore: resumed.bytesDone });
 
     try {
-      const local = await walkLocalTree(input.localDir);
-      await attachManifestHashes(input.stateDir, input.localDir, local.files);
-      const record = await readRemoteRecord(remoteRecordPath(input.stateDir, input.fileSystemId, input.remoteDir));
+      // The local walk runs while the SSH handshakes travel (several round trips each).
+      const localReady = walkLocalTree(input.localDir).then(async (tree) => {
+        await attachManifestHashes(input.stateDir, input.localDir, tree.files);
+        return tree;
+      });
+      localReady.catch(() => undefined); // awaited below; a failed connect must not leave it unhandled
+      const record = await readRemoteRecord(lastVerifiedTreeFile(input.stateDir, input.fileSystemId, input.remoteDir));
       const journal = await readJournal(journalFile);
       const writer = await new JournalWriter(journalFile).open();
+      const partialFile = partialsPath(dir);
+      const earlierPartials = await readPartials(partialFile);
+      const partials = await new PartialLog(partialFile).open();
       const root = remoteRoot(input.fileSystemId, input.remoteDir);
+      const shape = { connections: Math.max(1, input.parallelism), sessionsPerConnection: input.sessionsPerConnection ?? 2 };
 
-      return await withSftpSession(aws, input.login, async (sftp) => {
+      return await withSftpPool(aws, input.login, shape, async (pool) => {
+        const sftp = pool.sessions[0]!;
         const stopCheck = (): void => {
           if (signal.aborted) throw new CancelledFailure('sync cancelled');
           if (stopReason === 'deadline') throw new Error('deadline');
         };
         const shouldStop = (): boolean => signal.aborted || stopReason === 'deadline';
-        const abortSession = (): void => sftp.end();
+        const abortSession = (): void => pool.end();
         signal.addEventListener('abort', abortSession, { once: true });
         const deadlineTimer = setTimeout(() => {
           stopReason = 'deadline';
-          sftp.end();
+          pool.end();
         }, Math.max(0, input.deadlineMs - Date.now()));
         try {
+          const remote = await listRemoteTree(pool.sessions, root);
           // The home dir (the file system root) exists by definition; the sim refuses to stat it.
-          await mkdirs(sftp, root, `/${input.fileSystemId}`);
-          const remote = await listRemoteTree(sftp, root);
+          if (remote.missingRoot) await mkdirs(sftp, root, `/${input.fileSystemId}`);
+          const local = await localReady;
           const plan = planSync(local, remote, record, input.deleteExtraneous);
+          // Temps this run proved partly written are continued, not removed.
+          const liveTemps = new Set(remote.temps);
+          const resumable = new Map([...earlierPartials].filter(([, p]) => liveTemps.has(p.temp) && p.size > RESUME_ABOVE));
+          const adopted = new Set([...resumable.values()].map((p) => p.temp));
+          const staleTemps = plan.temps.filter((t) => !adopted.has(t));
           const planPath = await writePlan(dir, info.attempt, plan);
 
-          // This run's earlier attempts count as uploaded, not skipped, once their file matches.
-          const doneBefore = plan.skip.filter((f) => journal.uploads.has(f.path));
-          const skipped = plan.skip.filter((f) => !journal.uploads.has(f.path));
+          // This run's earlier attempts count as uploaded, not skipped, once their file matches
+          // (the partials record says which files they started, should a journal line be lost).
+          const byThisRun = (f: { path: string }): boolean => journal.uploads.has(f.path) || earlierPartials.has(f.path);
+          const doneBefore = plan.skip.filter(byThisRun);
+          const skipped = plan.skip.filter((f) => !byThisRun(f));
           const before = totals(doneBefore);
           progress.update({
             phase: 'uploading',
@@ -100,46 +128,63 @@ export function syncDirectory(aws: AwsClientFactory) {
             filesTotal: before.files + plan.upload.length,
             bytesTotal: before.bytes + totals(plan.upload).bytes,
           });
-          log.info('sync plan', { attempt: info.attempt, upload: plan.upload.length, skip: plan.skip.length, remove: plan.remove.length, temps: plan.temps.length });
+          log.info('sync plan', { attempt: info.attempt, upload: plan.upload.length, skip: plan.skip.length, remove: plan.remove.length, temps: staleTemps.length, resumable: resumable.size });
 
-          for (const temp of plan.temps) await sftp.unlink(`${root}/${temp}`).catch(ignoreMissing);
-          for (const d of plan.createDirs) await mkdirs(sftp, `${root}/${d}`, root);
+          await forEachOnSessions(pool.sessions, staleTemps, 32, (temp, s) => s.unlink(`${root}/${temp}`).catch(ignoreMissing));
+          // Dirs are made as the upload goes: a file waits only for its own dir's chain.
+          const dirs = createDirsAsNeeded(pool.sessions, root, plan.createDirs);
 
           const uploadStartedAt = Date.now();
-          const uploaded = await uploadAll(sftp, root, input, plan.upload, progress, writer, stopCheck, shouldStop);
+          const { done: uploaded, bytesWritten } = await uploadFiles(pool.sessions, plan.upload, {
+            localDir: input.localDir,
+            root,
+            attempt: info.attempt,
+            progress,
+            journal: writer,
+            partials,
+            resumable,
+            dirReady: dirs.ready,
+            shouldStop: () => shouldStop() || pool.lost !== undefined,
+          });
+          await dirs.all();
           const uploadSeconds = (Date.now() - uploadStartedAt) / 1000;
           stopCheck();
+          if (pool.lost) throw new Error(`SFTP connection lost (${pool.lost})`);
 
           progress.update({ phase: 'deleting' });
           progress.line(`deleting ${plan.remove.length} files the local side no longer has`);
-          for (const file of plan.remove) {
+          await forEachOnSessions(pool.sessions, plan.remove, 32, async (file, s) => {
             stopCheck();
-            await sftp.unlink(`${root}/${file.path}`).catch(ignoreMissing);
-            writer.add({ op: 'delete', path: file.path, size: file.size, attempt: info.attempt });
-          }
+            await s.unlink(`${root}/${file.path}`).catch(ignoreMissing);
+            void writer.add({ op: 'delete', path: file.path, size: file.size, attempt: info.attempt });
+          });
           for (const d of plan.removeDirs) {
             await sftp.rmdir(`${root}/${d}`).catch(ignoreMissing);
           }
           await writer.flush();
+          await partials.flush();
           const finalJournal = await readJournal(journalFile);
           return {
             uploaded: totals([...doneBefore, ...uploaded]),
             deleted: totals([...finalJournal.deletes.values()]),
             skipped: totals(skipped),
             deletedDirs: plan.removeDirs.length,
-            tempsRemoved: plan.temps.length,
+            tempsRemoved: staleTemps.length,
+            tempsResumed: resumable.size,
+            bytesWritten,
             attempt: info.attempt,
             bytesPerSecond: uploadSeconds > 0 ? Math.round(totals(uploaded).bytes / uploadSeconds) : 0,
             planPath,
           };
         } catch (err) {
           await writer.flush().catch(() => undefined);
+          await partials.flush();
           if (signal.aborted) throw new CancelledFailure('sync cancelled');
           const s = progress.state;
           const where = `after uploading ${s.filesDone} of ${s.filesTotal} files (${formatBytes(s.bytesDone)} of ${formatBytes(s.bytesTotal)})`;
           if (stopReason === 'deadline') throw costLimitFailure(input.login.serverId, input.maxServerHours, where);
           if (err instanceof ApplicationFailure || err instanceof CancelledFailure) throw err;
-          if (sftp.lost) throw retryable('SftpConnectionLost', `The SFTP connection dropped ${where} (${sftp.lost}); the retry lists the remote side again and continues.`);
+          if (pool.lost) throw retryable('SftpConnectionLost', `The SFTP connection dropped ${where} (${pool.lost}); the retry lists the remote side again and continues.`);
           if ((err as { code?: unknown }).code === 3) {
             throw nonRetryable(
               'RemotePermissionDenied',
@@ -167,66 +212,4 @@ async function writePlan(dir: string, attempt: number, plan: SyncPlan): Promise<
   const file = path.join(dir, 'sync-plan.json');
   await writeFile(file, JSON.stringify({ attempt, writtenAt: new Date().toISOString(), ...plan }, null, 1));
   return file;
-}
-
-/** Temp name in the same dir (rename stays on one file system), kept under 255 bytes. */
-export function tempName(remotePath: string, attempt: number): string {
-  const dir = posix.dirname(remotePath);
-  const base = posix.basename(remotePath);
-  const short = Buffer.byteLength(base) > 200 ? createHash('sha1').update(base).digest('hex') : base;
-  return `${dir}/.${short}.a${attempt}${TEMP_SUFFIX}`;
-}
-
-async function uploadAll(
-  sftp: Sftp,
-  root: string,
-  input: SyncDirectoryInput,
-  files: LocalFile[],
-  progress: SyncProgress,
-  writer: JournalWriter,
-  stopCheck: () => void,
-  shouldStop: () => boolean,
-): Promise<LocalFile[]> {
-  const attempt = activityInfo().attempt;
-  const done: LocalFile[] = [];
-  const queue = [...files];
-  const worker = async (): Promise<void> => {
-    for (let file = queue.shift(); file; file = queue.shift()) {
-      stopCheck();
-      const target = `${root}/${file.path}`;
-      const temp = tempName(target, attempt);
-      progress.line(`uploading ${file.path} (${formatBytes(file.size)})`);
-      const handle = await sftp.open(temp, 'w');
-      let sha256: string;
-      const mtime = Math.floor(file.mtimeMs / 1000);
-      try {
-        sha256 = await streamToRemote(sftp, path.join(input.localDir, file.path), handle, (n) => {
-          progress.state.bytesDone += n;
-        }, shouldStop);
-        // The mtime goes on before the rename, so a file under its real name is always complete.
-        await sftp.futimes(handle, mtime, mtime).catch((err: unknown) => {
-          if (sftp.lost) throw err;
-          log.warn('the server refused to set mtime; the next sync compares by size and recorded hash', { path: file.path });
-        });
-      } finally {
-        await sftp.close(handle).catch(() => undefined);
-      }
-      stopCheck();
-      await sftp.rename(temp, target).catch(async (err: unknown) => {
-        if (sftp.lost) throw err;
-        // Plain SFTP v3 servers refuse to rename over an existing file (Transfer on EFS does not).
-        await sftp.unlink(target).catch(ignoreMissing);
-        await sftp.rename(temp, target);
-      });
-      writer.add({ op: 'upload', path: file.path, size: file.size, mtime, sha256, attempt });
-      progress.state.filesDone += 1;
-      done.push(file);
-    }
-  };
-  const workers = Array.from({ length: Math.min(input.parallelism, Math.max(1, files.length)) }, worker);
-  // Let every worker settle before reporting, so no upload runs on after the activity ends.
-  const results = await Promise.allSettled(workers);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return done;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 
 /** One line per completed upload or deletion, so a retry can tell what this run already did. */
 export type JournalEntry =
-  | { op: 'upload'; path: string; size: number; mtime: number; sha256: string; attempt: number }
+  | { op: 'upload'; path: string; size: number; mtime: number; sha256?: string; attempt: number; /** The earlier attempt whose temp this one continued. */ resumedFrom?: number }
   | { op: 'delete'; path: string; size: number; attempt: number };
 
 export interface Journal {
@@ -41,9 +41,10 @@ export class JournalWriter {
     return this;
   }
 
-  /** Appends in order; awaiting `flush` guarantees every entry so far is on disk. */
-  add(entry: JournalEntry): void {
+  /** Appends in order; the promise (or `flush`) settles once this entry (or every one so far) is written. */
+  add(entry: JournalEntry): Promise<void> {
     this.queue = this.queue.then(() => appendFile(this.file, `${JSON.stringify(entry)}\n`));
+    return this.queue;
   }
 
   flush(): Promise<void> {

@@ -1,67 +1,133 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readSync } from 'node:fs';
 import type { Sftp } from './sftp-session.js';
 
-/** One SFTP packet's worth; ssh2 would split larger writes anyway. */
-const CHUNK = 32 * 1024;
 /**
- * Requests in flight per file: one write per round trip would cap a file at 32 KiB per RTT
- * (under 1 MB/s across a continent); 32 in flight keep about 1 MiB on the wire.
+ * Bytes one session keeps on the wire. OpenSSH's channel window is 2 MiB; twice that keeps the
+ * window full while acks travel back (at 50 ms RTT: ~80 MB/s per session). Sessions share it
+ * between the files they carry, so memory stays bounded however many files are in flight.
  */
-const WINDOW = 32;
+export const SESSION_BUDGET = 4 * 1024 * 1024;
 
-/**
- * Streams a local file into an open remote handle (never the whole file in memory) with
- * pipelined writes, and returns the sha256 of what was sent.
- */
-export async function streamToRemote(sftp: Sftp, localPath: string, handle: Buffer, onBytes: (n: number) => void, shouldStop: () => boolean): Promise<string> {
-  const hash = createHash('sha256');
-  const inflight = new Set<Promise<void>>();
-  let failure: unknown;
-  let position = 0;
-  for await (const chunk of createReadStream(localPath, { highWaterMark: CHUNK })) {
-    if (failure !== undefined || shouldStop()) break;
-    const data = chunk as Buffer;
-    hash.update(data);
-    const at = position;
-    position += data.length;
-    const write: Promise<void> = sftp.write(handle, data, at).then(
-      () => {
-        inflight.delete(write);
-        onBytes(data.length);
-      },
-      (err: unknown) => {
-        inflight.delete(write);
-        failure ??= err;
-      },
-    );
-    inflight.add(write);
-    if (inflight.size >= WINDOW) await Promise.race(inflight);
+/** A counting semaphore on bytes in flight, one per SFTP session. */
+export class ByteBudget {
+  private available: number;
+  private readonly waiters: { n: number; resolve: () => void }[] = [];
+  constructor(readonly size: number) {
+    this.available = size;
   }
-  await Promise.all(inflight);
-  if (failure !== undefined) throw failure;
-  return hash.digest('hex');
+
+  take(n: number): Promise<void> | undefined {
+    if (this.waiters.length === 0 && this.available >= n) {
+      this.available -= n;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => this.waiters.push({ n, resolve }));
+  }
+
+  give(n: number): void {
+    this.available += n;
+    while (this.waiters.length > 0 && this.available >= this.waiters[0]!.n) {
+      const next = this.waiters.shift()!;
+      this.available -= next.n;
+      next.resolve();
+    }
+  }
 }
 
-/** sha256 of a remote file, read with pipelined requests. */
+/**
+ * Writes local bytes [from, end) of an open local fd into an open remote handle with pipelined writes of the
+ * server's largest size, never more than the session's budget in flight. `onProven(offset)` is
+ * called whenever the acknowledged prefix grows: everything before `offset` is written on the
+ * server (an SFTP write is answered only once it is), which is what a resume may trust.
+ */
+export async function sendRange(
+  sftp: Sftp,
+  budget: ByteBudget,
+  local: number,
+  handle: Buffer,
+  from: number,
+  end: number,
+  onProven: (offset: number, newBytes: number) => void,
+  shouldStop: () => boolean,
+  /** Called once every write is on its way (before their answers): what may follow them at once. */
+  onIssued?: () => void,
+): Promise<void> {
+  const chunk = Math.min(sftp.maxWriteLen, budget.size);
+  // Acks may come back out of order (several sessions share a connection); the proven prefix
+  // only moves over a contiguous run.
+  const acked = new Map<number, number>();
+  let proven = from;
+  let failure: unknown;
+  let inflight = 0;
+  let drained: (() => void) | undefined;
+  // ssh2 copies the payload into its packet at once, so one read buffer serves every write.
+  const buffer = Buffer.allocUnsafe(Math.min(chunk, Math.max(1, end - from)));
+  for (let at = from; at < end; ) {
+    if (failure !== undefined || shouldStop()) break;
+    const want = Math.min(chunk, end - at);
+    const wait = budget.take(want);
+    if (wait) await wait;
+    if (failure !== undefined || shouldStop()) {
+      budget.give(want);
+      break;
+    }
+    // A synchronous read: from the page cache it costs microseconds, far less than a trip
+    // through libuv's thread pool and back for every chunk (bench/RESULTS.md, CPU per tool).
+    const bytesRead = readSync(local, buffer, 0, want, at);
+    if (bytesRead !== want) {
+      budget.give(want);
+      throw new Error(`the local file shrank while it was being uploaded (read ${bytesRead} of ${want} bytes at ${at})`);
+    }
+    const offset = at;
+    at += want;
+    inflight += 1;
+    sftp.write(handle, buffer.subarray(0, want), offset).then(
+      () => {
+        budget.give(want);
+        acked.set(offset, want);
+        let grown = 0;
+        for (let n = acked.get(proven); n !== undefined; n = acked.get(proven)) {
+          acked.delete(proven);
+          proven += n;
+          grown += n;
+        }
+        if (grown > 0) onProven(proven, grown);
+        if (--inflight === 0) drained?.();
+      },
+      (err: unknown) => {
+        budget.give(want);
+        failure ??= err;
+        if (--inflight === 0) drained?.();
+      },
+    );
+  }
+  if (failure === undefined && !shouldStop()) onIssued?.();
+  if (inflight > 0) await new Promise<void>((resolve) => (drained = resolve));
+  if (failure !== undefined) throw failure;
+}
+
+/** sha256 of a remote file, read with pipelined requests of the server's largest size. */
 export async function hashRemote(sftp: Sftp, remotePath: string, size: number, onBytes: (n: number) => void): Promise<string> {
   const hash = createHash('sha256');
   const handle = await sftp.open(remotePath, 'r');
+  const chunk = Math.min(sftp.maxReadLen, 256 * 1024);
+  const window = Math.max(4, Math.floor((2 * 1024 * 1024) / chunk));
   try {
     let position = 0;
     while (position < size) {
-      const window: Promise<Buffer>[] = [];
-      for (let at = position; at < size && window.length < WINDOW; at += CHUNK) {
-        const buffer = Buffer.allocUnsafe(Math.min(CHUNK, size - at));
-        window.push(sftp.read(handle, buffer, at).then((n) => buffer.subarray(0, n)));
+      const reads: Promise<Buffer>[] = [];
+      for (let at = position; at < size && reads.length < window; at += chunk) {
+        const buffer = Buffer.allocUnsafe(Math.min(chunk, size - at));
+        reads.push(sftp.read(handle, buffer, at).then((n) => buffer.subarray(0, n)));
       }
-      const parts = await Promise.all(window);
+      const parts = await Promise.all(reads);
       for (const part of parts) {
         hash.update(part);
         position += part.length;
         onBytes(part.length);
         // A short read mid-file: continue from where the data really ends.
-        if (part.length < CHUNK && position < size) break;
+        if (part.length < chunk && position < size) break;
       }
       if (parts.every((p) => p.length === 0)) break;
     }
@@ -74,7 +140,7 @@ export async function hashRemote(sftp: Sftp, remotePath: string, size: number, o
 export function sha256Local(localPath: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
-    createReadStream(localPath)
+    createReadStream(localPath, { highWaterMark: 1024 * 1024 })
       .on('data', (chunk) => hash.update(chunk))
       .on('error', reject)
       .on('end', () => resolve(hash.digest('hex')));

@@ -8,9 +8,10 @@ import { runDir } from '../run-dir.js';
 import { attachManifestHashes } from './compile-manifest.js';
 import { walkLocalTree, type LocalFile } from './local-tree.js';
 import type { RemoteFile } from './plan-sync.js';
-import { readRemoteRecord, remoteRecordPath, writeRemoteRecord, type RemoteRecord } from './remote-record.js';
+import { lastVerifiedTreeFile } from './last-verified-tree.js';
+import { readRemoteRecord, writeRemoteRecord, type RemoteRecord } from './remote-record.js';
 import { listRemoteTree } from './remote-tree.js';
-import { withSftpSession } from './sftp-session.js';
+import { withSftpPool } from './sftp-session.js';
 import { journalPath, readJournal } from './sync-journal.js';
 import { formatBytes, SyncProgress } from './sync-progress.js';
 import { remoteRoot, type SftpLogin } from './sync-target.js';
@@ -50,15 +51,17 @@ export function verifyRemoteTree(aws: AwsClientFactory) {
       const local = await walkLocalTree(input.localDir);
       await attachManifestHashes(input.stateDir, input.localDir, local.files);
       const journal = await readJournal(journalPath(runDir(input.stateDir)));
-      const recordFile = remoteRecordPath(input.stateDir, input.fileSystemId, input.remoteDir);
+      const recordFile = lastVerifiedTreeFile(input.stateDir, input.fileSystemId, input.remoteDir);
       const previous = await readRemoteRecord(recordFile);
       const root = remoteRoot(input.fileSystemId, input.remoteDir);
 
-      return await withSftpSession(aws, input.login, async (sftp) => {
-        const onAbort = (): void => sftp.end();
+      // A few sessions: the listing goes dir by dir in parallel (round trips, not bandwidth).
+      return await withSftpPool(aws, input.login, { connections: 1, sessionsPerConnection: 4 }, async (pool) => {
+        const sftp = pool.sessions[0]!;
+        const onAbort = (): void => pool.end();
         signal.addEventListener('abort', onAbort, { once: true });
         try {
-          const remote = await listRemoteTree(sftp, root);
+          const remote = await listRemoteTree(pool.sessions, root);
           const remoteByPath = new Map(remote.files.map((f) => [f.path, f]));
           const problems: string[] = [];
           for (const file of local.files) {
@@ -125,6 +128,7 @@ export function verifyRemoteTree(aws: AwsClientFactory) {
             recordedAt: new Date().toISOString(),
             workflowId: activityInfo().workflowExecution?.workflowId ?? '',
             files: {},
+            dirs: remote.dirs,
           };
           const localByPath = new Map(local.files.map((f) => [f.path, f]));
           for (const r of remote.files) record.files[r.path] = { size: r.size, mtime: r.mtime, sha256: knownHash(r, hashes, journal, previous, localByPath) };
@@ -134,7 +138,7 @@ export function verifyRemoteTree(aws: AwsClientFactory) {
         } catch (err) {
           if (signal.aborted) throw new CancelledFailure('verify cancelled');
           if (err instanceof ApplicationFailure || err instanceof CancelledFailure) throw err;
-          if (sftp.lost) throw retryable('SftpConnectionLost', `The SFTP connection dropped while verifying (${sftp.lost}); retrying.`);
+          if (pool.lost) throw retryable('SftpConnectionLost', `The SFTP connection dropped while verifying (${pool.lost}); retrying.`);
           throw err;
         } finally {
           signal.removeEventListener('abort', onAbort);

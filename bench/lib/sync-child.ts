@@ -32,6 +32,7 @@ export interface SyncChildInput {
   attempt: number;
   heartbeatDetails?: Partial<SyncHeartbeat>;
   parallelism: number;
+  sessionsPerConnection?: number;
   verify?: 'size' | 'sample' | 'all';
 }
 
@@ -41,6 +42,8 @@ export interface SyncChildResult {
   result: SyncDirectoryResult;
   /** This process's peak resident set (VmHWM), bytes. */
   hwm: number;
+  /** CPU this process used for the sync (user + system), seconds. */
+  cpuSeconds: number;
 }
 
 export interface SyncChildProgress {
@@ -97,15 +100,19 @@ async function run(): Promise<void> {
     process.send?.(message);
   });
   const started = process.hrtime.bigint();
-  const result = (await env.run(syncDirectory(aws), { ...common, parallelism: input.parallelism, deadlineMs: Date.now() + 6 * 3600_000, maxServerHours: 6 })) as SyncDirectoryResult;
+  const cpuBefore = process.cpuUsage();
+  const result = (await env.run(syncDirectory(aws), { ...common, parallelism: input.parallelism, sessionsPerConnection: input.sessionsPerConnection, deadlineMs: Date.now() + 6 * 3600_000, maxServerHours: 6 })) as SyncDirectoryResult;
   const syncSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  if (process.env.CPU_SPLIT) console.error(`cpu user ${cpu.user / 1e6} sys ${cpu.system / 1e6}`);
   let verifySeconds: number | null = null;
   if (input.verify) {
     const verifyStarted = process.hrtime.bigint();
     await new MockActivityEnvironment(info, { logger: quiet }).run(verifyRemoteTree(aws), { ...common, mode: input.verify, sample: 20 });
     verifySeconds = Number(process.hrtime.bigint() - verifyStarted) / 1e9;
   }
-  const out: SyncChildResult = { syncSeconds, verifySeconds, result, hwm: memoryOf('self')?.hwm ?? 0 };
+  const out: SyncChildResult = { syncSeconds, verifySeconds, result, hwm: memoryOf('self')?.hwm ?? 0, cpuSeconds };
   process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
   process.disconnect?.();
 }

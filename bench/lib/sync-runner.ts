@@ -22,7 +22,7 @@ export interface SyncRun {
  * when it says so, the child gets SIGKILL, as a worker does when its machine goes down.
  */
 export function runSyncChild(input: SyncChildInput, killWhen?: (hb: SyncChildProgress['details']) => boolean): Promise<SyncRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', childScript, JSON.stringify(input)], {
+  const child = spawn(process.execPath, [...(process.env.SYNC_CHILD_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.SYNC_CHILD_PROF] : []), '--import', 'tsx', childScript, JSON.stringify(input)], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
@@ -32,7 +32,7 @@ export function runSyncChild(input: SyncChildInput, killWhen?: (hb: SyncChildPro
   let lastHeartbeat: SyncChildProgress['details'] | undefined;
   let killedAt: SyncChildProgress['details'] | undefined;
   child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => { stderr += c.toString(); if (process.env.CPU_SPLIT) process.stderr.write(c); });
   child.on('message', (m: SyncChildProgress) => {
     if (m.type !== 'heartbeat') return;
     lastHeartbeat = m.details;

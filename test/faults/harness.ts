@@ -392,9 +392,11 @@ export class UploadWitness {
   async resent(journalFile: string): Promise<{ afterCompletion: string[]; inFlight: string[] }> {
     const lines = (await readFile(journalFile, 'utf8').catch(() => '')).split('\n').filter(Boolean);
     const completedBy = new Map<string, number>();
+    // A temp a later attempt continued from what was proven written is not a re-send.
+    const continuedFrom = new Map<string, number>();
     const uploadsPerPath = new Map<string, number>();
     for (const line of lines) {
-      let entry: { op: string; path: string; attempt: number };
+      let entry: { op: string; path: string; attempt: number; resumedFrom?: number };
       try {
         entry = JSON.parse(line) as typeof entry;
       } catch {
@@ -402,6 +404,7 @@ export class UploadWitness {
       }
       if (entry.op !== 'upload') continue;
       completedBy.set(entry.path, entry.attempt);
+      if (entry.resumedFrom !== undefined) continuedFrom.set(entry.path, entry.resumedFrom);
       uploadsPerPath.set(entry.path, (uploadsPerPath.get(entry.path) ?? 0) + 1);
     }
     const afterCompletion = new Set<string>();
@@ -410,7 +413,7 @@ export class UploadWitness {
     const inFlight: string[] = [];
     for (const key of this.temps) {
       const [file = '', attempt = ''] = key.split('\0');
-      if (completedBy.get(file) !== Number(attempt)) inFlight.push(`${file} (attempt ${attempt})`);
+      if (completedBy.get(file) !== Number(attempt) && continuedFrom.get(file) !== Number(attempt)) inFlight.push(`${file} (attempt ${attempt})`);
     }
     return { afterCompletion: [...afterCompletion], inFlight };
   }

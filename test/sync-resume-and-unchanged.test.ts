@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { readdir, rm, stat, utimes } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createRunbookWorker } from '../worker/create-worker.js';
+import { syncDataWorkflow } from '../workflows/sync.js';
+import { startCountingProxy } from './helpers/counting-proxy.js';
+import { makeSyncSite, removeSite, snapshotTree, startSyncSim, writeTree, type SyncFixture } from './helpers/sync-site.js';
+import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { startWorkerProcess, waitFor, type WorkerProcess } from './helpers/worker-process.js';
+
+let env: TestWorkflowEnvironment;
+let fx: SyncFixture;
+const workers: WorkerProcess[] = [];
+before(async () => {
+  [env, fx] = await Promise.all([startDevServer(), startSyncSim()]);
+});
+after(async () => {
+  await Promise.all(workers.map((w) => w.stop().catch(() => undefined)));
+  await fx?.close();
+  await env?.teardown();
+});
+
+const MiB = 2 ** 20;
+
+test('a worker killed halfway through a big file: the retry sends only what was not proven written, then the file is whole', async () => {
+  const size = 48 * MiB;
+  // The sim's SFTP behind a proxy that counts what clients send and slows them to ~16 MB/s, so
+  // the upload is still halfway when the worker dies.
+  const proxy = await startCountingProxy(fx.sim.sftpHost, fx.sim.sftpPort, { bytesPerSecond: 16e6 });
+  const site = await makeSyncSite(fx, {
+    data: { parallelism: 1 },
+    transfer: { heartbeatTimeoutSeconds: 3 },
+    edit: (config) => {
+      (config.aws as Record<string, unknown>).sftpEndpoint = `127.0.0.1:${proxy.port}`;
+    },
+  });
+  await writeTree(site.dataDir, { 'big.feather': size });
+  const taskQueue = uniqueTaskQueue('sync-resume');
+  try {
+    const first = await startWorkerProcess({ address: env.address, taskQueue });
+    workers.push(first);
+    const handle = await env.client.workflow.start(syncDataWorkflow, { taskQueue, workflowId: `sync-resume-${Date.now()}`, args: [{ configPath: site.configPath }] });
+    const tempSize = async (): Promise<number> => {
+      const temps = (await readdir(fx.remoteDir).catch(() => [] as string[])).filter((n) => n.endsWith('.runbook-part'));
+      return temps.length === 1 ? (await stat(path.join(fx.remoteDir, temps[0]!))).size : 0;
+    };
+    await waitFor('half the file on the server', async () => (await tempSize()) >= size / 2, 120_000, 10);
+    await first.crash();
+    const writtenAtCrash = await tempSize();
+    const sentBeforeRetry = proxy.clientBytes;
+
+    const second = await startWorkerProcess({ address: env.address, taskQueue });
+    workers.push(second);
+    const result = await handle.result();
+    const sentByRetry = proxy.clientBytes - sentBeforeRetry;
+
+    assert.deepEqual(await snapshotTree(fx.remoteDir), await snapshotTree(site.dataDir), 'the file on EFS is the local file, byte for byte');
+    assert.deepEqual((await readdir(fx.remoteDir)).filter((n) => n.endsWith('.runbook-part')), [], 'no temp file left');
+    assert.ok(writtenAtCrash < size, 'the crash came before the file was complete');
+    // What the retry may send: the part not yet written when the worker died, what was in flight
+    // and not yet acknowledged (2 sessions × 4 MiB), and SSH's own bytes (handshake, listing,
+    // framing, the read-back's requests). From byte 0 it would be the whole 48 MiB.
+    const allowed = size - writtenAtCrash + 8 * MiB + 2 * MiB;
+    assert.ok(sentByRetry <= allowed, `the retry sent ${(sentByRetry / MiB).toFixed(1)} MiB; at most ${(allowed / MiB).toFixed(1)} MiB expected (${(writtenAtCrash / MiB).toFixed(1)} MiB were on the server)`);
+    assert.ok(sentByRetry < size * 0.8, 'the retry did not start over from byte 0');
+    assert.equal(result.uploadAttempt, 2, 'the upload resumed on its second attempt');
+    const ledger = await fx.control.ledger();
+    assert.equal(ledger.alive, 0, 'the server is deleted');
+    await second.stop();
+  } finally {
+    await proxy.close();
+    await removeSite(site);
+    await rm(fx.remoteDir, { recursive: true, force: true });
+  }
+});
+
+test('an unchanged local tree provisions nothing; force lists the remote side again and repairs it', async () => {
+  const site = await makeSyncSite(fx);
+  await writeTree(site.dataDir, { 'a.feather': 300_000, 'dir/b.feather': 200_000, 'dir/c.pkl': 'figure', 'empty/.keep': '' });
+  const taskQueue = uniqueTaskQueue('sync-unchanged');
+  const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+  const servers = async (): Promise<number> => (await fx.control.ledger()).servers.length;
+  const sync = (args: Record<string, unknown> = {}) =>
+    env.client.workflow.execute(syncDataWorkflow, { taskQueue, workflowId: `sync-unchanged-${Date.now()}`, args: [{ configPath: site.configPath, ...args }] });
+  try {
+    await worker.runUntil(async () => {
+      const before = await servers();
+      await sync();
+      assert.equal(await servers(), before + 1, 'the first sync provisions a server');
+      assert.deepEqual(await snapshotTree(fx.remoteDir), await snapshotTree(site.dataDir));
+
+      const startedAt = Date.now();
+      const unchanged = await sync();
+      assert.equal(await servers(), before + 1, 'nothing changed locally: no server provisioned');
+      assert.ok(Date.now() - startedAt < 15_000, 'and it ends in seconds');
+      assert.match(unchanged.unchangedSinceLastSync ?? '', /unchanged since the sync/, 'the result says why');
+
+      // Someone removes a file on EFS behind the runbook's back: only a forced sync finds out.
+      await rm(path.join(fx.remoteDir, 'dir', 'b.feather'));
+      await sync();
+      assert.equal(await servers(), before + 1, 'still no server without force');
+      await assert.rejects(stat(path.join(fx.remoteDir, 'dir', 'b.feather')), 'the remote side was not listed');
+      await sync({ force: true });
+      assert.equal(await servers(), before + 2, 'force provisions a server');
+      assert.deepEqual(await snapshotTree(fx.remoteDir), await snapshotTree(site.dataDir), 'force listed the remote side and re-sent the missing file');
+
+      // A local change (new bytes, a new mtime) is a change: it syncs without force.
+      await writeTree(site.dataDir, { 'a.feather': 300_000 });
+      await utimes(path.join(site.dataDir, 'a.feather'), new Date(), new Date(Date.now() + 5_000));
+      await sync();
+      assert.equal(await servers(), before + 3, 'a changed tree provisions a server');
+      assert.deepEqual(await snapshotTree(fx.remoteDir), await snapshotTree(site.dataDir));
+      assert.equal((await fx.control.ledger()).alive, 0, 'every server was deleted');
+    });
+  } finally {
+    await removeSite(site);
+    await rm(fx.remoteDir, { recursive: true, force: true });
+  }
+});
