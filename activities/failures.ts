@@ -49,7 +49,8 @@ export const Retryable = {
   PushTimedOut: 'PushTimedOut',
   RegistryLoginFailed: 'RegistryLoginFailed',
   EnvironmentBusy: 'EnvironmentBusy',
-  TransferThrottled: 'TransferThrottled',
+  /** AWS throttled a call past the SDK's own retries (activities/aws/errors.ts). */
+  AwsThrottled: 'AwsThrottled',
   SftpConnectionLost: 'SftpConnectionLost',
   ServerNotOnline: 'ServerNotOnline',
   TemporalUnavailable: 'TemporalUnavailable',

@@ -1,15 +1,10 @@
 import { createAwsClientFactory, type AwsClientFactory } from './aws/clients.js';
-import { loadSiteConfig, type LoadSiteConfigInput } from './compile/load-site-config.js';
-import { commitOutputDir, prepareOutputDir, restorePreviousOutput } from './compile/output-dir.js';
-import { recordFiguresInManifest } from './compile/record-figures.js';
-import { runCompileStep, type RunCompileStepInput } from './compile/run-compile-step.js';
-import { runFigureScript, type RunFigureInput } from './compile/run-figure-script.js';
-import { validateCompiledData } from './compile/validate-compiled-data.js';
+import { createCompileActivities } from './compile/index.js';
 import { createSyncActivities } from './sync/index.js';
 import { createDeployActivities } from './deploy/index.js';
 import { createReleaseActivities } from './release/index.js';
 import { createNotifyActivities } from './notify/index.js';
-import { hostTaskQueue } from './host/host-task-queue.js';
+import { createHostActivities } from './host/index.js';
 import { runbookHostId } from '../worker/host.js';
 
 /** What the activities need from the process that hosts them; tests pass their own. */
@@ -28,21 +23,13 @@ export function defaultActivityDeps(): ActivityDeps {
 
 /** Every activity the worker registers; tests build their own set with other deps. */
 export function createActivities(deps: ActivityDeps = defaultActivityDeps()) {
-  const { aws, hostId } = deps;
   return {
-    loadSiteConfig: (input: LoadSiteConfigInput) => loadSiteConfig(aws, input),
-    prepareOutputDir,
-    commitOutputDir,
-    restorePreviousOutput,
-    runCompileStep: (input: RunCompileStepInput) => runCompileStep(aws, input),
-    validateCompiledData,
-    runFigureScript: (input: RunFigureInput) => runFigureScript(aws, input),
-    recordFiguresInManifest,
+    ...createCompileActivities(deps),
     ...createSyncActivities(deps),
     ...createDeployActivities(deps),
     ...createReleaseActivities(),
     ...createNotifyActivities(deps),
-    hostTaskQueue: () => hostTaskQueue(hostId),
+    ...createHostActivities(deps),
   };
 }
 

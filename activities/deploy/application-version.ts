@@ -10,7 +10,8 @@ import {
 import { log } from '@temporalio/activity';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { nonRetryable } from '../failures.js';
-import { awsErrorCode, describeAwsError, isTransient, pause, rethrowAws } from './aws-calls.js';
+import { awsErrorCode, describeAwsError, isTransient, rethrowAws } from '../aws/errors.js';
+import { pause } from '../pause.js';
 import type { DeploySite } from './deploy-config.js';
 import { resolveRoleArn } from '../sync/resolve-role.js';
 import { DEFAULT_KEEP_VERSIONS, ensureVersionLifecycle, makeRoomForVersion } from './version-lifecycle.js';

@@ -10,7 +10,7 @@ import { log } from '@temporalio/activity';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { nonRetryable } from '../failures.js';
 import { proveUndoAllowed } from '../aws/prove-permissions.js';
-import { awsErrorCode, rethrowAws } from './aws-calls.js';
+import { awsErrorCode, rethrowAws } from '../aws/errors.js';
 import { dockerEnv, type DeploySite, type EnvironmentSnapshot } from './deploy-config.js';
 import { findEnvironment, liveEnvironments } from './describe-environment.js';
 import { currentSettings, desiredSettings, planLaunch, planSettings, type SettingsChange } from './environment-settings.js';

@@ -2,7 +2,7 @@ import { CreateEnvironmentCommand, type ConfigurationOptionSetting } from '@aws-
 import { log } from '@temporalio/activity';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { currentWorkflowId } from '../run-dir.js';
-import { rethrowAws } from './aws-calls.js';
+import { rethrowAws } from '../aws/errors.js';
 import type { DeploySite, EnvironmentSnapshot } from './deploy-config.js';
 import { findEnvironment, snapshotOf } from './describe-environment.js';
 import { desiredSettings, launchSettings } from './environment-settings.js';

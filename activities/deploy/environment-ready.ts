@@ -1,6 +1,7 @@
 import type { ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
 import { nonRetryable } from '../failures.js';
-import { isTransient, pause, rethrowAws } from './aws-calls.js';
+import { isTransient, rethrowAws } from '../aws/errors.js';
+import { pause } from '../pause.js';
 import type { EnvironmentSnapshot } from './deploy-config.js';
 import { findEnvironment } from './describe-environment.js';
 

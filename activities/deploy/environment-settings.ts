@@ -8,7 +8,7 @@ import { loadConfig } from '../../config/load.js';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { fromInputError } from '../failures.js';
 import { resolveSecretArn } from '../secrets/references.js';
-import { rethrowAws } from './aws-calls.js';
+import { rethrowAws } from '../aws/errors.js';
 import type { DeploySite } from './deploy-config.js';
 
 export const ENV_NAMESPACE = 'aws:elasticbeanstalk:application:environment';

@@ -1,33 +1,34 @@
 import type { AwsClientFactory } from '../aws/clients.js';
-import { createApplicationVersion, type CreateVersionInput } from './application-version.js';
+import { createApplicationVersion } from './application-version.js';
 import { buildImage } from './build-image.js';
-import { checkDeployTarget, type CheckDeployTargetInput } from './check-deploy-target.js';
-import { createEnvironment, type CreateEnvironmentInput } from './ensure-environment.js';
-import { pruneReleaseArtifacts, type PruneInput } from './prune-release-artifacts.js';
-import { pushImage, resolvePushedImage, type PushImageInput, type ResolveImageInput } from './push-image.js';
-import { restartAppServer, type RestartInput } from './restart-app-server.js';
-import { abortEnvironmentUpdate, type AbortUpdateInput } from './rollback.js';
+import { checkDeployTarget } from './check-deploy-target.js';
+import { createEnvironment } from './ensure-environment.js';
+import { pruneReleaseArtifacts } from './prune-release-artifacts.js';
+import { pushImage, resolvePushedImage } from './push-image.js';
+import { restartAppServer } from './restart-app-server.js';
+import { abortEnvironmentUpdate } from './rollback.js';
 import { smokeCheck } from './smoke-check.js';
-import { updateEnvironment, type UpdateEnvironmentInput } from './update-environment.js';
-import { uploadSourceBundle, type UploadBundleInput } from './upload-bundle.js';
-import { waitForHealthyEnvironment, type HealthWaitInput } from './wait-for-healthy-environment.js';
+import { updateEnvironment } from './update-environment.js';
+import { uploadSourceBundle } from './upload-bundle.js';
+import { waitForHealthyEnvironment } from './wait-for-healthy-environment.js';
+import { bind } from '../bind.js';
 
 /** The deploy's activities, bound to the AWS client factory (the real account or the sim). */
 export function createDeployActivities(deps: { aws: AwsClientFactory }) {
   const { aws } = deps;
   return {
-    checkDeployTarget: (input: CheckDeployTargetInput) => checkDeployTarget(aws, input),
+    checkDeployTarget: bind(aws, checkDeployTarget),
     buildImage,
-    pushImage: (input: PushImageInput) => pushImage(aws, input),
-    resolvePushedImage: (input: ResolveImageInput) => resolvePushedImage(aws, input),
-    uploadSourceBundle: (input: UploadBundleInput) => uploadSourceBundle(aws, input),
-    createApplicationVersion: (input: CreateVersionInput) => createApplicationVersion(aws, input),
-    createEnvironment: (input: CreateEnvironmentInput) => createEnvironment(aws, input),
-    updateEnvironment: (input: UpdateEnvironmentInput) => updateEnvironment(aws, input),
-    waitForHealthyEnvironment: (input: HealthWaitInput) => waitForHealthyEnvironment(aws, input),
-    abortEnvironmentUpdate: (input: AbortUpdateInput) => abortEnvironmentUpdate(aws, input),
-    restartAppServer: (input: RestartInput) => restartAppServer(aws, input),
+    pushImage: bind(aws, pushImage),
+    resolvePushedImage: bind(aws, resolvePushedImage),
+    uploadSourceBundle: bind(aws, uploadSourceBundle),
+    createApplicationVersion: bind(aws, createApplicationVersion),
+    createEnvironment: bind(aws, createEnvironment),
+    updateEnvironment: bind(aws, updateEnvironment),
+    waitForHealthyEnvironment: bind(aws, waitForHealthyEnvironment),
+    abortEnvironmentUpdate: bind(aws, abortEnvironmentUpdate),
+    restartAppServer: bind(aws, restartAppServer),
     smokeCheck,
-    pruneReleaseArtifacts: (input: PruneInput) => pruneReleaseArtifacts(aws, input),
+    pruneReleaseArtifacts: bind(aws, pruneReleaseArtifacts),
   };
 }

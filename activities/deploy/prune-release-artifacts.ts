@@ -3,7 +3,7 @@ import { BatchDeleteImageCommand as BatchDeletePrivate, DescribeImagesCommand as
 import { BatchDeleteImageCommand as BatchDeletePublic, DescribeImagesCommand as DescribePublicImages } from '@aws-sdk/client-ecr-public';
 import { heartbeat, log } from '@temporalio/activity';
 import type { AwsClientFactory, AwsClients } from '../aws/clients.js';
-import { awsErrorCode, rethrowAws } from './aws-calls.js';
+import { awsErrorCode, rethrowAws } from '../aws/errors.js';
 import { bundleImageDigests } from './bundle-images.js';
 import type { DeploySite } from './deploy-config.js';
 import { registryClients } from './push-image.js';

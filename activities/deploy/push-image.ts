@@ -7,7 +7,7 @@ import { progressReporter } from '../compile/progress-reporter.js';
 import { nonRetryable, retryable } from '../failures.js';
 import { tailLines } from '../process/log-follower.js';
 import { runDir } from '../run-dir.js';
-import { awsErrorCode, rethrowAws } from './aws-calls.js';
+import { awsErrorCode, rethrowAws } from '../aws/errors.js';
 import { dockerEnv, type DeploySite } from './deploy-config.js';
 import { currentAttemptLog, dockerOutput, runBoundedProcess } from './docker-process.js';
 import { loginToRegistry, parseRepository, type RegistryRef } from './registry-login.js';

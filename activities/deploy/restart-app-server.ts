@@ -2,7 +2,7 @@ import { RestartAppServerCommand } from '@aws-sdk/client-elastic-beanstalk';
 import { activityInfo, log } from '@temporalio/activity';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { retryable } from '../failures.js';
-import { rethrowAws } from './aws-calls.js';
+import { rethrowAws } from '../aws/errors.js';
 import type { DeploySite, EnvironmentSnapshot } from './deploy-config.js';
 import { waitUntilReady } from './environment-ready.js';
 

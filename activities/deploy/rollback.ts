@@ -1,7 +1,7 @@
 import { AbortEnvironmentUpdateCommand } from '@aws-sdk/client-elastic-beanstalk';
 import { log } from '@temporalio/activity';
 import type { AwsClientFactory } from '../aws/clients.js';
-import { rethrowAws } from './aws-calls.js';
+import { rethrowAws } from '../aws/errors.js';
 import type { DeploySite, EnvironmentSnapshot } from './deploy-config.js';
 import { findEnvironment } from './describe-environment.js';
 import { waitUntilReady } from './environment-ready.js';

@@ -1,6 +1,6 @@
 import { log } from '@temporalio/activity';
 import { nonRetryable } from '../failures.js';
-import { pause } from './aws-calls.js';
+import { pause } from '../pause.js';
 
 export interface SmokeCheckInput {
   /** The environment's CNAME (host, or host:port on the sim). */

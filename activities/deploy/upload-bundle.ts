@@ -6,7 +6,7 @@ import { log } from '@temporalio/activity';
 import type { AwsClientFactory, AwsClients } from '../aws/clients.js';
 import { nonRetryable } from '../failures.js';
 import { runDir } from '../run-dir.js';
-import { awsErrorCode, rethrowAws } from './aws-calls.js';
+import { awsErrorCode, rethrowAws } from '../aws/errors.js';
 import type { DeploySite } from './deploy-config.js';
 import { DOCKERRUN, listBundleFiles, pinImage, writeBundleZip } from './source-bundle.js';
 

@@ -8,7 +8,7 @@ import {
   type ElasticBeanstalkClient,
 } from '@aws-sdk/client-elastic-beanstalk';
 import { log } from '@temporalio/activity';
-import { awsErrorCode, rethrowAws } from './aws-calls.js';
+import { awsErrorCode, rethrowAws } from '../aws/errors.js';
 
 /** Beanstalk keeps this many versions of an application unless the config says otherwise (the manual runbook's "last 10"). */
 export const DEFAULT_KEEP_VERSIONS = 10;

@@ -14,6 +14,6 @@ export interface HostPin {
  * its children's) data host. Its id is the one that worker polls its host queue under; the wait
  * limit comes from that worker's environment.
  */
-export function hostTaskQueue(hostId: string): Promise<HostPin> {
+export function hostTaskQueue(hostId: string, _input: void): Promise<HostPin> {
   return Promise.resolve({ hostId, taskQueue: hostTaskQueueName(activityInfo().taskQueue, hostId), waitMinutes: hostWaitMinutes() });
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { awsErrorCode, isThrottling } from '../deploy/aws-calls.js';
+import { awsErrorCode, isThrottling } from '../aws/errors.js';
 import { DeliveryError, networkFailure } from './delivery-error.js';
 
 /**

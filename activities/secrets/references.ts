@@ -3,7 +3,7 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { CancelledFailure } from '@temporalio/activity';
 import type { EnvValue, SecretReference } from '../../config/schema.js';
 import type { AwsClients } from '../aws/clients.js';
-import { awsErrorCode, describeAwsError, isTransient } from '../deploy/aws-calls.js';
+import { awsErrorCode, describeAwsError, isTransient } from '../aws/errors.js';
 import { nonRetryable } from '../failures.js';
 
 // Secret values live only in the activity that uses them: resolved here, handed to a

@@ -1,6 +1,6 @@
 import { DescribeFileSystemsCommand, type EFSClient } from '@aws-sdk/client-efs';
 import { nonRetryable } from '../failures.js';
-import { isNotFound } from './aws-errors.js';
+import { isNotFound } from '../aws/errors.js';
 
 /**
  * `transfer.efsFileSystem` may be an id (fs-…) or the file system's Name tag, as the console

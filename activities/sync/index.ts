@@ -9,22 +9,24 @@ import { syncDirectory } from './sync-directory.js';
 import { teardownSftpServer } from './teardown-sftp-server.js';
 import { verifyRemoteTree } from './verify-remote-tree.js';
 import { waitForServerOnline } from './wait-server-online.js';
+import { bind } from '../bind.js';
 
 /**
  * The data sync's activities and the janitor's, bound to the AWS clients they use. The restart
  * after the upload reuses the deploy's `restartAppServer` and `waitForHealthyEnvironment`.
  */
 export function createSyncActivities(deps: { aws: AwsClientFactory }) {
+  const { aws } = deps;
   return {
-    checkSyncPrerequisites: checkSyncPrerequisites(deps.aws),
+    checkSyncPrerequisites: bind(aws, checkSyncPrerequisites),
     planDryRun,
     checkLocalTreeUnchanged,
-    provisionSftpServer: provisionSftpServer(deps.aws),
-    waitForServerOnline: waitForServerOnline(deps.aws),
-    createSftpUser: createSftpUser(deps.aws),
-    syncDirectory: syncDirectory(deps.aws),
-    verifyRemoteTree: verifyRemoteTree(deps.aws),
-    teardownSftpServer: teardownSftpServer(deps.aws),
-    inspectRunbookServers: inspectRunbookServers(deps.aws),
+    provisionSftpServer: bind(aws, provisionSftpServer),
+    waitForServerOnline: bind(aws, waitForServerOnline),
+    createSftpUser: bind(aws, createSftpUser),
+    syncDirectory: bind(aws, syncDirectory),
+    verifyRemoteTree: bind(aws, verifyRemoteTree),
+    teardownSftpServer: bind(aws, teardownSftpServer),
+    inspectRunbookServers: bind(aws, inspectRunbookServers),
   };
 }

@@ -1,6 +1,6 @@
 import { ListServersCommand, ListTagsForResourceCommand, type TransferClient } from '@aws-sdk/client-transfer';
 import { heartbeat } from '@temporalio/activity';
-import { isNotFound } from './aws-errors.js';
+import { isNotFound } from '../aws/errors.js';
 import { CREATED_BY, TagKeys, tagMap } from './server-tags.js';
 
 export interface TaggedServer {

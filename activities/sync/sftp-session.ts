@@ -5,7 +5,7 @@ import ssh2 from 'ssh2';
 import type { FileEntryWithStats, OpenMode, SFTPWrapper, Stats } from 'ssh2';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { nonRetryable, retryable } from '../failures.js';
-import { isNotFound, wrapAwsError } from './aws-errors.js';
+import { isNotFound, rethrowAws } from '../aws/errors.js';
 import type { SftpLogin } from './sync-target.js';
 import { makeUploadKey } from './upload-key.js';
 
@@ -94,7 +94,7 @@ export async function withSftpPool<T>(aws: AwsClientFactory, login: SftpLogin, s
       new ImportSshPublicKeyCommand({ ServerId: login.serverId, UserName: login.userName, SshPublicKeyBody: pair.public }),
     ));
   } catch (err) {
-    throw wrapAwsError(err, 'importing the upload key');
+    rethrowAws(err, 'importing the upload key');
   }
   try {
     const opened = await Promise.allSettled(

@@ -62,145 +62,143 @@ export interface SyncDirectoryResult {
  * matches and is skipped, a half-sent one continues from what is proven written (and is read
  * back in full before its rename).
  */
-export function syncDirectory(aws: AwsClientFactory) {
-  return async (input: SyncDirectoryInput): Promise<SyncDirectoryResult> => {
-    const info = activityInfo();
-    const resumed = info.heartbeatDetails as Partial<SyncHeartbeat> | undefined;
-    const progress = new SyncProgress('listing', input.progressSignal, undefined).start();
-    const dir = runDir(input.stateDir);
-    const journalFile = journalPath(dir);
-    const signal = cancellationSignal();
-    let stopReason: 'deadline' | undefined;
-    if (resumed) log.info('resuming the upload', { attempt: info.attempt, filesDoneBefore: resumed.filesDone, bytesDoneBefore: resumed.bytesDone });
+export async function syncDirectory(aws: AwsClientFactory, input: SyncDirectoryInput): Promise<SyncDirectoryResult> {
+  const info = activityInfo();
+  const resumed = info.heartbeatDetails as Partial<SyncHeartbeat> | undefined;
+  const progress = new SyncProgress('listing', input.progressSignal, undefined).start();
+  const dir = runDir(input.stateDir);
+  const journalFile = journalPath(dir);
+  const signal = cancellationSignal();
+  let stopReason: 'deadline' | undefined;
+  if (resumed) log.info('resuming the upload', { attempt: info.attempt, filesDoneBefore: resumed.filesDone, bytesDoneBefore: resumed.bytesDone });
 
-    try {
-      // The local walk runs while the SSH handshakes travel (several round trips each).
-      const localReady = walkLocalTree(input.localDir).then(async (tree) => {
-        await attachManifestHashes(input.stateDir, input.localDir, tree.files);
-        return tree;
-      });
-      localReady.catch(() => undefined); // awaited below; a failed connect must not leave it unhandled
-      const record = await readRemoteRecord(lastVerifiedTreeFile(input.stateDir, input.fileSystemId, input.remoteDir));
-      const journal = await readJournal(journalFile);
-      const writer = await new JournalWriter(journalFile).open();
-      const partialFile = partialsPath(dir);
-      const earlierPartials = await readPartials(partialFile);
-      const partials = await new PartialLog(partialFile).open();
-      const root = remoteRoot(input.fileSystemId, input.remoteDir);
-      const shape = { connections: Math.max(1, input.parallelism), sessionsPerConnection: input.sessionsPerConnection ?? 2 };
+  try {
+    // The local walk runs while the SSH handshakes travel (several round trips each).
+    const localReady = walkLocalTree(input.localDir).then(async (tree) => {
+      await attachManifestHashes(input.stateDir, input.localDir, tree.files);
+      return tree;
+    });
+    localReady.catch(() => undefined); // awaited below; a failed connect must not leave it unhandled
+    const record = await readRemoteRecord(lastVerifiedTreeFile(input.stateDir, input.fileSystemId, input.remoteDir));
+    const journal = await readJournal(journalFile);
+    const writer = await new JournalWriter(journalFile).open();
+    const partialFile = partialsPath(dir);
+    const earlierPartials = await readPartials(partialFile);
+    const partials = await new PartialLog(partialFile).open();
+    const root = remoteRoot(input.fileSystemId, input.remoteDir);
+    const shape = { connections: Math.max(1, input.parallelism), sessionsPerConnection: input.sessionsPerConnection ?? 2 };
 
-      return await withSftpPool(aws, input.login, shape, async (pool) => {
-        const sftp = pool.sessions[0]!;
-        const stopCheck = (): void => {
-          if (signal.aborted) throw new CancelledFailure('sync cancelled');
-          if (stopReason === 'deadline') throw new Error('deadline');
-        };
-        const shouldStop = (): boolean => signal.aborted || stopReason === 'deadline';
-        const abortSession = (): void => pool.end();
-        signal.addEventListener('abort', abortSession, { once: true });
-        const deadlineTimer = setTimeout(() => {
-          stopReason = 'deadline';
-          pool.end();
-        }, Math.max(0, input.deadlineMs - Date.now()));
-        try {
-          const remote = await listRemoteTree(pool.sessions, root);
-          // The home dir (the file system root) exists by definition; the sim refuses to stat it.
-          if (remote.missingRoot) await mkdirs(sftp, root, `/${input.fileSystemId}`);
-          const local = await localReady;
-          const plan = planSync(local, remote, record, input.deleteExtraneous);
-          // Temps this run proved partly written are continued, not removed.
-          const liveTemps = new Set(remote.temps);
-          const resumable = new Map([...earlierPartials].filter(([, p]) => liveTemps.has(p.temp) && p.size > RESUME_ABOVE));
-          const adopted = new Set([...resumable.values()].map((p) => p.temp));
-          const staleTemps = plan.temps.filter((t) => !adopted.has(t));
-          const planPath = await writePlan(dir, info.attempt, plan);
+    return await withSftpPool(aws, input.login, shape, async (pool) => {
+      const sftp = pool.sessions[0]!;
+      const stopCheck = (): void => {
+        if (signal.aborted) throw new CancelledFailure('sync cancelled');
+        if (stopReason === 'deadline') throw new Error('deadline');
+      };
+      const shouldStop = (): boolean => signal.aborted || stopReason === 'deadline';
+      const abortSession = (): void => pool.end();
+      signal.addEventListener('abort', abortSession, { once: true });
+      const deadlineTimer = setTimeout(() => {
+        stopReason = 'deadline';
+        pool.end();
+      }, Math.max(0, input.deadlineMs - Date.now()));
+      try {
+        const remote = await listRemoteTree(pool.sessions, root);
+        // The home dir (the file system root) exists by definition; the sim refuses to stat it.
+        if (remote.missingRoot) await mkdirs(sftp, root, `/${input.fileSystemId}`);
+        const local = await localReady;
+        const plan = planSync(local, remote, record, input.deleteExtraneous);
+        // Temps this run proved partly written are continued, not removed.
+        const liveTemps = new Set(remote.temps);
+        const resumable = new Map([...earlierPartials].filter(([, p]) => liveTemps.has(p.temp) && p.size > RESUME_ABOVE));
+        const adopted = new Set([...resumable.values()].map((p) => p.temp));
+        const staleTemps = plan.temps.filter((t) => !adopted.has(t));
+        const planPath = await writePlan(dir, info.attempt, plan);
 
-          // This run's earlier attempts count as uploaded, not skipped, once their file matches
-          // (the partials record says which files they started, should a journal line be lost).
-          const byThisRun = (f: { path: string }): boolean => journal.uploads.has(f.path) || earlierPartials.has(f.path);
-          const doneBefore = plan.skip.filter(byThisRun);
-          const skipped = plan.skip.filter((f) => !byThisRun(f));
-          const before = totals(doneBefore);
-          progress.update({
-            phase: 'uploading',
-            filesDone: before.files,
-            bytesDone: before.bytes,
-            filesTotal: before.files + plan.upload.length,
-            bytesTotal: before.bytes + totals(plan.upload).bytes,
-          });
-          log.info('sync plan', { attempt: info.attempt, upload: plan.upload.length, skip: plan.skip.length, remove: plan.remove.length, temps: staleTemps.length, resumable: resumable.size });
+        // This run's earlier attempts count as uploaded, not skipped, once their file matches
+        // (the partials record says which files they started, should a journal line be lost).
+        const byThisRun = (f: { path: string }): boolean => journal.uploads.has(f.path) || earlierPartials.has(f.path);
+        const doneBefore = plan.skip.filter(byThisRun);
+        const skipped = plan.skip.filter((f) => !byThisRun(f));
+        const before = totals(doneBefore);
+        progress.update({
+          phase: 'uploading',
+          filesDone: before.files,
+          bytesDone: before.bytes,
+          filesTotal: before.files + plan.upload.length,
+          bytesTotal: before.bytes + totals(plan.upload).bytes,
+        });
+        log.info('sync plan', { attempt: info.attempt, upload: plan.upload.length, skip: plan.skip.length, remove: plan.remove.length, temps: staleTemps.length, resumable: resumable.size });
 
-          await forEachOnSessions(pool.sessions, staleTemps, 32, (temp, s) => s.unlink(`${root}/${temp}`).catch(ignoreMissing));
-          // Dirs are made as the upload goes: a file waits only for its own dir's chain.
-          const dirs = createDirsAsNeeded(pool.sessions, root, plan.createDirs);
+        await forEachOnSessions(pool.sessions, staleTemps, 32, (temp, s) => s.unlink(`${root}/${temp}`).catch(ignoreMissing));
+        // Dirs are made as the upload goes: a file waits only for its own dir's chain.
+        const dirs = createDirsAsNeeded(pool.sessions, root, plan.createDirs);
 
-          const uploadStartedAt = Date.now();
-          const { done: uploaded, bytesWritten } = await uploadFiles(pool.sessions, plan.upload, {
-            localDir: input.localDir,
-            root,
-            attempt: info.attempt,
-            progress,
-            journal: writer,
-            partials,
-            resumable,
-            dirReady: dirs.ready,
-            shouldStop: () => shouldStop() || pool.lost !== undefined,
-          });
-          await dirs.all();
-          const uploadSeconds = (Date.now() - uploadStartedAt) / 1000;
+        const uploadStartedAt = Date.now();
+        const { done: uploaded, bytesWritten } = await uploadFiles(pool.sessions, plan.upload, {
+          localDir: input.localDir,
+          root,
+          attempt: info.attempt,
+          progress,
+          journal: writer,
+          partials,
+          resumable,
+          dirReady: dirs.ready,
+          shouldStop: () => shouldStop() || pool.lost !== undefined,
+        });
+        await dirs.all();
+        const uploadSeconds = (Date.now() - uploadStartedAt) / 1000;
+        stopCheck();
+        if (pool.lost) throw new Error(`SFTP connection lost (${pool.lost})`);
+
+        progress.update({ phase: 'deleting' });
+        progress.line(`deleting ${plan.remove.length} files the local side no longer has`);
+        await forEachOnSessions(pool.sessions, plan.remove, 32, async (file, s) => {
           stopCheck();
-          if (pool.lost) throw new Error(`SFTP connection lost (${pool.lost})`);
-
-          progress.update({ phase: 'deleting' });
-          progress.line(`deleting ${plan.remove.length} files the local side no longer has`);
-          await forEachOnSessions(pool.sessions, plan.remove, 32, async (file, s) => {
-            stopCheck();
-            await s.unlink(`${root}/${file.path}`).catch(ignoreMissing);
-            void writer.add({ op: 'delete', path: file.path, size: file.size, attempt: info.attempt });
-          });
-          for (const d of plan.removeDirs) {
-            await sftp.rmdir(`${root}/${d}`).catch(ignoreMissing);
-          }
-          await writer.flush();
-          await partials.flush();
-          const finalJournal = await readJournal(journalFile);
-          return {
-            uploaded: totals([...doneBefore, ...uploaded]),
-            deleted: totals([...finalJournal.deletes.values()]),
-            skipped: totals(skipped),
-            deletedDirs: plan.removeDirs.length,
-            tempsRemoved: staleTemps.length,
-            tempsResumed: resumable.size,
-            bytesWritten,
-            attempt: info.attempt,
-            bytesPerSecond: uploadSeconds > 0 ? Math.round(totals(uploaded).bytes / uploadSeconds) : 0,
-            planPath,
-          };
-        } catch (err) {
-          await writer.flush().catch(() => undefined);
-          await partials.flush();
-          if (signal.aborted) throw new CancelledFailure('sync cancelled');
-          const s = progress.state;
-          const where = `after uploading ${s.filesDone} of ${s.filesTotal} files (${formatBytes(s.bytesDone)} of ${formatBytes(s.bytesTotal)})`;
-          if (stopReason === 'deadline') throw costLimitFailure(input.login.serverId, input.maxServerHours, where);
-          if (err instanceof ApplicationFailure || err instanceof CancelledFailure) throw err;
-          if (pool.lost) throw retryable('SftpConnectionLost', `The SFTP connection dropped ${where} (${pool.lost}); the retry lists the remote side again and continues.`);
-          if ((err as { code?: unknown }).code === 3) {
-            throw nonRetryable(
-              'RemotePermissionDenied',
-              `The SFTP user may not write under ${root} (${(err as Error).message}): check transfer.posixUid/posixGid against the owner of that directory on EFS.`,
-            );
-          }
-          throw err;
-        } finally {
-          clearTimeout(deadlineTimer);
-          signal.removeEventListener('abort', abortSession);
+          await s.unlink(`${root}/${file.path}`).catch(ignoreMissing);
+          void writer.add({ op: 'delete', path: file.path, size: file.size, attempt: info.attempt });
+        });
+        for (const d of plan.removeDirs) {
+          await sftp.rmdir(`${root}/${d}`).catch(ignoreMissing);
         }
-      }, signal);
-    } finally {
-      progress.stop();
-    }
-  };
+        await writer.flush();
+        await partials.flush();
+        const finalJournal = await readJournal(journalFile);
+        return {
+          uploaded: totals([...doneBefore, ...uploaded]),
+          deleted: totals([...finalJournal.deletes.values()]),
+          skipped: totals(skipped),
+          deletedDirs: plan.removeDirs.length,
+          tempsRemoved: staleTemps.length,
+          tempsResumed: resumable.size,
+          bytesWritten,
+          attempt: info.attempt,
+          bytesPerSecond: uploadSeconds > 0 ? Math.round(totals(uploaded).bytes / uploadSeconds) : 0,
+          planPath,
+        };
+      } catch (err) {
+        await writer.flush().catch(() => undefined);
+        await partials.flush();
+        if (signal.aborted) throw new CancelledFailure('sync cancelled');
+        const s = progress.state;
+        const where = `after uploading ${s.filesDone} of ${s.filesTotal} files (${formatBytes(s.bytesDone)} of ${formatBytes(s.bytesTotal)})`;
+        if (stopReason === 'deadline') throw costLimitFailure(input.login.serverId, input.maxServerHours, where);
+        if (err instanceof ApplicationFailure || err instanceof CancelledFailure) throw err;
+        if (pool.lost) throw retryable('SftpConnectionLost', `The SFTP connection dropped ${where} (${pool.lost}); the retry lists the remote side again and continues.`);
+        if ((err as { code?: unknown }).code === 3) {
+          throw nonRetryable(
+            'RemotePermissionDenied',
+            `The SFTP user may not write under ${root} (${(err as Error).message}): check transfer.posixUid/posixGid against the owner of that directory on EFS.`,
+          );
+        }
+        throw err;
+      } finally {
+        clearTimeout(deadlineTimer);
+        signal.removeEventListener('abort', abortSession);
+      }
+    }, signal);
+  } finally {
+    progress.stop();
+  }
 }
 
 function ignoreMissing(err: unknown): void {

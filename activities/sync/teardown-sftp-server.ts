@@ -1,7 +1,8 @@
 import { DeleteServerCommand, DeleteUserCommand, DescribeServerCommand, type TransferClient } from '@aws-sdk/client-transfer';
 import { heartbeat, log } from '@temporalio/activity';
 import type { AwsClientFactory } from '../aws/clients.js';
-import { awsErrorName, isNotFound, isThrottle, sleep, wrapAwsError } from './aws-errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { awsErrorCode, isNotFound, isThrottling, rethrowAws } from '../aws/errors.js';
 import { listOwnedServers } from './runbook-servers.js';
 import type { SyncTarget } from './sync-target.js';
 
@@ -23,22 +24,20 @@ export interface TeardownResult {
  * no SDK waiter for deletion). Deleting the user first means a half-finished teardown leaves no
  * way in. Also sweeps other servers tagged with the same run, so no retry's leftover is billed.
  */
-export function teardownSftpServer(aws: AwsClientFactory) {
-  return async (input: TeardownInput): Promise<TeardownResult> => {
-    const { transfer } = aws(input.target);
-    try {
-      const ids = new Set<string>(input.serverId ? [input.serverId] : []);
-      if (input.owner) for (const s of await listOwnedServers(transfer, input.owner)) ids.add(s.serverId);
-      const deleted: TeardownResult['deleted'] = [];
-      for (const serverId of ids) {
-        await deleteServerCompletely(transfer, serverId, input.userName, input.pollSeconds);
-        deleted.push({ serverId, goneAt: new Date().toISOString() });
-      }
-      return { deleted };
-    } catch (err) {
-      throw wrapAwsError(err, 'the SFTP server teardown');
+export async function teardownSftpServer(aws: AwsClientFactory, input: TeardownInput): Promise<TeardownResult> {
+  const { transfer } = aws(input.target);
+  try {
+    const ids = new Set<string>(input.serverId ? [input.serverId] : []);
+    if (input.owner) for (const s of await listOwnedServers(transfer, input.owner)) ids.add(s.serverId);
+    const deleted: TeardownResult['deleted'] = [];
+    for (const serverId of ids) {
+      await deleteServerCompletely(transfer, serverId, input.userName, input.pollSeconds);
+      deleted.push({ serverId, goneAt: new Date().toISOString() });
     }
-  };
+    return { deleted };
+  } catch (err) {
+    rethrowAws(err, 'the SFTP server teardown');
+  }
 }
 
 export async function deleteServerCompletely(transfer: TransferClient, serverId: string, userName: string | undefined, pollSeconds: number): Promise<void> {
@@ -61,7 +60,7 @@ export async function deleteServerCompletely(transfer: TransferClient, serverId:
         log.info('SFTP server deleted', { serverId });
         return;
       }
-      if (!isThrottle(err)) throw err;
+      if (!isThrottling(err)) throw err;
       state = 'UNKNOWN';
     }
     // STARTING and STOPPING may refuse DeleteServer; then the next poll tries again.
@@ -71,8 +70,8 @@ export async function deleteServerCompletely(transfer: TransferClient, serverId:
         deleteSent = true;
       } catch (err) {
         if (isNotFound(err)) return;
-        if (!['InvalidRequestException', 'ConflictException'].includes(awsErrorName(err)) && !isThrottle(err)) throw err;
-        log.info('DeleteServer refused for now; waiting for the server to settle', { serverId, state, error: awsErrorName(err) });
+        if (!['InvalidRequestException', 'ConflictException'].includes(awsErrorCode(err)) && !isThrottling(err)) throw err;
+        log.info('DeleteServer refused for now; waiting for the server to settle', { serverId, state, error: awsErrorCode(err) });
       }
     }
     await sleep(pollSeconds * 1000);

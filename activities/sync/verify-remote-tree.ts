@@ -43,111 +43,109 @@ export interface VerifyResult {
  * size, nothing extra (with deleteExtraneous), and a sample (or all) read back and hashed. Then
  * records what the remote side holds, for the next sync and for dry runs.
  */
-export function verifyRemoteTree(aws: AwsClientFactory) {
-  return async (input: VerifyInput): Promise<VerifyResult> => {
-    const progress = new SyncProgress('verifying', input.progressSignal, undefined).start();
-    const signal = cancellationSignal();
-    try {
-      const local = await walkLocalTree(input.localDir);
-      await attachManifestHashes(input.stateDir, input.localDir, local.files);
-      const journal = await readJournal(journalPath(runDir(input.stateDir)));
-      const recordFile = lastVerifiedTreeFile(input.stateDir, input.fileSystemId, input.remoteDir);
-      const previous = await readRemoteRecord(recordFile);
-      const root = remoteRoot(input.fileSystemId, input.remoteDir);
+export async function verifyRemoteTree(aws: AwsClientFactory, input: VerifyInput): Promise<VerifyResult> {
+  const progress = new SyncProgress('verifying', input.progressSignal, undefined).start();
+  const signal = cancellationSignal();
+  try {
+    const local = await walkLocalTree(input.localDir);
+    await attachManifestHashes(input.stateDir, input.localDir, local.files);
+    const journal = await readJournal(journalPath(runDir(input.stateDir)));
+    const recordFile = lastVerifiedTreeFile(input.stateDir, input.fileSystemId, input.remoteDir);
+    const previous = await readRemoteRecord(recordFile);
+    const root = remoteRoot(input.fileSystemId, input.remoteDir);
 
-      // A few sessions: the listing goes dir by dir in parallel (round trips, not bandwidth).
-      return await withSftpPool(aws, input.login, { connections: 1, sessionsPerConnection: 4 }, async (pool) => {
-        const sftp = pool.sessions[0]!;
-        const onAbort = (): void => pool.end();
-        signal.addEventListener('abort', onAbort, { once: true });
-        try {
-          const remote = await listRemoteTree(pool.sessions, root);
-          const remoteByPath = new Map(remote.files.map((f) => [f.path, f]));
-          const problems: string[] = [];
-          for (const file of local.files) {
-            const r = remoteByPath.get(file.path);
-            if (!r) problems.push(`${file.path} is missing`);
-            else if (r.size !== file.size) problems.push(`${file.path} has ${r.size} bytes instead of ${file.size}`);
-          }
-          if (input.deleteExtraneous) {
-            const localPaths = new Set(local.files.map((f) => f.path));
-            for (const r of remote.files) if (!localPaths.has(r.path)) problems.push(`${r.path} should have been deleted`);
-          }
-
-          const chosen = chooseForChecksum(local.files, input.mode, input.sample, new Set(journal.uploads.keys()));
-          const hashes = new Map<string, string>();
-          // A retry after a dropped connection does not read back again what an earlier attempt
-          // of this run already matched: on a link that drops every few MB, a full read-back
-          // would otherwise never finish.
-          const checkedFile = path.join(runDir(input.stateDir), 'verify-checked.jsonl');
-          const runId = activityInfo().workflowExecution?.runId ?? '';
-          const checkedBefore = await readChecked(checkedFile, runId);
-          await mkdir(path.dirname(checkedFile), { recursive: true });
-          progress.update({ filesTotal: chosen.length, bytesTotal: chosen.reduce((n, f) => n + f.size, 0) });
-          for (const file of chosen) {
-            if (signal.aborted) throw new CancelledFailure('verify cancelled');
-            if (problems.some((p) => p.startsWith(`${file.path} `))) continue;
-            const remoteFile = remoteByPath.get(file.path);
-            const before = checkedBefore.get(file.path);
-            if (before && remoteFile && before.size === remoteFile.size && before.mtime === remoteFile.mtime) {
-              const localSha = file.sha256 ?? (await sha256Local(path.join(input.localDir, file.path)));
-              if (localSha === before.sha256) {
-                hashes.set(file.path, localSha);
-                progress.state.filesDone += 1;
-                progress.state.bytesDone += file.size;
-                continue;
-              }
-            }
-            progress.line(`checksumming ${file.path} (${formatBytes(file.size)})`);
-            const [remoteSha, localSha] = await Promise.all([
-              hashRemote(sftp, `${root}/${file.path}`, file.size, (n) => (progress.state.bytesDone += n)),
-              file.sha256 ?? sha256Local(path.join(input.localDir, file.path)),
-            ]);
-            if (remoteSha !== localSha) problems.push(`${file.path} differs (sha256 ${remoteSha.slice(0, 12)}… instead of ${localSha.slice(0, 12)}…)`);
-            else {
-              hashes.set(file.path, remoteSha);
-              if (remoteFile) {
-                const line = { runId, path: file.path, size: remoteFile.size, mtime: remoteFile.mtime, sha256: remoteSha };
-                await appendFile(checkedFile, `${JSON.stringify(line)}\n`);
-              }
-            }
-            progress.state.filesDone += 1;
-          }
-          if (problems.length > 0) {
-            throw nonRetryable(
-              'RemoteMismatch',
-              `Verification found ${problems.length} problem${problems.length > 1 ? 's' : ''} on the remote side (${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}): ` +
-                'the local data probably changed during the upload; start the sync again once it is stable.',
-              { problems: problems.slice(0, 50) },
-            );
-          }
-
-          const record: RemoteRecord = {
-            fileSystemId: input.fileSystemId,
-            remoteDir: input.remoteDir,
-            recordedAt: new Date().toISOString(),
-            workflowId: activityInfo().workflowExecution?.workflowId ?? '',
-            files: {},
-            dirs: remote.dirs,
-          };
-          const localByPath = new Map(local.files.map((f) => [f.path, f]));
-          for (const r of remote.files) record.files[r.path] = { size: r.size, mtime: r.mtime, sha256: knownHash(r, hashes, journal, previous, localByPath) };
-          await writeRemoteRecord(recordFile, record);
-          log.info('remote side verified', { files: local.files.length, checksummed: hashes.size });
-          return { mode: input.mode, files: local.files.length, checksummed: hashes.size, recordPath: recordFile };
-        } catch (err) {
-          if (signal.aborted) throw new CancelledFailure('verify cancelled');
-          if (err instanceof ApplicationFailure || err instanceof CancelledFailure) throw err;
-          if (pool.lost) throw retryable('SftpConnectionLost', `The SFTP connection dropped while verifying (${pool.lost}); retrying.`);
-          throw err;
-        } finally {
-          signal.removeEventListener('abort', onAbort);
+    // A few sessions: the listing goes dir by dir in parallel (round trips, not bandwidth).
+    return await withSftpPool(aws, input.login, { connections: 1, sessionsPerConnection: 4 }, async (pool) => {
+      const sftp = pool.sessions[0]!;
+      const onAbort = (): void => pool.end();
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        const remote = await listRemoteTree(pool.sessions, root);
+        const remoteByPath = new Map(remote.files.map((f) => [f.path, f]));
+        const problems: string[] = [];
+        for (const file of local.files) {
+          const r = remoteByPath.get(file.path);
+          if (!r) problems.push(`${file.path} is missing`);
+          else if (r.size !== file.size) problems.push(`${file.path} has ${r.size} bytes instead of ${file.size}`);
         }
-      }, signal);
-    } finally {
-      progress.stop();
-    }
-  };
+        if (input.deleteExtraneous) {
+          const localPaths = new Set(local.files.map((f) => f.path));
+          for (const r of remote.files) if (!localPaths.has(r.path)) problems.push(`${r.path} should have been deleted`);
+        }
+
+        const chosen = chooseForChecksum(local.files, input.mode, input.sample, new Set(journal.uploads.keys()));
+        const hashes = new Map<string, string>();
+        // A retry after a dropped connection does not read back again what an earlier attempt
+        // of this run already matched: on a link that drops every few MB, a full read-back
+        // would otherwise never finish.
+        const checkedFile = path.join(runDir(input.stateDir), 'verify-checked.jsonl');
+        const runId = activityInfo().workflowExecution?.runId ?? '';
+        const checkedBefore = await readChecked(checkedFile, runId);
+        await mkdir(path.dirname(checkedFile), { recursive: true });
+        progress.update({ filesTotal: chosen.length, bytesTotal: chosen.reduce((n, f) => n + f.size, 0) });
+        for (const file of chosen) {
+          if (signal.aborted) throw new CancelledFailure('verify cancelled');
+          if (problems.some((p) => p.startsWith(`${file.path} `))) continue;
+          const remoteFile = remoteByPath.get(file.path);
+          const before = checkedBefore.get(file.path);
+          if (before && remoteFile && before.size === remoteFile.size && before.mtime === remoteFile.mtime) {
+            const localSha = file.sha256 ?? (await sha256Local(path.join(input.localDir, file.path)));
+            if (localSha === before.sha256) {
+              hashes.set(file.path, localSha);
+              progress.state.filesDone += 1;
+              progress.state.bytesDone += file.size;
+              continue;
+            }
+          }
+          progress.line(`checksumming ${file.path} (${formatBytes(file.size)})`);
+          const [remoteSha, localSha] = await Promise.all([
+            hashRemote(sftp, `${root}/${file.path}`, file.size, (n) => (progress.state.bytesDone += n)),
+            file.sha256 ?? sha256Local(path.join(input.localDir, file.path)),
+          ]);
+          if (remoteSha !== localSha) problems.push(`${file.path} differs (sha256 ${remoteSha.slice(0, 12)}… instead of ${localSha.slice(0, 12)}…)`);
+          else {
+            hashes.set(file.path, remoteSha);
+            if (remoteFile) {
+              const line = { runId, path: file.path, size: remoteFile.size, mtime: remoteFile.mtime, sha256: remoteSha };
+              await appendFile(checkedFile, `${JSON.stringify(line)}\n`);
+            }
+          }
+          progress.state.filesDone += 1;
+        }
+        if (problems.length > 0) {
+          throw nonRetryable(
+            'RemoteMismatch',
+            `Verification found ${problems.length} problem${problems.length > 1 ? 's' : ''} on the remote side (${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}): ` +
+              'the local data probably changed during the upload; start the sync again once it is stable.',
+            { problems: problems.slice(0, 50) },
+          );
+        }
+
+        const record: RemoteRecord = {
+          fileSystemId: input.fileSystemId,
+          remoteDir: input.remoteDir,
+          recordedAt: new Date().toISOString(),
+          workflowId: activityInfo().workflowExecution?.workflowId ?? '',
+          files: {},
+          dirs: remote.dirs,
+        };
+        const localByPath = new Map(local.files.map((f) => [f.path, f]));
+        for (const r of remote.files) record.files[r.path] = { size: r.size, mtime: r.mtime, sha256: knownHash(r, hashes, journal, previous, localByPath) };
+        await writeRemoteRecord(recordFile, record);
+        log.info('remote side verified', { files: local.files.length, checksummed: hashes.size });
+        return { mode: input.mode, files: local.files.length, checksummed: hashes.size, recordPath: recordFile };
+      } catch (err) {
+        if (signal.aborted) throw new CancelledFailure('verify cancelled');
+        if (err instanceof ApplicationFailure || err instanceof CancelledFailure) throw err;
+        if (pool.lost) throw retryable('SftpConnectionLost', `The SFTP connection dropped while verifying (${pool.lost}); retrying.`);
+        throw err;
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+    }, signal);
+  } finally {
+    progress.stop();
+  }
 }
 
 /** Files an earlier attempt of this run read back and matched, with the remote size and mtime it saw. */

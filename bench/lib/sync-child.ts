@@ -101,7 +101,7 @@ async function run(): Promise<void> {
   });
   const started = process.hrtime.bigint();
   const cpuBefore = process.cpuUsage();
-  const result = (await env.run(syncDirectory(aws), { ...common, parallelism: input.parallelism, sessionsPerConnection: input.sessionsPerConnection, deadlineMs: Date.now() + 6 * 3600_000, maxServerHours: 6 })) as SyncDirectoryResult;
+  const result = (await env.run((i: Parameters<typeof syncDirectory>[1]) => syncDirectory(aws, i), { ...common, parallelism: input.parallelism, sessionsPerConnection: input.sessionsPerConnection, deadlineMs: Date.now() + 6 * 3600_000, maxServerHours: 6 })) as SyncDirectoryResult;
   const syncSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = process.cpuUsage(cpuBefore);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -109,7 +109,7 @@ async function run(): Promise<void> {
   let verifySeconds: number | null = null;
   if (input.verify) {
     const verifyStarted = process.hrtime.bigint();
-    await new MockActivityEnvironment(info, { logger: quiet }).run(verifyRemoteTree(aws), { ...common, mode: input.verify, sample: 20 });
+    await new MockActivityEnvironment(info, { logger: quiet }).run((i: Parameters<typeof verifyRemoteTree>[1]) => verifyRemoteTree(aws, i), { ...common, mode: input.verify, sample: 20 });
     verifySeconds = Number(process.hrtime.bigint() - verifyStarted) / 1e9;
   }
   const out: SyncChildResult = { syncSeconds, verifySeconds, result, hwm: memoryOf('self')?.hwm ?? 0, cpuSeconds };
