@@ -43,6 +43,8 @@ import { runbookSiteKey, runbookStageKey } from './search-attributes.js';
 import { releaseSiteLockSignal, siteLockId, siteLockWorkflow } from './site-lock.js';
 import { syncDataWorkflow, type SyncResult } from './sync.js';
 import { Patches } from './patches.js';
+import { missingSection } from '../config/stage-sections.js';
+import { stageFailureMessage } from './failure-message.js';
 
 const quickActivity = {
   startToCloseTimeout: '2 minutes',
@@ -238,12 +240,12 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
         summary = await runGroup(group, childId, common, input, result, onDeployStarted);
       } catch (err) {
         const failedState = isCancellation(err) ? 'cancelled' : 'failed';
-        mark(group.stages, { state: failedState, endedAt: new Date(Date.now()).toISOString(), durationMs: Date.now() - began, summary: describe(err) });
+        mark(group.stages, { state: failedState, endedAt: new Date(Date.now()).toISOString(), durationMs: Date.now() - began, summary: stageFailureMessage(err) });
         if (isCancellation(err)) throw err;
-        notifier?.emit('stage-failed', { kind: 'stage-failed', site, workflowId, stage: group.stages.join('+'), childWorkflowId: childId, cause: describe(err) });
+        notifier?.emit('stage-failed', { kind: 'stage-failed', site, workflowId, stage: group.stages.join('+'), childWorkflowId: childId, cause: stageFailureMessage(err) });
         throw ApplicationFailure.create({
           type: 'ReleaseStageFailed',
-          message: `Release stage "${group.stages.join('+')}" failed in child workflow ${childId} (see /namespaces/${namespace}/workflows/${childId} in the Temporal UI): ${describe(err)}`,
+          message: `Release stage "${group.stages.join('+')}" failed in child workflow ${childId} (see /namespaces/${namespace}/workflows/${childId} in the Temporal UI): ${stageFailureMessage(err)}`,
           nonRetryable: true,
           cause: err instanceof Error ? err : undefined,
           details: [{ stage: group.name, workflowId: childId }],
@@ -259,7 +261,7 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
     status.step = null;
     status.waiting = null;
     status.endedAt = new Date(Date.now()).toISOString();
-    status.error = describe(err);
+    status.error = stageFailureMessage(err);
     status.nextAction = nextActionAfter(err, status);
     if (claim.searchAttributes) upsertSearchAttributes([{ key: runbookStageKey, value: status.stage }]);
     await lock?.release();
@@ -536,46 +538,10 @@ async function runGroup(
   }
 }
 
-const sectionExamples = {
-  aws: '{"region": "us-east-1"}',
-  data: '{"localDir": "data/compiled", "remoteDir": "/data"}',
-  transfer: '{"efsFileSystem": "fs-0123456789abcdef0", "userRole": "aws-elasticbeanstalk-ec2-role"}',
-  image: '{"name": "ct-site", "repository": "public.ecr.aws/abc123/ct-site"}',
-  beanstalk: '{"application": "ct-site", "environment": "ct-site-prod"}',
-} as const;
-
-function requireSections(config: { configPath: string } & Partial<Record<keyof typeof sectionExamples, unknown>>, stages: ReleaseStage[], dryRun: boolean): void {
-  const needs: [ReleaseStage, (keyof typeof sectionExamples)[]][] = [
-    ['sync', ['aws', 'data', 'transfer']],
-    ['image', ['aws', 'image', 'beanstalk']],
-    ['deploy', ['aws', 'image', 'beanstalk']],
-    ['restart', ['aws', 'beanstalk']],
-  ];
-  for (const [stage, sections] of needs) {
+function requireSections(config: Parameters<typeof missingSection>[0], stages: ReleaseStage[], dryRun: boolean): void {
+  for (const stage of ['sync', 'image', 'deploy', 'restart'] as const) {
     if (!stages.includes(stage) || (dryRun && stage !== 'sync')) continue;
-    const section = sections.find((name) => config[name] === undefined);
-    if (section) {
-      throw ApplicationFailure.create({
-        type: 'InvalidConfig',
-        nonRetryable: true,
-        message: `Config file ${config.configPath} has no "${section}" section, which the "${stage}" stage needs: add one such as ${sectionExamples[section]}, or leave "${stage}" out of stages.`,
-        details: [{ field: section }],
-      });
-    }
+    const missing = missingSection(config, stage);
+    if (missing) throw ApplicationFailure.create({ type: 'InvalidConfig', nonRetryable: true, message: missing.message, details: [{ field: missing.section }] });
   }
-}
-
-/**
- * The message that says what went wrong: the innermost failure the runbook raised on purpose
- * (HostUnavailable says which host and what to do, its cause only "ScheduleToStart timeout"),
- * else the innermost one.
- */
-function describe(err: unknown): string {
-  const messages: string[] = [];
-  let raised: string | undefined;
-  for (let current: unknown = err; current instanceof Error; current = current.cause) {
-    if (current.message && !messages.includes(current.message)) messages.push(current.message);
-    if (current instanceof ApplicationFailure && current.type !== 'ReleaseStageFailed' && current.message) raised = current.message;
-  }
-  return raised ?? messages.at(-1) ?? String(err);
 }

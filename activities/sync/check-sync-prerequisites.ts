@@ -2,9 +2,9 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DescribeEnvironmentsCommand } from '@aws-sdk/client-elastic-beanstalk';
 import { log } from '@temporalio/activity';
-import type { ApplicationFailure } from '@temporalio/common';
 import type { SiteConfig } from '../../config/load.js';
 import type { AwsClientFactory } from '../aws/clients.js';
+import { missingSection } from '../../config/stage-sections.js';
 import { nonRetryable } from '../failures.js';
 import { proveUndoAllowed } from '../aws/prove-permissions.js';
 import { rethrowAws } from '../aws/errors.js';
@@ -59,13 +59,12 @@ export interface SyncSettings {
  */
 export async function checkSyncPrerequisites(aws: AwsClientFactory, input: CheckSyncInput): Promise<SyncSettings> {
   const { config } = input;
-  const missing = (section: string, example: string): ApplicationFailure =>
-    nonRetryable('InvalidConfig', `Config file ${config.configPath} has no "${section}" section: add one such as ${example}.`, { field: section });
-  if (!config.data) throw missing('data', '{"localDir": "data/compiled", "remoteDir": "/data"}');
-  if (!config.transfer) throw missing('transfer', '{"efsFileSystem": "fs-0123456789abcdef0", "userRole": "transfer-efs-access"}');
-  if (!config.aws) throw missing('aws', '{"region": "us-east-1"}');
-  const { data, transfer } = config;
-  const target: SyncTarget = { region: config.aws.region, endpoint: config.aws.endpoint, sftpEndpoint: config.aws.sftpEndpoint };
+  const { data, transfer, aws: awsSection } = config;
+  if (!data || !transfer || !awsSection) {
+    const missing = missingSection(config, 'sync');
+    throw nonRetryable('InvalidConfig', missing?.message ?? `Config file ${config.configPath} lacks a section the sync needs.`, { field: missing?.section });
+  }
+  const target: SyncTarget = { region: awsSection.region, endpoint: awsSection.endpoint, sftpEndpoint: awsSection.sftpEndpoint };
   const clients = aws(target);
 
   const field = input.localDir ? 'input "localDir"' : 'data.localDir';
@@ -99,7 +98,7 @@ export async function checkSyncPrerequisites(aws: AwsClientFactory, input: Check
     );
   }
 
-  const where = `${config.aws.region}${config.aws.endpoint ? ` at ${config.aws.endpoint}` : ''}`;
+  const where = `${awsSection.region}${awsSection.endpoint ? ` at ${awsSection.endpoint}` : ''}`;
   try {
     const fileSystemId = await findFileSystem(clients.efs, transfer.efsFileSystem, where);
     const userRoleArn = await resolveRoleArn(clients.sts, transfer.userRole, 'transfer.userRole');

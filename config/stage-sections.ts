@@ -1,0 +1,42 @@
+/**
+ * The one place that says which config sections each stage needs, and the sentence a person
+ * gets when one is missing. Pure data and string work, so the workflows (deterministic) and the
+ * activities both use it.
+ */
+
+export type SectionName = 'aws' | 'data' | 'transfer' | 'image' | 'beanstalk';
+export type StageNeedingSections = 'sync' | 'image' | 'deploy' | 'restart';
+
+const examples: Record<SectionName, string> = {
+  aws: '{"region": "us-east-1"}',
+  data: '{"localDir": "data/compiled", "remoteDir": "/data"}',
+  transfer: '{"efsFileSystem": "fs-0123456789abcdef0", "userRole": "transfer-efs-access"}',
+  image: '{"name": "ct-site", "repository": "public.ecr.aws/abc123/ct-site"}',
+  beanstalk: '{"application": "ct-site", "environment": "ct-site-prod"}',
+};
+
+export const stageSections: Record<StageNeedingSections, readonly SectionName[]> = {
+  sync: ['aws', 'data', 'transfer'],
+  image: ['aws', 'image', 'beanstalk'],
+  deploy: ['aws', 'image', 'beanstalk'],
+  restart: ['aws', 'beanstalk'],
+};
+
+export interface MissingSection {
+  section: SectionName;
+  /** One sentence: which file, which section, which stage needs it, and an example to add. */
+  message: string;
+}
+
+/** The first section `stage` needs that `config` lacks, or undefined when it has them all. */
+export function missingSection(
+  config: { configPath: string } & Partial<Record<SectionName, unknown>>,
+  stage: StageNeedingSections,
+): MissingSection | undefined {
+  const section = stageSections[stage].find((name) => config[name] === undefined);
+  if (!section) return undefined;
+  return {
+    section,
+    message: `Config file ${config.configPath} has no "${section}" section, which the "${stage}" stage needs: add one such as ${examples[section]}, or leave "${stage}" out of stages.`,
+  };
+}
