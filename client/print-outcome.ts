@@ -54,7 +54,7 @@ function printSummary(result: unknown): void {
 
 /** The deploy's result: what runs now, who approved it, or why nothing was deployed. */
 function printDeploySummary(result: unknown): void {
-  const r = result as Partial<DeployResult> | null;
+  const r = result as DeployResult | null;
   if (!r || typeof r !== 'object' || (r.mode !== 'deploy' && r.mode !== 'restart') || r.outcome === undefined) return;
   if (r.outcome === 'rejected') {
     console.log(`  NOT deployed: rejected by ${r.rejectedBy ?? '?'}: ${r.rejectionReason ?? ''}`);
@@ -69,7 +69,7 @@ function printDeploySummary(result: unknown): void {
   if (r.outcome === 'restarted') console.log(`  restarted app servers of ${env}, version ${r.finalHealth?.versionLabel ?? '?'}`);
   else console.log(`  ${env}: ${r.previousVersion ?? '(new environment)'} → ${r.versionLabel ?? '?'}${r.environmentCreated ? ' (environment created)' : ''}`);
   if (r.finalHealth) console.log(`  health: ${r.finalHealth.status}, ${r.finalHealth.color}${r.smoke ? `; GET ${r.smoke.url} → ${r.smoke.status}` : ''}`);
-  console.log(`  approved: ${r.autoApproved ? 'automatically (autoApprove)' : `by ${r.approvedBy ?? '?'} at ${r.approvedAt ?? '?'}${r.approvalNote ? ` ("${r.approvalNote}")` : ''}`}`);
+  if (r.outcome === 'deployed') console.log(`  approved: ${r.autoApproved ? 'automatically (autoApprove)' : `by ${r.approvedBy ?? '?'} at ${r.approvedAt ?? '?'}${r.approvalNote ? ` ("${r.approvalNote}")` : ''}`}`);
   if (typeof r.deployDurationMs === 'number') console.log(`  Beanstalk change to healthy: ${formatDuration(r.deployDurationMs)}`);
   if (r.eventsLog) console.log(`  Beanstalk events: ${r.eventsLog}`);
 }

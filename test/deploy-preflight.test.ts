@@ -9,6 +9,7 @@ import { inRegion, type RunningSim } from '../sim/index.js';
 import { deployWorkflow } from '../workflows/deploy.js';
 import { bucketKeys, describeEnv, makeDeploySite, SEED_VERSION, simState, startDeploySuite, type DeploySuite } from './helpers/deploy-env.js';
 import { uniqueTaskQueue } from './helpers/temporal-env.js';
+import { deployedResult } from './helpers/deploy-outcome.js';
 
 let env: TestWorkflowEnvironment;
 let sim: RunningSim;
@@ -89,7 +90,7 @@ test('first deploy: creates the application and the environment, waits until Rea
   const site = await makeDeploySite(sim, { beanstalk: { application: 'fresh-site', environment: 'fresh-site-prod', envVars: { DATA_DIR: '/app/data' }, instanceType: 't3.small' } });
   const result = await env.client.workflow.execute(deployWorkflow, { taskQueue, workflowId: `deploy-first-${Date.now()}`, args: [{ configPath: site.configPath, autoApprove: true }] });
   assert.equal(result.deployed, true);
-  assert.equal(result.environmentCreated, true);
+  assert.equal(deployedResult(result).environmentCreated, true);
   assert.equal(result.previousVersion, null);
   const live = await describeEnv(sim, 'fresh-site-prod');
   assert.equal(live?.ApplicationName, 'fresh-site');

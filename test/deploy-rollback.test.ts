@@ -8,6 +8,7 @@ import { deployWorkflow } from '../workflows/deploy.js';
 import { describeEnv, makeDeploySite, startDeploySuite, type DeploySuite } from './helpers/deploy-env.js';
 import { deployStatus } from './helpers/deploy-run.js';
 import { uniqueTaskQueue } from './helpers/temporal-env.js';
+import { deployedResult } from './helpers/deploy-outcome.js';
 
 let env: TestWorkflowEnvironment;
 let sim: RunningSim;
@@ -74,7 +75,7 @@ test('throttled Beanstalk calls (Rate exceeded on 30% of calls) are survived', a
       args: [{ configPath: site.configPath, autoApprove: true, skipBuild: true }],
     });
     assert.equal(result.deployed, true);
-    assert.equal(result.autoApproved, true);
+    assert.equal(deployedResult(result).autoApproved, true);
     assert.equal(result.finalHealth?.color, 'Green');
     const fired = (await control.faults()).find((f) => f.id === fault.id)?.fired ?? 0;
     assert.ok(fired >= 5, `throttling fired (${fired} times)`);

@@ -16,6 +16,7 @@ import { repoRoot, type SampleSite } from './helpers/sample-site.js';
 import { uniqueTaskQueue } from './helpers/temporal-env.js';
 import { slackText, type ReceivedPost } from './helpers/webhook-receiver.js';
 import { waitFor } from './helpers/worker-process.js';
+import { deployedResult } from './helpers/deploy-outcome.js';
 
 // Releases with a Slack-like webhook (a local receiver, its URL in a Secrets Manager secret)
 // and an SNS topic (the sim's), checked on what the receiver and the topic actually got.
@@ -75,7 +76,7 @@ test('a whole release with both channels: each event once, in order; the approve
   const approved = await run(program as string, args, { cwd: repoRoot, env: { ...process.env, TEMPORAL_ADDRESS: env.address, USER: 'erin' }, timeout: 60_000 });
   assert.match(approved.stdout, new RegExp(`${workflowId}: approved by erin`));
   const result = await handle.result();
-  assert.equal(result.deploy?.approvedBy, 'erin');
+  assert.equal(deployedResult(result.deploy).approvedBy, 'erin');
 
   const titles = [
     'sample-site: release started by dana',

@@ -13,6 +13,7 @@ import { npmRun } from './helpers/deploy-run.js';
 import { makeReleaseSite, startReleaseSuite, type ReleaseFixture, type ReleaseSuite } from './helpers/release-site.js';
 import { uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
 import { startWorkerProcess, waitFor } from './helpers/worker-process.js';
+import { deployedResult } from './helpers/deploy-outcome.js';
 
 let env: TestWorkflowEnvironment;
 let fx: ReleaseFixture;
@@ -81,7 +82,7 @@ test('a full release started as from the UI with {} : compile, sync, image, appr
 
     assert.deepEqual(result.stages.map((s) => [s.stage, s.result]), [['compile', 'ok'], ['figures', 'ok'], ['sync', 'ok'], ['image', 'ok'], ['deploy', 'ok']]);
     assert.deepEqual(result.stages.map((s) => s.workflowId), [`${handle.workflowId}-compile`, `${handle.workflowId}-compile`, `${handle.workflowId}-sync`, deployId, deployId]);
-    assert.equal(result.deploy?.approvedBy, 'release-test');
+    assert.equal(deployedResult(result.deploy).approvedBy, 'release-test');
     assert.equal(result.compile?.manifest.files, 6 + 3);
     assert.ok((result.sync?.uploaded.files ?? 0) >= 9, 'the compiled data and figures were uploaded');
     // The data landed on EFS, the environment runs the new version and is Green, no server is left.

@@ -22,6 +22,7 @@ import { makeReleaseSite, startReleaseSim, type ReleaseFixture } from './helpers
 import type { SampleSite } from './helpers/sample-site.js';
 import { startDevServer, uniqueTaskQueue } from './helpers/temporal-env.js';
 import { startWorkerProcess, waitFor, type WorkerProcess } from './helpers/worker-process.js';
+import { deployedResult } from './helpers/deploy-outcome.js';
 
 // A canary secret referred to from a compile step's env, a figure's env and the Beanstalk
 // environment (as Secrets Manager and SSM references), a whole release on the sim with the
@@ -116,7 +117,7 @@ test('a release whose compile, figure and Beanstalk env refer to a canary secret
   });
   const release = await client.workflow.execute(releaseWorkflow, { taskQueue, workflowId: `secret-refs-release-${Date.now()}`, args: [{ configPath: site.configPath, autoApprove: true }] });
   assert.deepEqual(release.stages.map((s) => s.result), ['ok', 'ok', 'ok', 'ok', 'ok']);
-  assert.equal(release.deploy?.settings?.summary, 'will set API_KEY_ID, DATA_DIR, add secret DB_PASSWORD, FLASK_SECRET_KEY, change instance type t3.micro → t3.small');
+  assert.equal(deployedResult(release.deploy).settings?.summary, 'will set API_KEY_ID, DATA_DIR, add secret DB_PASSWORD, FLASK_SECRET_KEY, change instance type t3.micro → t3.small');
 
   const proof = await readFile(path.join(site.dir, 'canary-proof.sha256'), 'utf8');
   assert.equal(proof, createHash('sha256').update(canary).digest('hex'), 'the compile subprocess saw the resolved value');

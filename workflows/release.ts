@@ -531,7 +531,7 @@ async function runGroup(
           nonRetryable: true,
         });
       }
-      return restartOnly
+      return deployed.outcome === 'restarted'
         ? `restarted ${deployed.environment}, ${deployed.finalHealth?.color ?? 'unknown'}`
         : `${deployed.versionLabel ?? '?'} on ${deployed.environment} (${deployed.image?.reference ?? 'existing image'}), approved by ${deployed.approvedBy ?? '?'}`;
     }

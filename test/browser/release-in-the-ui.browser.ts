@@ -10,6 +10,7 @@ import type { ReleaseStatus } from '../../workflows/release-status.js';
 import { repoRoot } from '../helpers/sample-site.js';
 import { startPlayground, type Playground } from './playground.js';
 import { launchChromium, UiDriver } from './ui-driver.js';
+import { deployedResult } from '../helpers/deploy-outcome.js';
 
 // The README's UI path, as a person takes it in a real browser against `npm run demo -- --serve`.
 // Screenshots of every step land in test-artifacts/ui/ (gitignored).
@@ -114,8 +115,8 @@ test('start a release from the UI, see its gate in its own Queries tab, approve 
   });
   // What the page showed is what the server holds.
   const result = (await client.workflow.getHandle(workflowId).result()) as ReleaseResult;
-  assert.equal(result.deploy?.approvedBy, 'ui-test');
-  assert.equal(result.deploy?.approvalNote, 'approved in the browser');
+  assert.equal(deployedResult(result.deploy).approvedBy, 'ui-test');
+  assert.equal(deployedResult(result.deploy).approvalNote, 'approved in the browser');
 
   await ui.step('list-filtered-by-site', async () => {
     await ui.goto(`/namespaces/${ns}/workflows`);

@@ -27,6 +27,7 @@ import {
   type ReleaseUnderTest,
   type ScenarioOutcome,
 } from './harness.js';
+import { deployedResult } from '../helpers/deploy-outcome.js';
 
 // Worker SIGKILL at every point of a release: two `npm run worker` processes serve the task
 // queue; the one running the activity of interest is killed the hard way (no shutdown hooks) and
@@ -179,7 +180,7 @@ scenario('worker SIGKILL during the health wait', { trimmed: true }, () =>
     await release.waitChild('deploy', 'waiting for health', (s) => s.stage === 'waiting-health');
     await killOwner(rig(), release, 'deploy', 'waitForHealthyEnvironment', { heartbeated: true });
     const result = await release.handle.result();
-    assert.equal(result.deploy?.healthWaitResumed, true, 'the next worker resumed the wait from its heartbeat');
+    assert.equal(deployedResult(result.deploy).healthWaitResumed, true, 'the next worker resumed the wait from its heartbeat');
     return 'the health wait resumed from its heartbeat on the next worker';
   }),
 );
