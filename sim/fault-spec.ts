@@ -20,7 +20,7 @@ export const faultSpecSchema = z.strictObject({
   /** Probability (0..1) that each matching request fires. Combine with seed for repeatable runs. */
   rate: z.number().min(0).max(1).optional(),
   seed: z.number().int().optional(),
-  /** Delay added before the request is answered (or the error returned). */
+  /** Delay added before the request is answered (or the error returned); sftp: before each WRITE is answered. */
   latencyMs: z.number().int().min(0).max(600_000).optional(),
   /** sftp: the SSH connection is cut once this many file bytes (read + written) have moved. */
   dropAfterBytes: z.number().int().min(0).optional(),

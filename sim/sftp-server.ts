@@ -127,7 +127,7 @@ export async function startSftpServer(ctx: Omit<SimContext, 'hostKeyFingerprint'
         return;
       }
       const { server: transferServer, user } = identity;
-      const [fault] = ctx.faults.fire('sftp', 'session', (s) => s.dropAfterBytes !== undefined);
+      const [fault] = ctx.faults.fire('sftp', 'session', (s) => s.dropAfterBytes !== undefined || s.latencyMs !== undefined);
       const record: OpenConnection = {
         serverId: transferServer.serverId,
         userName: user.userName,
@@ -147,7 +147,7 @@ export async function startSftpServer(ctx: Omit<SimContext, 'hostKeyFingerprint'
         const session = acceptSession();
         session.on('sftp', (acceptSftp) => {
           const sftp = acceptSftp();
-          new SftpSession(sftp, mounts, home, dropAfter, () => record.drop()).attach();
+          new SftpSession(sftp, mounts, home, dropAfter, () => record.drop(), fault?.latencyMs ?? 0).attach();
         });
         // Transfer Family offers no shell or exec.
         session.on('exec', (_accept, reject) => reject());

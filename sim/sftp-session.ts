@@ -2,6 +2,7 @@ import { constants as fsConstants } from 'node:fs';
 import type { Dir, Stats } from 'node:fs';
 import { lstat, mkdir, open, opendir, readlink, rename, rmdir, stat, unlink, utimes, chmod, truncate } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import ssh2 from 'ssh2';
 import type { Attributes, InputAttributes, SFTPWrapper } from 'ssh2';
 import { PathRefused, SessionJail, type Mount } from './sftp-paths.js';
@@ -77,6 +78,8 @@ export class SftpSession {
      */
     private readonly dropAfter: { limit: number; moved: number } | undefined,
     private readonly drop: () => void,
+    /** Fault: each WRITE is answered this much later, as on a slow link (per file, writes stay in order). */
+    private readonly writeLatencyMs = 0,
   ) {
     this.jail = new SessionJail(mounts, home);
   }
@@ -203,6 +206,7 @@ export class SftpSession {
     sftp.on('WRITE', (reqid, handle, offset, data) => this.onHandle(reqid, handle, async (h) => {
       if (h.kind !== 'file') throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
       if (!this.countBytes(data.length)) return;
+      if (this.writeLatencyMs > 0) await sleep(this.writeLatencyMs);
       let written = 0;
       while (written < data.length) {
         const { bytesWritten } = await h.fh.write(data, written, data.length - written, offset + written);

@@ -60,6 +60,9 @@ test('cancelling during the upload stops it, deletes the server and leaves no te
   const before = (await fx.control.ledger()).servers.length;
   const site = await makeSyncSite(fx, { data: { parallelism: 1 } });
   await writeTree(site.dataDir, Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f-${String(i).padStart(2, '0')}.bin`, 1_500_000])));
+  // A slow link (each write answered 100 ms later): the engine keeps many files in flight, and
+  // on loopback it finished 60 MB before the cancellation reached it.
+  await fx.control.addFault({ service: 'sftp', latencyMs: 100 });
   try {
     await cancelAndExpectTeardown(site, () =>
       waitFor('the first uploaded file', async () => (await readdir(fx.remoteDir).catch(() => [])).some((n) => n.startsWith('f-')), 60_000, 20),
@@ -73,6 +76,7 @@ test('cancelling during the upload stops it, deletes the server and leaves no te
     // Whatever shows under a real name is complete; a half-sent file only ever had a temp name.
     for (const name of real) assert.equal((await stat(path.join(fx.remoteDir, name))).size, 1_500_000, name);
   } finally {
+    await fx.control.clearFaults();
     await removeSite(site);
   }
 });

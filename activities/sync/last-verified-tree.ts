@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { siteState } from '../site-state.js';
 
 /**
  * Where the last verified remote tree of one sync target (a file system and a dir on it) is
@@ -8,5 +9,5 @@ import path from 'node:path';
  */
 export function lastVerifiedTreeFile(stateDir: string, fileSystemId: string, remoteDir: string): string {
   const slug = remoteDir.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^_+|_+$/g, '') || 'root';
-  return path.join(stateDir, 'sync', `remote-${fileSystemId}-${slug}.json`);
+  return path.join(siteState(stateDir).syncRecords, `remote-${fileSystemId}-${slug}.json`);
 }

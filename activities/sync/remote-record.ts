@@ -1,6 +1,5 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { siteState } from '../site-state.js';
 
 export interface RecordedRemoteFile {
   size: number;
@@ -24,10 +23,6 @@ export interface RemoteRecord {
   dirs?: string[];
 }
 
-export function remoteRecordPath(stateDir: string, fileSystemId: string, remoteDir: string): string {
-  const slug = remoteDir.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^_+|_+$/g, '') || 'root';
-  return path.join(siteState(stateDir).syncRecords, `remote-${fileSystemId}-${slug}.json`);
-}
 
 export async function readRemoteRecord(file: string): Promise<RemoteRecord | undefined> {
   try {
