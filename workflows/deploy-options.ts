@@ -1,6 +1,7 @@
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { Activities as Acts } from '../activities/index.js';
 import type { SiteConfig } from '../config/load.js';
+import { awsBackoff, awsCall } from './activity-options.js';
 
 type Beanstalk = NonNullable<SiteConfig['beanstalk']>;
 type Image = NonNullable<SiteConfig['image']>;
@@ -11,17 +12,11 @@ type Image = NonNullable<SiteConfig['image']>;
  * a dead worker, a dropped connection). Activities do not loop on AWS errors themselves.
  */
 
-/** Config reading and single AWS calls: retried through throttling and 5xx, quick to give up on a bad request. */
-const awsCall = {
-  startToCloseTimeout: '3 minutes',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
-} as const;
-
 /** Activities that wait on Beanstalk (version processing, Ready before an update): heartbeating. */
 const beanstalkWait = {
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
+  retry: awsBackoff(8),
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 } as const;
 

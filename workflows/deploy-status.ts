@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { StatusView } from './status-view.js';
 
 // The deploy's messages: exported from a workflow module so the client (`npm run approve`), the
 // tests and the workflow use the very same definitions.
@@ -108,20 +109,10 @@ export interface ApprovalView {
   at: string | null;
 }
 
-export interface DeployStatus {
+export interface DeployStatus extends StatusView<DeployStage> {
   workflow: 'deploy';
   site: string | null;
   mode: 'deploy' | 'restart';
-  stage: DeployStage;
-  step: string | null;
-  done: number | null;
-  total: number | null;
-  lastLine: string | null;
-  /** Workflow time stands still between events: elapsedMs is as of asOf, startedAt is the truth. */
-  elapsedMs: number;
-  asOf: string;
-  startedAt: string;
-  nextAction: string;
   approval: ApprovalView;
   image: { reference: string | null; digest: string | null };
   application: string | null;

@@ -1,22 +1,17 @@
 import { ApplicationFailure, defineQuery, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities as Acts } from '../activities/index.js';
 import type { RunbookServer } from '../activities/sync/janitor.js';
+import { awsCall, teardownOptions } from './activity-options.js';
 import { parseInput } from './inputs.js';
+import type { StatusView } from './status-view.js';
 import { createNotifier } from './notifier.js';
 import { janitorInputSchema, type JanitorInput } from './sync-input.js';
 import { Patches } from './patches.js';
 import { innermostMessage } from './failure-message.js';
 
-const quickActivity = {
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
-} as const;
-
-const teardownActivity = {
-  startToCloseTimeout: '20 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
-} as const;
+/** Listing every server can take a while on a busy account: a longer timeout than a single call. */
+const quickActivity = { ...awsCall, startToCloseTimeout: '5 minutes' } as const;
+const teardownActivity = teardownOptions(20);
 
 const { loadSiteConfig, inspectRunbookServers } = proxyActivities<Acts>(quickActivity);
 const { teardownSftpServer } = proxyActivities<Acts>(teardownActivity);
@@ -50,17 +45,8 @@ export interface JanitorReport {
   dryRun: boolean;
 }
 
-export interface JanitorStatus {
+export interface JanitorStatus extends StatusView<'starting' | 'inspecting' | 'deleting' | 'completed' | 'failed'> {
   workflow: 'janitor';
-  stage: 'starting' | 'inspecting' | 'deleting' | 'completed' | 'failed';
-  step: string | null;
-  done: number | null;
-  total: number | null;
-  /** Workflow time stands still between events: elapsedMs is as of asOf, startedAt is the truth. */
-  elapsedMs: number;
-  asOf: string;
-  lastLine: string | null;
-  nextAction: string;
 }
 
 export const janitorStatusQuery = defineQuery<JanitorStatus>('status');
@@ -89,6 +75,7 @@ export async function sftpJanitorWorkflow(rawInput: JanitorInput = {}): Promise<
     total: null,
     elapsedMs: 0,
     asOf: new Date(startedAt).toISOString(),
+    startedAt: new Date(startedAt).toISOString(),
     lastLine: null,
     nextAction: 'wait: listing runbook-tagged Transfer servers',
   };

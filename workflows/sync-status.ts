@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { StatusView } from './status-view.js';
 
 export type SyncStage =
   | 'starting'
@@ -15,20 +16,9 @@ export type SyncStage =
   | 'failed'
   | 'cancelled';
 
-export interface SyncStatus {
+export interface SyncStatus extends StatusView<SyncStage> {
   workflow: 'sync';
   site: string | null;
-  stage: SyncStage;
-  step: string | null;
-  /** Files done and total (what the generic progress line shows). */
-  done: number | null;
-  total: number | null;
-  /** Workflow time stands still between events: elapsedMs is as of asOf, startedAt is the truth. */
-  elapsedMs: number;
-  asOf: string;
-  lastLine: string | null;
-  nextAction: string;
-  startedAt: string;
   dryRun: boolean;
   filesDone: number;
   filesTotal: number;

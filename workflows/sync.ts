@@ -17,6 +17,7 @@ import type { ProvisionedServer } from '../activities/sync/provision-sftp-server
 import type { SyncDirectoryResult } from '../activities/sync/sync-directory.js';
 import type { TeardownResult } from '../activities/sync/teardown-sftp-server.js';
 import type { VerifyResult } from '../activities/sync/verify-remote-tree.js';
+import { awsCall, teardownOptions } from './activity-options.js';
 import { parseInput } from './inputs.js';
 import { createNotifier } from './notifier.js';
 import { estimateCost, serverDeadline } from './sync-cost.js';
@@ -25,23 +26,10 @@ import { syncProgressSignal, syncStatusQuery, type SyncStatus } from './sync-sta
 import { Patches } from './patches.js';
 import { innermostMessage } from './failure-message.js';
 
-/** Config reads and single AWS calls: quick, a few retries (the SDK already retried throttles). */
-const quickActivity = {
-  startToCloseTimeout: '3 minutes',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
-} as const;
+/** Teardown stops the bill: retried for about an hour; it runs in a non-cancellable scope, so cancellation never reaches it. */
+const teardownActivity = teardownOptions(60);
 
-/**
- * Teardown stops the bill: retried for about an hour before the workflow gives up and says so.
- * It runs in a non-cancellable scope, so cancellation never reaches it.
- */
-const teardownActivity = {
-  startToCloseTimeout: '20 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 60 },
-} as const;
-
-const { loadSiteConfig, checkSyncPrerequisites, planDryRun, checkLocalTreeUnchanged, provisionSftpServer, createSftpUser } = proxyActivities<Acts>(quickActivity);
+const { loadSiteConfig, checkSyncPrerequisites, planDryRun, checkLocalTreeUnchanged, provisionSftpServer, createSftpUser } = proxyActivities<Acts>(awsCall);
 const { teardownSftpServer } = proxyActivities<Acts>(teardownActivity);
 
 /** The long, heartbeating activities, timed from the config (tests use seconds, AWS minutes). */
