@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,7 +47,11 @@ const productionEnv = (extra: Record<string, string> = {}): Record<string, strin
   ...extra,
 });
 
-test('the install holds the runtime dependencies only', async () => {
+test('the install holds the runtime dependencies only, and the worker imports its packages at start', async () => {
+  // Static imports only: starting the worker (below) then resolves every package it can ever load.
+  const compiled = (await readdir(path.join(prod, 'dist'), { recursive: true })).filter((f) => f.endsWith('.js') && f !== 'workflow-bundle.js');
+  assert.ok(compiled.includes(path.join('worker', 'main.js')));
+  for (const file of compiled) assert.doesNotMatch(await readFile(path.join(prod, 'dist', file), 'utf8'), /\bimport\(|\brequire\(/, `${file} imports lazily`);
   const pkg = JSON.parse(await readFile(path.join(prod, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
   for (const name of Object.keys(pkg.dependencies)) assert.ok(existsSync(path.join(prod, 'node_modules', name)), `${name} is installed`);
   // Otherwise the run below would prove nothing about devDependencies.
