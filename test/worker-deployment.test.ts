@@ -48,10 +48,26 @@ test('docker-compose.yml wires Temporal on PostgreSQL, the UI on 8080 and the wo
   assert.ok(worker.volumes?.some((v) => v.endsWith(':/site')), 'the site dir is mounted');
 
   const dockerfile = await readFile(path.join(repoRoot, worker.build!.context, worker.build!.dockerfile), 'utf8');
-  assert.match(dockerfile, /^FROM node:20/m);
-  assert.match(dockerfile, /npm ci --omit=dev/);
-  // Everything the worker imports at run time is copied into the image.
-  for (const dir of ['activities', 'config', 'workflows', 'worker']) assert.match(dockerfile, new RegExp(`COPY ${dir} `));
+  // Two stages: one with the dev dependencies builds, the other runs the build alone.
+  const [build = '', runtime = ''] = dockerfile.split(/^(?=FROM )/m).filter((stage) => stage.startsWith('FROM '));
+  assert.match(build, /^FROM node:20\S* AS build$/m);
+  assert.match(build, /^RUN npm ci --no-audit --no-fund$/m, 'the build stage has the dev dependencies');
+  assert.match(build, /^RUN npm run build$/m);
+  // Every source dir the build compiles (tsconfig.build.json's program) is copied into the build stage.
+  const { stdout: files } = await run(path.join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json', '--listFilesOnly'], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 });
+  const sourceDirs = new Set(files.split('\n').map((f) => path.relative(repoRoot, f.trim())).filter((f) => f && !f.startsWith('..') && !f.startsWith('node_modules')).map((f) => f.split(path.sep)[0]));
+  assert.ok(sourceDirs.has('worker') && sourceDirs.has('workflows'), [...sourceDirs].join(' '));
+  for (const dir of sourceDirs) assert.match(build, new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'), `the build stage copies ${dir}/`);
+  assert.match(build, /^COPY tsconfig\.json tsconfig\.build\.json \.\/$/m);
+  assert.match(runtime, /^FROM node:20\S*$/m);
+  assert.match(runtime, /^COPY package\.json package-lock\.json \.\/$/m, 'package.json makes dist/ ES modules');
+  assert.match(runtime, /^RUN npm ci --omit=dev --no-audit --no-fund$/m);
+  assert.match(runtime, /^COPY --from=build \/app\/dist \.\/dist$/m);
+  // The runtime stage takes no sources: only dist/ and the supervisor's conf.
+  const copied = [...runtime.matchAll(/^COPY (?!--from=)(.*) \S+$/gm)].map((m) => m[1]);
+  assert.deepEqual(copied, ['package.json package-lock.json', 'worker/supervisord.conf']);
+  const ignored = (await readFile(path.join(repoRoot, '.dockerignore'), 'utf8')).split('\n');
+  for (const entry of ['node_modules', 'dist']) assert.ok(ignored.includes(entry), `.dockerignore leaves out ${entry}: the image makes its own`);
 
   // PID 1 is supervisord with the conf the supervisor test runs, not the worker: the death of a
   // container's PID 1 would end the compile step the worker started.
@@ -59,8 +75,9 @@ test('docker-compose.yml wires Temporal on PostgreSQL, the UI on 8080 and the wo
   assert.match(dockerfile, /apt-get install[^\n]* supervisor\b/);
   assert.match(dockerfile, /^ENV RUNBOOK_SUPERVISOR_RUN_DIR=\/run$/m);
   const conf = await readFile(path.join(repoRoot, 'worker', 'supervisord.conf'), 'utf8');
-  const script = (JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.worker;
-  assert.equal(/^command=(.*)$/m.exec(conf)?.[1], script, 'supervisord starts the worker as `npm run worker` does');
+  const script = (JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+  assert.equal(script, 'node dist/worker/main.js');
+  assert.equal(/^command=(.*)$/m.exec(conf)?.[1], script, 'supervisord starts the compiled worker as `npm start` does');
   assert.match(conf, /^autorestart=true$/m);
   assert.match(conf, /^stopasgroup=false$/m);
   assert.match(conf, /^killasgroup=false$/m);
@@ -112,8 +129,8 @@ test('the systemd unit leaves a running step alone when the worker stops or rest
   const service = Object.fromEntries([...text.matchAll(/^(\w+)=(.*)$/gm)].filter((m) => m[1] !== 'Environment').map((m) => [m[1], m[2]]));
   assert.equal(service.KillMode, 'process', 'only the worker is signalled; its steps keep running in the cgroup');
   assert.equal(service.Restart, 'always');
-  const script = (JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.worker;
-  assert.equal(service.ExecStart, `/usr/bin/${script}`, 'the unit starts the worker as `npm run worker` does');
+  const script = (JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+  assert.equal(service.ExecStart, `/usr/bin/${script}`, 'the unit starts the compiled worker as `npm start` does');
   assert.match(text, /^Environment=RUNBOOK_HOST_ID=/m);
   // systemd's own parser: an unknown key or a misspelt kill mode is reported on stderr.
   const { stderr } = await run('systemd-analyze', ['verify', unit]).catch((err: { stderr?: string }) => ({ stderr: err.stderr ?? String(err) }));

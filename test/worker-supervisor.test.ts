@@ -8,19 +8,22 @@ import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { compileWorkflow } from '../workflows/compile.js';
 import { makeSampleSite, readAudit, repoRoot } from './helpers/sample-site.js';
+import { buildProductionWorker } from './helpers/build.js';
 import { supervisorctl, supervisord } from './helpers/python-tools.js';
 import { startDevServer, uniqueTaskQueue } from './helpers/temporal-env.js';
 import { waitFor } from './helpers/worker-process.js';
 
 // The worker image's process tree, without an engine: supervisord with the image's own
 // worker/supervisord.conf as PID 1 of a new PID namespace, as in a container, where the death of
-// PID 1 ends everything. The worker dies; its compile step must not.
+// PID 1 ends everything. The worker dies; its compile step must not. The worker is the image's
+// too: the compiled one with its prebuilt workflow bundle (npm run build).
 
 const run = promisify(execFile);
 let env: TestWorkflowEnvironment;
 
 before(async () => {
   env = await startDevServer();
+  await buildProductionWorker();
 });
 after(async () => {
   await env?.teardown();
@@ -48,6 +51,8 @@ test('under the image’s supervisor, a worker killed mid-step is restarted and 
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_TASK_QUEUE: taskQueue,
     RUNBOOK_HOST_ID: 'supervised',
+    // Nothing of the test runner's own loader (tsx) reaches the worker.
+    NODE_OPTIONS: '',
   };
   // Through `| cat`: the worker's log goes to supervisord's /dev/fd/1, which must be a pipe (as
   // in a container), not the socket node would give it.
@@ -78,6 +83,8 @@ test('under the image’s supervisor, a worker killed mid-step is restarted and 
       .catch((err: Error) => Promise.reject(new Error(`${err.message}:\n${output}`)));
     const [firstPid, secondPid] = readyPids(output);
     assert.notEqual(firstPid, secondPid, 'a new worker process');
+    const bundle = path.join(repoRoot, 'dist', 'workflow-bundle.js');
+    assert.equal(output.split(`workflows from the prebuilt bundle ${bundle}`).length - 1, 2, 'both workers load the prebuilt bundle');
 
     const result = await handle.result();
     assert.deepEqual(result.steps.map((s) => [s.name, s.adopted]), [['expression', false], ['interactions', true]]);

@@ -1,14 +1,12 @@
-import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, defaultActivityDeps, type ActivityDeps } from '../activities/index.js';
 import { hostTaskQueueName, runbookHostId } from './host.js';
 import { heldPatches, patchHoldCallback } from './patch-hold.js';
 import type { PatchId } from '../workflows/patches.js';
 import { withDataConverter } from '../codec/data-converter.js';
+import { workflowInterceptorModules, workflowsPath } from './workflow-bundle.js';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-/** Workflow interceptors every bundle must carry: host affinity of the data work. */
-export const workflowInterceptorModules = [fileURLToPath(new URL('../workflows/host-affinity.ts', import.meta.url))];
+export { workflowInterceptorModules, workflowsPath };
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -16,7 +14,7 @@ export interface CreateWorkerOptions {
   taskQueue: string;
   /** Activity dependencies; the host id is always this worker's own. */
   deps?: Omit<ActivityDeps, 'hostId'>;
-  /** Pre-built bundle (tests bundle once per file); otherwise built from workflowsPath. */
+  /** Pre-built bundle (tests bundle once per file; the production worker loads dist/'s); otherwise built from workflowsPath. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** This machine's id; default RUNBOOK_HOST_ID or the hostname. */
   hostId?: string;

@@ -5,9 +5,12 @@ import { servedSites } from '../config/sites.js';
 import { createRunbookWorker } from './create-worker.js';
 import { ensureJanitorSchedules } from './janitor-schedules.js';
 import { temporalSettings } from './settings.js';
+import { prebuiltWorkflowBundle } from './workflow-bundle.js';
 
 async function run(): Promise<void> {
   const settings = temporalSettings();
+  // Before connecting: a compiled worker without its bundle stops here, saying to build.
+  const workflowBundle = await prebuiltWorkflowBundle();
   const connection = await NativeConnection.connect({ address: settings.address });
   try {
     // Before anything else: a bad site list stops the worker here, naming the field.
@@ -21,7 +24,8 @@ async function run(): Promise<void> {
       );
     }
     if (sites.length === 0) console.log('serving no site of its own (no RUNBOOK_SITES, no config at RUNBOOK_CONFIG): runs must name a configPath');
-    const worker = await createRunbookWorker({ connection, namespace: settings.namespace, taskQueue: settings.taskQueue });
+    console.log(workflowBundle ? `workflows from the prebuilt bundle ${workflowBundle.codePath}` : 'bundling the workflows from their sources');
+    const worker = await createRunbookWorker({ connection, namespace: settings.namespace, taskQueue: settings.taskQueue, workflowBundle });
     // The SDK installs SIGINT/SIGTERM handlers that call worker.shutdown(): running activities
     // see the cancellation, long processes are left running for the next worker to adopt.
     if (worker.heldPatches.length > 0) console.log(`holding workflow changes ${worker.heldPatches.join(', ')} (RUNBOOK_HOLD_PATCHES): runs that have not taken them keep the previous build's path`);

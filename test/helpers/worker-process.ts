@@ -12,10 +12,13 @@ export interface WorkerProcess {
   stop: () => Promise<number | null>;
 }
 
-/** `npm run worker` as its own OS process, so a test can kill it the hard way. */
-export async function startWorkerProcess(opts: { address: string; taskQueue: string; env?: Record<string, string> }): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'worker', 'main.ts')], {
-    cwd: repoRoot,
+/**
+ * `npm run worker` as its own OS process, so a test can kill it the hard way; `argv` and `cwd`
+ * start another build of it (the compiled one: `['dist/worker/main.js']`).
+ */
+export async function startWorkerProcess(opts: { address: string; taskQueue: string; env?: Record<string, string>; argv?: string[]; cwd?: string }): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, opts.argv ?? ['--import', 'tsx', path.join(repoRoot, 'worker', 'main.ts')], {
+    cwd: opts.cwd ?? repoRoot,
     env: { ...process.env, TEMPORAL_ADDRESS: opts.address, TEMPORAL_TASK_QUEUE: opts.taskQueue, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
