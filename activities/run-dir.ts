@@ -1,7 +1,8 @@
-import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { activityInfo, log } from '@temporalio/activity';
 import { liveProcessUnder } from './process/live-processes.js';
+import { readJsonFile } from './json-file.js';
 
 /** The workflow run an activity serves: releases of a site reuse workflow ids, runs never repeat. */
 export interface RunKey {
@@ -63,12 +64,8 @@ export async function openRunDir(stateDir: string, keepRuns: number): Promise<st
   return dir;
 }
 
-async function readMarker(file: string): Promise<RunMarker | undefined> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as RunMarker;
-  } catch {
-    return undefined;
-  }
+function readMarker(file: string): Promise<RunMarker | undefined> {
+  return readJsonFile<RunMarker>(file);
 }
 
 async function pruneRunDirs(stateDir: string, keepRuns: number, current: string): Promise<void> {

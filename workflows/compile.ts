@@ -16,6 +16,7 @@ import { statusQuery, stepProgressSignal, type CompileStatus } from './compile-s
 import { watchStepOverrun } from './compile-overrun.js';
 import { createNotifier } from './notifier.js';
 import { Patches } from './patches.js';
+import { asOfNow, startingView } from './status-view.js';
 
 /** Quick file-system work: a few retries, short timeouts. */
 const localActivity = {
@@ -70,25 +71,18 @@ export async function compileWorkflow(rawInput: CompileInput = {}): Promise<Comp
   const input = parseInput(compileInputSchema, rawInput, 'compileWorkflow');
   const startedAt = Date.now();
   const status: CompileStatus = {
+    ...startingView(startedAt, 'wait: loading the site config'),
     workflow: 'compile',
     site: input.site ?? null,
     stage: 'starting',
-    step: null,
     stepIndex: 0,
     stepsTotal: 0,
-    done: null,
-    total: null,
-    lastLine: null,
-    elapsedMs: 0,
-    asOf: new Date(startedAt).toISOString(),
-    startedAt: new Date(startedAt).toISOString(),
     completedSteps: [],
     figuresDone: 0,
     figuresTotal: 0,
     error: null,
-    nextAction: 'wait: loading the site config',
   };
-  setHandler(statusQuery, () => ({ ...status, elapsedMs: Date.now() - startedAt, asOf: new Date(Date.now()).toISOString() }));
+  setHandler(statusQuery, () => asOfNow(status, startedAt));
   setHandler(stepProgressSignal, (progress) => {
     if (progress.step !== status.step) return;
     status.done = progress.done;

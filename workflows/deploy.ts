@@ -15,6 +15,7 @@ import {
   type DeployStatus,
 } from './deploy-status.js';
 import { parseInput } from './inputs.js';
+import { asOfNow, startingView } from './status-view.js';
 import { Patches } from './patches.js';
 import { innermostMessage } from './failure-message.js';
 
@@ -34,18 +35,11 @@ export async function deployWorkflow(rawInput: DeployInput = {}): Promise<Deploy
   const startedAt = Date.now();
   const { workflowId, namespace } = workflowInfo();
   const status: DeployStatus = {
+    ...startingView(startedAt, 'wait: loading the site config'),
     workflow: 'deploy',
     site: input.site ?? null,
     mode: input.restartOnly ? 'restart' : 'deploy',
     stage: 'starting',
-    step: null,
-    done: null,
-    total: null,
-    lastLine: null,
-    elapsedMs: 0,
-    asOf: new Date(startedAt).toISOString(),
-    startedAt: new Date(startedAt).toISOString(),
-    nextAction: 'wait: loading the site config',
     approval: { waiting: false, deploys: null, how: approvalHow(workflowId, namespace), deadline: null, decision: null, by: null, note: null, at: null },
     image: { reference: null, digest: null },
     application: null,
@@ -58,7 +52,7 @@ export async function deployWorkflow(rawInput: DeployInput = {}): Promise<Deploy
   };
   let decision: Decision | undefined;
 
-  setHandler(deployStatusQuery, () => ({ ...status, elapsedMs: Date.now() - startedAt, asOf: new Date(Date.now()).toISOString() }));
+  setHandler(deployStatusQuery, () => asOfNow(status, startedAt));
   setHandler(deployProgressSignal, (progress) => {
     if (progress.health) {
       status.health = progress.health;

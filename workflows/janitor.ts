@@ -3,7 +3,7 @@ import type { Activities as Acts } from '../activities/index.js';
 import type { RunbookServer } from '../activities/sync/janitor.js';
 import { awsCall, teardownOptions } from './activity-options.js';
 import { parseInput } from './inputs.js';
-import type { StatusView } from './status-view.js';
+import { asOfNow, startingView, type StatusView } from './status-view.js';
 import { createNotifier } from './notifier.js';
 import { janitorInputSchema, type JanitorInput } from './sync-input.js';
 import { Patches } from './patches.js';
@@ -68,18 +68,11 @@ export async function sftpJanitorWorkflow(rawInput: JanitorInput = {}): Promise<
   const input = parseInput(janitorInputSchema, rawInput, 'sftpJanitorWorkflow');
   const startedAt = Date.now();
   const status: JanitorStatus = {
+    ...startingView(startedAt, 'wait: listing runbook-tagged Transfer servers'),
     workflow: 'janitor',
     stage: 'starting',
-    step: null,
-    done: null,
-    total: null,
-    elapsedMs: 0,
-    asOf: new Date(startedAt).toISOString(),
-    startedAt: new Date(startedAt).toISOString(),
-    lastLine: null,
-    nextAction: 'wait: listing runbook-tagged Transfer servers',
   };
-  setHandler(janitorStatusQuery, () => ({ ...status, elapsedMs: Date.now() - startedAt, asOf: new Date(Date.now()).toISOString() }));
+  setHandler(janitorStatusQuery, () => asOfNow(status, startedAt));
 
   // The janitor stops billing: a broken secret reference elsewhere in the config must not stop it.
   const config = await loadSiteConfig({ configPath: input.configPath, site: input.site, checkReferences: false });

@@ -17,3 +17,14 @@ export interface StatusView<Stage extends string> {
   asOf: string;
   startedAt: string;
 }
+
+/** The shared fields of a status as a workflow starts: no step yet, clocks at the start. */
+export function startingView(startedAt: number, nextAction: string) {
+  const at = new Date(startedAt).toISOString();
+  return { step: null, done: null, total: null, lastLine: null, nextAction, elapsedMs: 0, asOf: at, startedAt: at };
+}
+
+/** The status as the query answers it: elapsed time and asOf computed at the moment of asking. */
+export function asOfNow<S extends { elapsedMs: number; asOf: string }>(status: S, startedAt: number): S {
+  return { ...status, elapsedMs: Date.now() - startedAt, asOf: new Date(Date.now()).toISOString() };
+}

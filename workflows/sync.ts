@@ -19,6 +19,7 @@ import type { TeardownResult } from '../activities/sync/teardown-sftp-server.js'
 import type { VerifyResult } from '../activities/sync/verify-remote-tree.js';
 import { awsCall, teardownOptions } from './activity-options.js';
 import { parseInput } from './inputs.js';
+import { startingView } from './status-view.js';
 import { createNotifier } from './notifier.js';
 import { estimateCost, serverDeadline } from './sync-cost.js';
 import { syncInputSchema, type SyncInput } from './sync-input.js';
@@ -108,17 +109,10 @@ export async function syncDataWorkflow(rawInput: SyncInput = {}): Promise<SyncRe
   const input = parseInput(syncInputSchema, rawInput, 'syncDataWorkflow');
   const startedAt = Date.now();
   const status: SyncStatus = {
+    ...startingView(startedAt, 'wait: loading the site config'),
     workflow: 'sync',
     site: input.site ?? null,
     stage: 'starting',
-    step: null,
-    done: null,
-    total: null,
-    elapsedMs: 0,
-    asOf: new Date(startedAt).toISOString(),
-    lastLine: null,
-    nextAction: 'wait: loading the site config',
-    startedAt: new Date(startedAt).toISOString(),
     dryRun: input.dryRun ?? false,
     filesDone: 0,
     filesTotal: 0,

@@ -1,9 +1,10 @@
-import { cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { log } from '@temporalio/activity';
 import { runDir } from '../run-dir.js';
 import { migrateLegacySiteState, siteState } from '../site-state.js';
 import { publishLastGoodManifest } from './last-good-manifest.js';
+import { readJsonFile, writeJsonFile } from '../json-file.js';
 
 export interface OutputDirInput {
   stateDir: string;
@@ -53,11 +54,9 @@ async function move(from: string, to: string): Promise<void> {
 export async function prepareOutputDir(input: OutputDirInput): Promise<PreparedOutput> {
   await migrateLegacySiteState(input.stateDir);
   const marker = path.join(runDir(input.stateDir), 'output-prepared.json');
-  try {
-    return JSON.parse(await readFile(marker, 'utf8')) as PreparedOutput;
-  } catch {
-    // First attempt for this workflow.
-  }
+  // A marker means an earlier attempt of this workflow prepared already.
+  const earlier = await readJsonFile<PreparedOutput>(marker);
+  if (earlier) return earlier;
   const backup = backupPath(input.stateDir);
   if (await exists(backup)) {
     // An earlier run died between prepare and commit: its backup is the last data that validated.
@@ -77,8 +76,7 @@ export async function prepareOutputDir(input: OutputDirInput): Promise<PreparedO
     prepared = { backupDir: backup, mode: input.mode };
   }
   await mkdir(input.outputDir, { recursive: true });
-  await mkdir(path.dirname(marker), { recursive: true });
-  await writeFile(marker, JSON.stringify(prepared));
+  await writeJsonFile(marker, prepared);
   log.info('output dir prepared', { ...prepared });
   return prepared;
 }

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { appendFile, mkdir, open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { heartbeat, log } from '@temporalio/activity';
 import { RecordBatchReader } from 'apache-arrow';
 import { nonRetryable } from '../failures.js';
 import { currentWorkflowId, runDir } from '../run-dir.js';
 import { registerFeatherCodecs } from './feather-codecs.js';
+import { writeJsonFile } from '../json-file.js';
 
 export interface ManifestFile {
   /** Path relative to the output dir, with forward slashes. */
@@ -144,7 +145,7 @@ export async function validateCompiledData(input: ValidateInput): Promise<Manife
     files: entries,
   };
   const manifestPath = path.join(dir, 'manifest.json');
-  await writeJsonAtomic(manifestPath, manifest);
+  await writeJsonFile(manifestPath, manifest);
   log.info('validated compiled data', { files: entries.length, manifestPath });
   return summarize(manifestPath, manifest);
 }
@@ -158,8 +159,3 @@ export function summarize(manifestPath: string, manifest: Manifest): ManifestSum
   };
 }
 
-export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  const tmp = `${file}.tmp`;
-  await writeFile(tmp, JSON.stringify(value, null, 2));
-  await rename(tmp, file);
-}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
+import { readJsonFileStrict, writeJsonFile } from '../json-file.js';
 
 // A message is posted at most once per event and channel: the record is written (and synced)
 // before the request leaves and after it is answered, so a retry on any attempt, or after a
@@ -29,25 +29,11 @@ export function sentRecordPath(stateDir: string, eventId: string, channel: strin
   return path.join(stateDir, 'notifications', `${key}.json`);
 }
 
-export async function readSentRecord(file: string): Promise<SentRecord | undefined> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as SentRecord;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+export function readSentRecord(file: string): Promise<SentRecord | undefined> {
+  return readJsonFileStrict<SentRecord>(file);
 }
 
 /** Replaces the record atomically and durably: a crash leaves the old record or the new one. */
-export async function writeSentRecord(file: string, record: SentRecord): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const handle = await open(tmp, 'w');
-  try {
-    await handle.writeFile(JSON.stringify(record));
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, file);
+export function writeSentRecord(file: string, record: SentRecord): Promise<void> {
+  return writeJsonFile(file, record, { durable: true });
 }

@@ -1,10 +1,10 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { getClient, log } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { nonRetryable, retryable } from '../failures.js';
 import { siteState } from '../site-state.js';
 import { endProcessGroup, groupAlive, isSameProcess } from './process-identity.js';
+import { readJsonFile, writeJsonFile } from '../json-file.js';
 
 /** A site-wide place one process at a time may fill: `compile-step-<name>`, `docker-build`… */
 export interface ProcessSlot {
@@ -38,12 +38,8 @@ function slotPath(slot: ProcessSlot): string {
   return path.join(siteState(slot.stateDir).processes, `${slot.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
 }
 
-async function readSlot(slot: ProcessSlot): Promise<SlotRecord | undefined> {
-  try {
-    return JSON.parse(await readFile(slotPath(slot), 'utf8')) as SlotRecord;
-  } catch {
-    return undefined;
-  }
+function readSlot(slot: ProcessSlot): Promise<SlotRecord | undefined> {
+  return readJsonFile<SlotRecord>(slotPath(slot));
 }
 
 /**
@@ -99,10 +95,6 @@ export async function recordProcessSlot(
   record: { host: string; pid: number; pgid: number; procStartTime?: string; startedAt: string },
   dir: string,
 ): Promise<void> {
-  const file = slotPath(slot);
-  await mkdir(path.dirname(file), { recursive: true });
   const value: SlotRecord = { ...run, host: record.host, pid: record.pid, pgid: record.pgid, procStartTime: record.procStartTime, startedAt: record.startedAt, dir };
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, JSON.stringify(value, null, 2));
-  await rename(temp, file);
+  await writeJsonFile(slotPath(slot), value);
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { activityInfo, cancellationDetails, cancelled, CancelledFailure, heartbeat, log } from '@temporalio/activity';
@@ -7,6 +7,7 @@ import { currentRun } from '../run-dir.js';
 import { LogFollower, type Progress } from './log-follower.js';
 import { endProcessGroup, groupAlive, isAlive, isSameProcess, processStartTime, sleep } from './process-identity.js';
 import { claimProcessSlot, recordProcessSlot, type EndedProcess, type ProcessSlot } from './process-slot.js';
+import { readJsonFile, writeJsonFile } from '../json-file.js';
 
 /** What is written next to the log so that any later attempt can find, adopt or end the process. */
 export interface ProcessRecord {
@@ -81,13 +82,6 @@ export function processPaths(dir: string): { record: string; log: string; exit: 
   return { record: path.join(dir, 'record.json'), log: path.join(dir, 'output.log'), exit: path.join(dir, 'exit.code') };
 }
 
-async function readJson<T>(file: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
 
 async function readExitCode(file: string): Promise<number | undefined> {
   try {
@@ -98,11 +92,6 @@ async function readExitCode(file: string): Promise<number | undefined> {
   }
 }
 
-async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(value, null, 2));
-  await rename(tmp, file);
-}
 
 /**
  * Runs a command as a detached process group that survives its worker, and follows it to the
@@ -117,7 +106,7 @@ export async function runTrackedProcess(opts: TrackedProcessOptions): Promise<Tr
   const info = activityInfo();
   const previousBeat = info.heartbeatDetails as ProcessHeartbeat | undefined;
   const run = currentRun();
-  let previous = await readJson<ProcessRecord>(paths.record);
+  let previous = await readJsonFile<ProcessRecord>(paths.record);
   if (previous?.runId && previous.runId !== run.runId) {
     // Never the case with per-run dirs; a record of another run is not this run's result.
     log.warn('ignoring a process record written by another run', { recordRunId: previous.runId, runId: run.runId });
@@ -212,7 +201,7 @@ async function startProcess(
     attempt,
     resumeFrom,
   };
-  await writeJsonAtomic(paths.record, record);
+  await writeJsonFile(paths.record, record);
   log.info('started process', { pid, command: opts.command, resumeFrom });
   return { record, logOffset };
 }

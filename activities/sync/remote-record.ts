@@ -1,5 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readJsonFile, writeJsonFile } from '../json-file.js';
 
 export interface RecordedRemoteFile {
   size: number;
@@ -24,19 +23,11 @@ export interface RemoteRecord {
 }
 
 
-export async function readRemoteRecord(file: string): Promise<RemoteRecord | undefined> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as RemoteRecord;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    // A damaged record only costs a fuller comparison; never a failed sync.
-    return undefined;
-  }
+/** A damaged record only costs a fuller comparison; never a failed sync. */
+export function readRemoteRecord(file: string): Promise<RemoteRecord | undefined> {
+  return readJsonFile<RemoteRecord>(file);
 }
 
-export async function writeRemoteRecord(file: string, record: RemoteRecord): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.tmp`;
-  await writeFile(temp, JSON.stringify(record));
-  await rename(temp, file);
+export function writeRemoteRecord(file: string, record: RemoteRecord): Promise<void> {
+  return writeJsonFile(file, record);
 }

@@ -16,18 +16,12 @@ import { createDirsAsNeeded, forEachOnSessions, isNoSuchFile, listRemoteTree, mk
 import { withSftpPool } from './sftp-session.js';
 import { journalPath, JournalWriter, readJournal } from './sync-journal.js';
 import { formatBytes, SyncProgress, type SyncHeartbeat } from './sync-progress.js';
-import { remoteRoot, type SftpLogin } from './sync-target.js';
+import { remoteRoot, type SftpTree } from './sync-target.js';
 import { RESUME_ABOVE, uploadFiles } from './upload-files.js';
 
 export { tempName } from './upload-files.js';
 
-export interface SyncDirectoryInput {
-  login: SftpLogin;
-  fileSystemId: string;
-  remoteDir: string;
-  localDir: string;
-  stateDir: string;
-  deleteExtraneous: boolean;
+export interface SyncDirectoryInput extends SftpTree {
   /** SSH connections (each its own TCP stream: what a per-connection bandwidth limit counts). */
   parallelism: number;
   /** SFTP sessions on each connection; default 2. */

@@ -13,6 +13,17 @@ export interface SftpLogin {
   userName: string;
 }
 
+/** One local tree and the remote dir it mirrors to over one SFTP login: what the upload and the verify share. */
+export interface SftpTree {
+  login: SftpLogin;
+  fileSystemId: string;
+  remoteDir: string;
+  localDir: string;
+  /** The site's state dir: the run's journal and the last verified tree live under it. */
+  stateDir: string;
+  deleteExtraneous: boolean;
+}
+
 /** The file system path the sync mirrors into: `/<fileSystemId><remoteDir>`. */
 export function remoteRoot(fileSystemId: string, remoteDir: string): string {
   return `/${fileSystemId}${remoteDir === '/' ? '' : remoteDir.replace(/\/+$/, '')}`;

@@ -14,16 +14,10 @@ import { listRemoteTree } from './remote-tree.js';
 import { withSftpPool } from './sftp-session.js';
 import { journalPath, readJournal } from './sync-journal.js';
 import { formatBytes, SyncProgress } from './sync-progress.js';
-import { remoteRoot, type SftpLogin } from './sync-target.js';
+import { remoteRoot, type SftpTree } from './sync-target.js';
 import { hashRemote, sha256Local } from './transfer-file.js';
 
-export interface VerifyInput {
-  login: SftpLogin;
-  fileSystemId: string;
-  remoteDir: string;
-  localDir: string;
-  stateDir: string;
-  deleteExtraneous: boolean;
+export interface VerifyInput extends SftpTree {
   mode: 'size' | 'sample' | 'all';
   sample: number;
   progressSignal?: string;
