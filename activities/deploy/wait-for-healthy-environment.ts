@@ -4,7 +4,7 @@ import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { nonRetryable } from '../failures.js';
 import { runDir } from '../run-dir.js';
-import { describeAwsError, isThrottling, isTransient, rethrowAws } from '../aws/errors.js';
+import { isTransient, rethrowAws } from '../aws/errors.js';
 import { pause, previousDetails } from '../pause.js';
 import { activityProgress } from '../progress/report-progress.js';
 import type { DeploySite, EnvironmentSnapshot } from './deploy-config.js';
@@ -76,8 +76,9 @@ const SLOWER_AFTER_MS = 5 * 60_000;
  * Polls DescribeEnvironments, DescribeEnvironmentHealth and DescribeEvents until the environment
  * is Ready, Green (or Yellow when accepted) and runs the expected version. The SDK's
  * waitUntilEnvironmentUpdated checks neither health nor label, so it is not used. Resumes from
- * its heartbeat after a worker crash; backs off on throttling; fails with the last events and
- * health causes on a lasting Red/Yellow, a reverted version, or the deadline.
+ * its heartbeat after a worker crash or a failed attempt; fails with the last events and
+ * health causes on a lasting Red/Yellow, a reverted version, or the deadline. An AWS error that
+ * outlasted the SDK's retries fails the attempt (the workflow's retry policy resumes it).
  */
 export async function waitForHealthyEnvironment(aws: AwsClientFactory, input: HealthWaitInput): Promise<HealthyEnvironment> {
   const eb = aws(input.site.aws).beanstalk;
@@ -130,8 +131,6 @@ async function pollUntilHealthy(ctx: {
 }): Promise<HealthyEnvironment> {
   const { eb, input, beat, resumed, eventsLogPath, report, pollMs, acceptYellow, healthGraceSeconds } = ctx;
   const { application, environment } = input.site.beanstalk;
-  let backoffMs = 0;
-
   for (;;) {
     let snap: EnvironmentSnapshot | undefined;
     let health: EnvironmentHealth;
@@ -143,15 +142,10 @@ async function pollUntilHealthy(ctx: {
       const fresh = await newEvents(eb, { application, environment, cursor: beat.cursor });
       events = fresh.events;
       beat.cursor = fresh.cursor;
-      backoffMs = 0;
     } catch (err) {
-      if (!isTransient(err)) rethrowAws(err, `Watching environment ${environment}`);
-      // "Rate exceeded" after the SDK's own retries: poll less often instead of failing.
-      backoffMs = Math.min(Math.max(backoffMs * 2, pollMs * 2, 2000), 60_000);
-      log.warn('health poll failed; backing off', { error: describeAwsError(err), throttled: isThrottling(err), backoffMs });
-      if (Date.now() > input.deadlineMs) throw timedOut(input, beat, `the last poll failed: ${describeAwsError(err)}`);
-      await pause(backoffMs, () => beat);
-      continue;
+      // No backoff loop of our own: the SDK client already retried throttling and 5xx; what
+      // outlasts it fails this attempt, and the next attempt resumes from the heartbeat.
+      rethrowAws(err, `Watching environment ${environment}`);
     }
     beat.polls += 1;
     const lines = events.map(formatEvent);
