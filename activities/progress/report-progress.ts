@@ -56,8 +56,6 @@ export class ProgressChannel<T> {
   private timer: unknown;
   private inFlight: Promise<void> | undefined;
   private stopped = false;
-  /** Signals attempted, for tests and logs. */
-  sent = 0;
 
   constructor(private readonly options: ProgressChannelOptions<T>) {
     this.clock = options.clock ?? realClock;
@@ -84,11 +82,6 @@ export class ProgressChannel<T> {
     this.timer = undefined;
   }
 
-  /** Resolves once the signal under way, if any, has settled (tests). */
-  async settled(): Promise<void> {
-    await this.inFlight;
-  }
-
   /** The spacing at this age: 1/50 of it, between the minimum and the freshness bound. */
   intervalAt(now: number): number {
     return Math.min(this.maxIntervalMs, Math.max(this.minIntervalMs, (now - this.began) / 50));
@@ -113,7 +106,6 @@ export class ProgressChannel<T> {
     const { payload } = this.pending;
     this.pending = undefined;
     this.lastSentAt = this.clock.now();
-    this.sent += 1;
     this.inFlight = this.options.send(payload).then(
       () => {
         this.lastKey = this.options.key?.(payload);
@@ -141,11 +133,7 @@ export type ActivityProgressOptions<T> = Omit<ProgressChannelOptions<T>, 'send' 
  */
 export function activityProgress<T>(signalName: string | undefined, options: ActivityProgressOptions<T> = {}): ProgressChannel<T> {
   const execution = activityInfo().workflowExecution;
-  if (!signalName || !execution) {
-    const idle = new ProgressChannel<T>({ ...options, send: async () => {} });
-    idle.stop();
-    return idle;
-  }
+  if (!signalName || !execution) return idleChannel(options);
   const context = Context.current();
   let client: Context['client'];
   try {
@@ -153,9 +141,7 @@ export function activityProgress<T>(signalName: string | undefined, options: Act
   } catch (err) {
     // No client (a MockActivityEnvironment in the benchmarks): nothing to signal.
     context.log.debug('no Temporal client; progress stays in heartbeats', { error: String(err) });
-    const idle = new ProgressChannel<T>({ ...options, send: async () => {} });
-    idle.stop();
-    return idle;
+    return idleChannel(options);
   }
   // Bound now: the timer fires between the activity's own calls.
   const handle = client.workflow.getHandle(execution.workflowId, execution.runId);
@@ -165,6 +151,11 @@ export function activityProgress<T>(signalName: string | undefined, options: Act
     ...options,
     send: (payload) => handle.signal(signalName, payload),
     onError: (err) => {
+      // The run is closed: nobody will read its status again.
+      if (err instanceof Error && err.name === 'WorkflowNotFoundError') {
+        channel.stop();
+        return;
+      }
       failures += 1;
       // Progress is a courtesy: the step's outcome never depends on it. Say so once loudly.
       logger[failures === 1 ? 'warn' : 'debug']('progress signal not delivered; will try again', { signal: signalName, failures, error: String(err) });
@@ -174,4 +165,11 @@ export function activityProgress<T>(signalName: string | undefined, options: Act
   if (abort.aborted) channel.stop();
   else abort.addEventListener('abort', () => channel.stop(), { once: true });
   return channel;
+}
+
+/** A channel that takes updates and sends nothing. */
+function idleChannel<T>(options: ActivityProgressOptions<T>): ProgressChannel<T> {
+  const idle = new ProgressChannel<T>({ ...options, send: async () => {} });
+  idle.stop();
+  return idle;
 }
