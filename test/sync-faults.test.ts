@@ -86,3 +86,39 @@ test('the cost guard stops a run that would outlive transfer.maxServerHours, tea
     await removeSite(site);
   }
 });
+
+test('waiting for ONLINE: START_FAILED fails at once (ServerStartFailed), a server stuck STARTING stops at the cost guard; both are deleted', async () => {
+  const serversBefore = (await fx.control.ledger()).servers.length;
+  const failed = await makeSyncSite(fx);
+  const stuck = await makeSyncSite(fx, { transfer: { maxServerHours: 0.0008 } });
+  await writeTree(failed.dataDir, { 'a.bin': 1_000 });
+  await writeTree(stuck.dataDir, { 'a.bin': 1_000 });
+  try {
+    await withWorker(async (taskQueue) => {
+      const failure = async (configPath: string, id: string): Promise<ApplicationFailure> => {
+        const err = await env.client.workflow
+          .execute(syncDataWorkflow, { taskQueue, workflowId: `${id}-${Date.now()}`, args: [{ configPath }] })
+          .then(() => assert.fail('the sync must fail'), (e: unknown) => e);
+        assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure && err.cause.cause instanceof ApplicationFailure, String(err));
+        assert.equal(err.cause.activityType, 'waitForServerOnline');
+        return err.cause.cause;
+      };
+      await fx.control.addFault({ service: 'transfer', operation: 'CreateServer', serverState: 'START_FAILED', count: 1 });
+      const startFailed = await failure(failed.configPath, 'sync-start-failed');
+      assert.equal(startFailed.type, 'ServerStartFailed');
+      assert.match(startFailed.message, /START_FAILED/);
+
+      await fx.control.addFault({ service: 'transfer', serverState: 'STUCK_STARTING', count: 1 });
+      const guarded = await failure(stuck.configPath, 'sync-stuck-starting');
+      assert.equal(guarded.type, 'CostLimitExceeded');
+      assert.match(guarded.message, /STARTING/);
+    });
+    const ledger = await fx.control.ledger();
+    assert.equal(ledger.servers.length - serversBefore, 2);
+    assert.equal(ledger.alive, 0);
+  } finally {
+    await fx.control.clearFaults();
+    await removeSite(failed);
+    await removeSite(stuck);
+  }
+});

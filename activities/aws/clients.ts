@@ -79,7 +79,12 @@ export function createAwsClientFactory(env: NodeJS.ProcessEnv = process.env): Aw
       region: target.region,
       ...(endpoint ? { endpoint } : {}),
       ...(local && !env.AWS_ACCESS_KEY_ID ? { credentials: { accessKeyId: 'AKIALOCALSIM', secretAccessKey: 'local-sim' } } : {}),
-      // Adaptive retry backs off on throttling ("Rate exceeded") across calls of one client.
+      // The one layer that retries a throttled (or 5xx, or dropped) AWS call: adaptive mode backs
+      // off across all calls of one client, up to 6 attempts (about a minute at most). Activities
+      // do not loop on AWS errors; what outlasts this becomes AwsThrottled or a 5xx
+      // (activities/aws/errors.ts) for the workflow's activity retry policy, which resumes the
+      // step. Waiting for a resource to reach a state is a third concern: the SDK's waiters or
+      // the wait's own poll loop, never a retry.
       retryMode: 'adaptive',
       maxAttempts: 6,
       logger: sdkLogger,

@@ -9,7 +9,7 @@ import { runTrackedProcess } from '../process/tracked-process.js';
 import { runDir } from '../run-dir.js';
 import { plainEnv, redactor } from '../secrets/references.js';
 import { resolveScriptEnv } from '../secrets/site-env.js';
-import { progressReporter } from './progress-reporter.js';
+import { withStepProgress } from './progress-reporter.js';
 
 export interface RunCompileStepInput {
   /** The step without its env: that is read from `configPath` here, references resolved. */
@@ -46,17 +46,19 @@ export async function runCompileStep(aws: AwsClientFactory, input: RunCompileSte
   const dir = path.join(runDir(input.stateDir), `step-${input.step.name}`);
   const resolved = input.configPath ? await resolveScriptEnv(aws, input.configPath, 'step', input.step.name) : { env: plainEnv(input.step.env), secrets: [] };
   const redact = redactor(resolved.secrets);
-  const result = await runTrackedProcess({
-    dir,
-    command: input.step.command,
-    cwd: input.siteDir,
-    env: { ...resolved.env, RUNBOOK_OUTPUT_DIR: input.outputDir, RUNBOOK_STEP: input.step.name },
-    progressPattern: input.progressPattern,
-    killGraceMs: input.killGraceSeconds * 1000,
-    redact,
-    onProgress: progressReporter(input.progressSignal, input.step.name),
-    slot: { stateDir: input.stateDir, name: `compile-step-${input.step.name}`, label: `compile step "${input.step.name}"` },
-  });
+  const result = await withStepProgress(input.progressSignal, input.step.name, (onProgress) =>
+    runTrackedProcess({
+      dir,
+      command: input.step.command,
+      cwd: input.siteDir,
+      env: { ...resolved.env, RUNBOOK_OUTPUT_DIR: input.outputDir, RUNBOOK_STEP: input.step.name },
+      progressPattern: input.progressPattern,
+      killGraceMs: input.killGraceSeconds * 1000,
+      redact,
+      onProgress,
+      slot: { stateDir: input.stateDir, name: `compile-step-${input.step.name}`, label: `compile step "${input.step.name}"` },
+    }),
+  );
   if (result.exitCode === 0) {
     log.info('compile step finished', { step: input.step.name, adopted: result.adopted, durationMs: result.durationMs });
     return {

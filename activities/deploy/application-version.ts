@@ -84,6 +84,8 @@ export async function createApplicationVersion(aws: AwsClientFactory, input: Cre
       `Application version ${input.versionLabel} already exists with another bundle (s3://${existing.SourceBundle.S3Bucket}/${existing.SourceBundle.S3Key}): start a new deploy, which picks a new label.`,
     );
   }
+  // Waiting for Processed: the SDK has no waiter for application versions, so this loop is the
+  // one layer that waits for the state (AWS errors of findVersion fail the attempt instead).
   for (let polls = 0; ; polls++) {
     const status = existing?.Status ?? 'Unknown';
     if (status === 'Processed' || status === 'Unprocessed') break;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { activityInfo, log } from '@temporalio/activity';
-import { progressReporter } from '../compile/progress-reporter.js';
+import { withStepProgress } from '../compile/progress-reporter.js';
 import { nonRetryable, retryable } from '../failures.js';
 import { tailLines } from '../process/log-follower.js';
 import { runTrackedProcess } from '../process/tracked-process.js';
@@ -32,17 +32,19 @@ export async function buildImage(input: BuildImageInput): Promise<BuiltImage> {
   if (!image) throw nonRetryable('InvalidConfig', 'Config has no "image" section: add one to build an image.', { field: 'image' });
   const localRef = `${image.name}:${input.tag}`;
   const command = [image.dockerPath, 'build', ...image.buildArgs, '-t', localRef, image.context];
-  const result = await runTrackedProcess({
-    dir: path.join(runDir(input.site.stateDir), 'build-image'),
-    command,
-    cwd: input.site.siteDir,
-    env: dockerEnv(input.site),
-    // Build output has step counters like "[3/7]"; they make a fair progress bar.
-    progressPattern: String.raw`\[(\d+)/(\d+)\]`,
-    killGraceMs: 10_000,
-    onProgress: progressReporter(input.progressSignal, 'build'),
-    slot: { stateDir: input.site.stateDir, name: 'docker-build', label: 'docker build' },
-  });
+  const result = await withStepProgress(input.progressSignal, 'build', (onProgress) =>
+    runTrackedProcess({
+      dir: path.join(runDir(input.site.stateDir), 'build-image'),
+      command,
+      cwd: input.site.siteDir,
+      env: dockerEnv(input.site),
+      // Build output has step counters like "[3/7]"; they make a fair progress bar.
+      progressPattern: String.raw`\[(\d+)/(\d+)\]`,
+      killGraceMs: 10_000,
+      onProgress,
+      slot: { stateDir: input.site.stateDir, name: 'docker-build', label: 'docker build' },
+    }),
+  );
   if (result.exitCode !== 0) {
     const tail = await tailLines(result.logPath, 15);
     if (result.exitCode === null) {

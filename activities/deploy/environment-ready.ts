@@ -1,6 +1,6 @@
 import type { ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
 import { nonRetryable } from '../failures.js';
-import { isTransient, rethrowAws } from '../aws/errors.js';
+import { rethrowAws } from '../aws/errors.js';
 import { pause } from '../pause.js';
 import type { EnvironmentSnapshot } from './deploy-config.js';
 import { findEnvironment } from './describe-environment.js';
@@ -8,7 +8,9 @@ import { findEnvironment } from './describe-environment.js';
 /**
  * The environment as it is now, or once it has settled into Ready: Beanstalk refuses
  * UpdateEnvironment and RestartAppServer with "invalid state … Must be Ready" while another
- * operation runs, so instead of failing we wait for it (bounded).
+ * operation runs, so instead of failing we wait for it (bounded). This loop is the one layer that
+ * waits for the state. The SDK's waitUntilEnvironmentUpdated is not used: it cannot take `accept`,
+ * and it polls on through a vanished environment instead of failing at once.
  */
 export async function waitUntilReady(opts: {
   eb: ElasticBeanstalkClient;
@@ -18,17 +20,13 @@ export async function waitUntilReady(opts: {
   deadlineMs: number;
   accept?: (snap: EnvironmentSnapshot) => boolean;
 }): Promise<EnvironmentSnapshot> {
-  let delay = opts.pollMs;
   for (;;) {
     let snap: EnvironmentSnapshot | undefined;
     try {
       snap = await findEnvironment(opts.eb, opts.application, opts.environment);
     } catch (err) {
-      if (!isTransient(err)) rethrowAws(err, `Describing environment ${opts.environment}`);
-      // Throttled or a 5xx: back off, keep waiting.
-      delay = Math.min(delay * 2, 60_000);
-      await pause(delay, () => ({ waitingFor: 'Ready', backoffMs: delay }));
-      continue;
+      // Throttling and 5xx were retried by the SDK client; what outlasts it fails the attempt.
+      rethrowAws(err, `Describing environment ${opts.environment}`);
     }
     if (!snap) {
       throw nonRetryable('EnvironmentNotFound', `Environment "${opts.environment}" of application "${opts.application}" does not exist (any more): was it terminated meanwhile?`);
@@ -40,8 +38,7 @@ export async function waitUntilReady(opts: {
         `Environment "${opts.environment}" stayed ${snap.status} until the deploy's time limit: another deploy or update may be running; check the Beanstalk console and start again once it is Ready.`,
       );
     }
-    delay = opts.pollMs;
     const status = snap.status;
-    await pause(delay, () => ({ waitingFor: 'Ready', status }));
+    await pause(opts.pollMs, () => ({ waitingFor: 'Ready', status }));
   }
 }

@@ -3,7 +3,7 @@ import { DescribeImagesCommand as DescribePrivateImages } from '@aws-sdk/client-
 import { DescribeImagesCommand as DescribePublicImages } from '@aws-sdk/client-ecr-public';
 import { activityInfo, log } from '@temporalio/activity';
 import type { AwsClientFactory, AwsClients } from '../aws/clients.js';
-import { progressReporter } from '../compile/progress-reporter.js';
+import { withStepProgress } from '../compile/progress-reporter.js';
 import { nonRetryable, retryable } from '../failures.js';
 import { tailLines } from '../process/log-follower.js';
 import { runDir } from '../run-dir.js';
@@ -55,17 +55,19 @@ export async function pushImage(aws: AwsClientFactory, input: PushImageInput): P
   await loginToRegistry({ clients, ref, dockerPath: image.dockerPath, dockerConfigDir, env });
   await dockerOutput(image.dockerPath, ['tag', input.localRef, remoteRef], env);
   const timeoutMs = image.pushTimeoutMinutes * 60_000;
-  const result = await runBoundedProcess({
-    dir: path.join(dir, 'push-image'),
-    command: [image.dockerPath, 'push', remoteRef],
-    cwd: input.site.siteDir,
-    env,
-    progressPattern: String.raw`(\d+)\s*/\s*(\d+)`,
-    killGraceMs: 5000,
-    onProgress: progressReporter(input.progressSignal, 'push'),
-    slot: { stateDir: input.site.stateDir, name: 'docker-push', label: 'docker push' },
-    timeoutMs,
-  });
+  const result = await withStepProgress(input.progressSignal, 'push', (onProgress) =>
+    runBoundedProcess({
+      dir: path.join(dir, 'push-image'),
+      command: [image.dockerPath, 'push', remoteRef],
+      cwd: input.site.siteDir,
+      env,
+      progressPattern: String.raw`(\d+)\s*/\s*(\d+)`,
+      killGraceMs: 5000,
+      onProgress,
+      slot: { stateDir: input.site.stateDir, name: 'docker-push', label: 'docker push' },
+      timeoutMs,
+    }),
+  );
   const tail = await tailLines(result.logPath, 8);
   if (result.timedOut) {
     throw retryable('PushTimedOut', `docker push of ${remoteRef} did not finish within ${formatMinutes(image.pushTimeoutMinutes)} (${attempts}); it was ended. Log: ${result.logPath}\n${tail}`);

@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { DescribeEnvironmentHealthCommand, type ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
-import { activityInfo, getClient, heartbeat, log } from '@temporalio/activity';
+import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { nonRetryable } from '../failures.js';
 import { runDir } from '../run-dir.js';
-import { describeAwsError, isThrottling, isTransient, rethrowAws } from '../aws/errors.js';
+import { isTransient, rethrowAws } from '../aws/errors.js';
 import { pause, previousDetails } from '../pause.js';
+import { activityProgress } from '../progress/report-progress.js';
 import type { DeploySite, EnvironmentSnapshot } from './deploy-config.js';
 import { findEnvironment } from './describe-environment.js';
 import { appendEvents, formatEvent, newEvents, type EventCursor, type EnvironmentEvent } from './environment-events.js';
@@ -75,8 +76,9 @@ const SLOWER_AFTER_MS = 5 * 60_000;
  * Polls DescribeEnvironments, DescribeEnvironmentHealth and DescribeEvents until the environment
  * is Ready, Green (or Yellow when accepted) and runs the expected version. The SDK's
  * waitUntilEnvironmentUpdated checks neither health nor label, so it is not used. Resumes from
- * its heartbeat after a worker crash; backs off on throttling; fails with the last events and
- * health causes on a lasting Red/Yellow, a reverted version, or the deadline.
+ * its heartbeat after a worker crash or a failed attempt; fails with the last events and
+ * health causes on a lasting Red/Yellow, a reverted version, or the deadline. An AWS error that
+ * outlasted the SDK's retries fails the attempt (the workflow's retry policy resumes it).
  */
 export async function waitForHealthyEnvironment(aws: AwsClientFactory, input: HealthWaitInput): Promise<HealthyEnvironment> {
   const eb = aws(input.site.aws).beanstalk;
@@ -99,7 +101,12 @@ export async function waitForHealthyEnvironment(aws: AwsClientFactory, input: He
         total: null,
       };
   if (resumed) log.info('resuming the health wait of a previous attempt', { polls: beat.polls, attempt: activityInfo().attempt });
-  const report = healthReporter(input.progressSignal, `health:${input.purpose}`);
+  // Events not yet sent are kept (the last five) so a coalesced update still carries them.
+  const progress = activityProgress<HealthProgress>(input.progressSignal, {
+    minIntervalMs: 1000,
+    merge: (pending, next) => ({ ...next, events: [...pending.events, ...next.events].slice(-5) }),
+  });
+  const report = (update: HealthProgress): void => progress.report(update);
   // Heartbeats keep flowing while an SDK call sits in its own retries, so the heartbeat timeout
   // only ever fires for a worker that is really gone.
   const keepAlive = setInterval(() => heartbeat(beat), 1000);
@@ -107,6 +114,7 @@ export async function waitForHealthyEnvironment(aws: AwsClientFactory, input: He
     return await pollUntilHealthy({ eb, input, beat, resumed, eventsLogPath, report, pollMs: pollSeconds * 1000, acceptYellow, healthGraceSeconds });
   } finally {
     clearInterval(keepAlive);
+    progress.stop();
   }
 }
 
@@ -116,15 +124,13 @@ async function pollUntilHealthy(ctx: {
   beat: HealthWaitBeat;
   resumed: boolean;
   eventsLogPath: string;
-  report: (progress: HealthProgress) => Promise<void>;
+  report: (progress: HealthProgress) => void;
   pollMs: number;
   acceptYellow: boolean;
   healthGraceSeconds: number;
 }): Promise<HealthyEnvironment> {
   const { eb, input, beat, resumed, eventsLogPath, report, pollMs, acceptYellow, healthGraceSeconds } = ctx;
   const { application, environment } = input.site.beanstalk;
-  let backoffMs = 0;
-
   for (;;) {
     let snap: EnvironmentSnapshot | undefined;
     let health: EnvironmentHealth;
@@ -136,15 +142,10 @@ async function pollUntilHealthy(ctx: {
       const fresh = await newEvents(eb, { application, environment, cursor: beat.cursor });
       events = fresh.events;
       beat.cursor = fresh.cursor;
-      backoffMs = 0;
     } catch (err) {
-      if (!isTransient(err)) rethrowAws(err, `Watching environment ${environment}`);
-      // "Rate exceeded" after the SDK's own retries: poll less often instead of failing.
-      backoffMs = Math.min(Math.max(backoffMs * 2, pollMs * 2, 2000), 60_000);
-      log.warn('health poll failed; backing off', { error: describeAwsError(err), throttled: isThrottling(err), backoffMs });
-      if (Date.now() > input.deadlineMs) throw timedOut(input, beat, `the last poll failed: ${describeAwsError(err)}`);
-      await pause(backoffMs, () => beat);
-      continue;
+      // No backoff loop of our own: the SDK client already retried throttling and 5xx; what
+      // outlasts it fails this attempt, and the next attempt resumes from the heartbeat.
+      rethrowAws(err, `Watching environment ${environment}`);
     }
     beat.polls += 1;
     const lines = events.map(formatEvent);
@@ -159,7 +160,7 @@ async function pollUntilHealthy(ctx: {
     // A Ready environment that never showed a change for a minute is taken as already done.
     if (!beat.settled && Date.now() - beat.startedAt > Math.max(60_000, 3 * pollMs)) beat.settled = true;
     heartbeat(beat);
-    if (changed) await report({ step: `health:${input.purpose}`, done: null, total: null, lastLine: beat.lastLine, health, events: lines.slice(-5) });
+    if (changed) report({ step: `health:${input.purpose}`, done: null, total: null, lastLine: beat.lastLine, health, events: lines.slice(-5) });
 
     if (snap.status === 'Ready' && beat.settled) {
       if (input.expectVersion !== null && health.versionLabel !== input.expectVersion) {
@@ -230,27 +231,4 @@ function timedOut(input: HealthWaitInput, beat: HealthWaitBeat, what: string, ab
     events: beat.recentEvents,
     abortable,
   });
-}
-
-/** Throttled progress signal: at most one per second at first, one per 1/50 of the wait later. */
-function healthReporter(signalName: string | undefined, step: string): (progress: HealthProgress) => Promise<void> {
-  const execution = activityInfo().workflowExecution;
-  if (!signalName || !execution) return async () => {};
-  const began = Date.now();
-  let lastSent = 0;
-  let pending: HealthProgress | undefined;
-  return async (progress) => {
-    pending = pending ? { ...progress, events: [...pending.events, ...progress.events].slice(-5) } : progress;
-    const now = Date.now();
-    if (now - lastSent < Math.max(1000, (now - began) / 50)) return;
-    lastSent = now;
-    const payload = { ...pending, step };
-    pending = undefined;
-    try {
-      await getClient().workflow.getHandle(execution.workflowId, execution.runId).signal(signalName, payload);
-    } catch (err) {
-      // Progress is a courtesy; the wait's outcome never depends on it.
-      log.debug('progress signal not delivered', { error: String(err) });
-    }
-  };
 }

@@ -169,6 +169,9 @@ function connect(login: SftpLogin, privateKey: string, hostFingerprint: string |
         ));
         return;
       }
+      // A dropped connection has one retry layer: the activity's retry policy (set in
+      // workflows/sync.ts), whose next attempt resumes from what is proven written. No reconnect
+      // loop here, so a dead server is not retried at two levels.
       reject(retryable('SftpConnectionLost', `SFTP connection to ${address.host}:${address.port} failed: ${err.message}`));
     };
     client.once('error', fail);

@@ -1,4 +1,5 @@
-import { activityInfo, getClient, heartbeat, log } from '@temporalio/activity';
+import { activityInfo, heartbeat } from '@temporalio/activity';
+import { activityProgress, type ProgressChannel } from '../progress/report-progress.js';
 
 export type SyncPhase = 'listing' | 'uploading' | 'deleting' | 'verifying';
 
@@ -30,22 +31,19 @@ export function formatBytes(n: number): string {
 }
 
 /**
- * Heartbeats every second (so cancellation and a dead worker are noticed fast) and signals the
- * workflow now and then so its `status` query shows progress: every 2 s at first, then at
- * 1/50 of the elapsed time, so a long upload adds hundreds of history events, not thousands.
+ * Heartbeats every second (so cancellation and a dead worker are noticed fast) and hands each
+ * beat to the shared progress channel, which signals the workflow for its `status` query with
+ * bounded staleness (activities/progress/report-progress.ts).
  */
 export class SyncProgress {
   readonly state: SyncHeartbeat;
   private readonly began = Date.now();
   private readonly bytesAtStart: number;
   private timer: NodeJS.Timeout | undefined;
-  private lastSignal = 0;
+  private readonly channel: ProgressChannel<SyncHeartbeat>;
 
-  constructor(
-    phase: SyncPhase,
-    private readonly signalName: string | undefined,
-    resumed: Partial<SyncHeartbeat> | undefined,
-  ) {
+  constructor(phase: SyncPhase, signalName: string | undefined, resumed: Partial<SyncHeartbeat> | undefined) {
+    this.channel = activityProgress<SyncHeartbeat>(signalName);
     const attempt = activityInfo().attempt;
     this.state = {
       phase,
@@ -71,6 +69,7 @@ export class SyncProgress {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.channel.stop();
   }
 
   update(change: Partial<SyncHeartbeat>): void {
@@ -88,19 +87,6 @@ export class SyncProgress {
     s.done = s.filesDone;
     s.total = s.filesTotal;
     heartbeat({ ...s });
-    void this.signal();
-  }
-
-  private async signal(): Promise<void> {
-    const execution = activityInfo().workflowExecution;
-    const now = Date.now();
-    if (!this.signalName || !execution || now - this.lastSignal < Math.max(2000, (now - this.began) / 50)) return;
-    this.lastSignal = now;
-    try {
-      await getClient().workflow.getHandle(execution.workflowId, execution.runId).signal(this.signalName, { ...this.state });
-    } catch (err) {
-      // Progress is a courtesy; the upload never depends on it.
-      log.debug('progress signal not delivered', { error: String(err) });
-    }
+    this.channel.report({ ...s });
   }
 }

@@ -2,7 +2,7 @@ import { DeleteServerCommand, DeleteUserCommand, DescribeServerCommand, type Tra
 import { heartbeat, log } from '@temporalio/activity';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { awsErrorCode, isNotFound, isThrottling, rethrowAws } from '../aws/errors.js';
+import { awsErrorCode, isNotFound, rethrowAws } from '../aws/errors.js';
 import { listOwnedServers } from './runbook-servers.js';
 import type { SyncTarget } from './sync-target.js';
 
@@ -60,8 +60,9 @@ export async function deleteServerCompletely(transfer: TransferClient, serverId:
         log.info('SFTP server deleted', { serverId });
         return;
       }
-      if (!isThrottling(err)) throw err;
-      state = 'UNKNOWN';
+      // Throttling and 5xx were the SDK client's to retry; what outlasts it fails the attempt,
+      // and the activity's retry (idempotent: gone is done) picks the teardown up again.
+      throw err;
     }
     // STARTING and STOPPING may refuse DeleteServer; then the next poll tries again.
     if (!deleteSent || state === 'ONLINE' || state === 'OFFLINE' || state.endsWith('FAILED')) {
@@ -70,7 +71,9 @@ export async function deleteServerCompletely(transfer: TransferClient, serverId:
         deleteSent = true;
       } catch (err) {
         if (isNotFound(err)) return;
-        if (!['InvalidRequestException', 'ConflictException'].includes(awsErrorCode(err)) && !isThrottling(err)) throw err;
+        // The server's state (STARTING, STOPPING) refuses deletion for now: this loop is the one
+        // layer that waits for a state. Anything else, throttling included, is not ours to retry.
+        if (!['InvalidRequestException', 'ConflictException'].includes(awsErrorCode(err))) throw err;
         log.info('DeleteServer refused for now; waiting for the server to settle', { serverId, state, error: awsErrorCode(err) });
       }
     }
