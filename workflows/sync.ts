@@ -185,7 +185,9 @@ async function runSync(input: ReturnType<typeof syncInputSchema.parse>, status: 
   const config = await loadSiteConfig({ configPath: input.configPath, site: input.site });
   status.site = config.site;
   // An S3 target needs no Transfer server: its own engine, decided once at the start.
-  if (config.data?.target.kind === 's3' && patched(Patches.s3DataTarget)) return runS3Sync(input, config, status, startedAt);
+  // A config loaded by an older build (in a history being replayed) has no data.target at all.
+  const target: { kind?: string } | undefined = config.data?.target;
+  if (target?.kind === 's3' && patched(Patches.s3DataTarget)) return runS3Sync(input, config, status, startedAt);
   status.stage = 'checking';
   status.nextAction = 'wait: checking the data dir, the EFS file system and the roles';
   const s = await checkSyncPrerequisites({ config, localDir: input.localDir, deleteExtraneous: input.deleteExtraneous });
