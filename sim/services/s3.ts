@@ -542,6 +542,8 @@ export const s3Service: RestService = {
         const dir = bucketDir(ctx, bucketName);
         const file = `${randomUUID()}.obj`;
         const out = createWriteStream(join(dir, `${file}.tmp`));
+        // Each part's pipeline listens on the same stream until it ends: one listener set per part.
+        out.setMaxListeners(chosen.length + 10);
         const md5s: Buffer[] = [];
         let size = 0;
         for (const part of chosen) {
