@@ -39,6 +39,10 @@ export const NonRetryable = {
   JanitorDeleteFailed: 'JanitorDeleteFailed',
   RoleNotUsable: 'RoleNotUsable',
   SftpLoginRefused: 'SftpLoginRefused',
+  /** The S3 data target's bucket does not exist (data.target.bucket). */
+  BucketNotFound: 'BucketNotFound',
+  /** The bucket lives in another region than aws.region: every request would be redirected or refused. */
+  BucketInOtherRegion: 'BucketInOtherRegion',
 } as const;
 
 export const Retryable = {

@@ -1,6 +1,7 @@
 import { createAwsClientFactory, type AwsClientFactory } from './aws/clients.js';
 import { createCompileActivities } from './compile/index.js';
 import { createSyncActivities } from './sync/index.js';
+import { createS3SyncActivities } from './s3-sync/index.js';
 import { createDeployActivities } from './deploy/index.js';
 import { createReleaseActivities } from './release/index.js';
 import { createNotifyActivities } from './notify/index.js';
@@ -26,6 +27,7 @@ export function createActivities(deps: ActivityDeps = defaultActivityDeps()) {
   return {
     ...createCompileActivities(deps),
     ...createSyncActivities(deps),
+    ...createS3SyncActivities(deps),
     ...createDeployActivities(deps),
     ...createReleaseActivities(),
     ...createNotifyActivities(deps),

@@ -83,8 +83,18 @@ function printSyncSummary(result: unknown): void {
   const r = result as Partial<SyncResult> | null;
   if (!r || typeof r !== 'object' || r.uploaded === undefined || r.skipped === undefined || r.fileSystemId === undefined) return;
   const verb = r.dryRun ? 'would upload' : 'uploaded';
-  console.log(`  ${r.localDir ?? '?'} → ${r.fileSystemId}:${r.remoteDir ?? '?'}`);
+  console.log(`  ${r.localDir ?? '?'} → ${r.s3 ? '' : `${r.fileSystemId}:`}${r.remoteDir ?? '?'}`);
   console.log(`  ${verb} ${r.uploaded.files} files (${mb(r.uploaded.bytes)}), ${r.dryRun ? 'would delete' : 'deleted'} ${r.deleted?.files ?? 0} (${mb(r.deleted?.bytes ?? 0)}), unchanged ${r.skipped.files} (${mb(r.skipped.bytes)})`);
+  if (r.s3) {
+    // An S3 target: no server; what it cost is requests (and, from now on, storage).
+    const { requests, estimatedCost, verified, resumedUploads, abortedUploads } = r.s3;
+    if (r.dryRun) console.log('  dry run: the bucket was checked; the comparison with its objects happens in the real sync');
+    if (verified) console.log(`  verified: ${verified.files} sizes, ${verified.checksummed} S3 SHA-256 checksums`);
+    if (resumedUploads) console.log(`  ${resumedUploads} multipart upload(s) resumed from parts already sent`);
+    if (abortedUploads) console.log(`  ${abortedUploads} unfinished multipart upload(s) of this run aborted`);
+    if (requests && estimatedCost) console.log(`  requests: ${requests.put} PUT/LIST, ${requests.get} GET/HEAD, ${requests.delete} DELETE; est. $${estimatedCost.requests.toFixed(4)} now, $${estimatedCost.storagePerMonth.toFixed(4)}/month stored`);
+    return;
+  }
   if (r.dryRun) {
     console.log(r.plan?.basis === 'last-sync'
       ? `  compared with the remote side as the last sync recorded it (${r.plan.recordedAt ?? '?'}); no server was created`

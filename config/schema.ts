@@ -106,19 +106,70 @@ export const figureSchema = z.strictObject({
 
 export const figuresSchema = z.array(figureSchema).default([]);
 
+// S3 bucket names: 3-63 characters of lower-case letters, digits, "." and "-", starting and ending
+// with a letter or digit, no "..", not shaped like an IP address (the rules of the S3 user guide).
+const bucketName = z
+  .string({ error: 'must be an S3 bucket name such as "my-site-data"' })
+  .min(1, { error: 'must not be empty: name the S3 bucket that holds the data, such as "my-site-data"', abort: true })
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be 3 to 63 lower-case letters, digits, "." or "-", starting and ending with a letter or digit, such as "my-site-data"')
+  .refine((b) => !b.includes('..') && !/^\d+\.\d+\.\d+\.\d+$/.test(b), 'must not contain ".." or look like an IP address: use a name such as "my-site-data"');
+
+// The prefix is the directory deleteExtraneous empties: it must name one plainly.
+const s3Prefix = z
+  .string({ error: 'must be a key prefix such as "data/compiled"' })
+  .min(1, 'must not be empty (deleteExtraneous would then empty the whole bucket): use a prefix such as "data/compiled"')
+  .max(512, 'must be at most 512 characters, leaving room for the file names under it')
+  .refine((p) => !p.startsWith('/'), 'must not start with "/" (S3 keys have no leading slash): write it as "data/compiled"')
+  .refine((p) => !p.split('/').some((seg, i, all) => seg === '..' || seg === '.' || (seg === '' && i < all.length - 1)), 'must not contain "..", "." or "//" segments (deleteExtraneous would empty what it points at): write the plain prefix, such as "data/compiled"')
+  // Stored without the trailing slash; keys are `${prefix}/${relative path}`.
+  .transform((p) => p.replace(/\/+$/, ''));
+
+/** Where the data goes: EFS through a Transfer SFTP server (the default), or an S3 prefix. */
+export const efsTargetSchema = z.strictObject({ kind: z.literal('efs') });
+export const s3TargetSchema = z.strictObject({
+  kind: z.literal('s3'),
+  bucket: bucketName,
+  prefix: s3Prefix,
+  /** A static-website bucket: objects get a Content-Type from their extension, so browsers render them. */
+  website: z.boolean({ error: 'must be true or false' }).default(false),
+  /** Files at least this large go up in parts (resumable after a crash); S3's minimum part is 5 MiB. */
+  multipartThresholdMb: z.number({ error: 'must be a number of MiB' }).min(5, 'must be at least 5 MiB (S3\'s smallest part)').max(5 * 1024, 'must be at most 5120 MiB (S3\'s largest single PUT)').default(16),
+  partSizeMb: z.number({ error: 'must be a number of MiB' }).int('must be a whole number of MiB').min(5, 'must be at least 5 MiB (S3\'s smallest part)').max(5 * 1024, 'must be at most 5120 MiB (S3\'s largest part)').default(8),
+  /** How long the sync may go silent before another worker resumes it. */
+  heartbeatTimeoutSeconds: z.number().min(1, 'must be at least 1 second').max(3600).default(60),
+  retryInitialSeconds: z.number().min(0.1, 'must be at least 0.1 seconds').max(3600).default(5),
+  maxAttempts: z.number().int().min(1, 'must be at least 1').max(100).default(10),
+});
+export const dataTargetSchema = z.discriminatedUnion('kind', [efsTargetSchema, s3TargetSchema], {
+  error: 'must be {"kind": "efs"} (EFS through Transfer, the default) or {"kind": "s3", "bucket": "my-site-data", "prefix": "data/compiled"}',
+});
+export type S3Target = z.infer<typeof s3TargetSchema>;
+
 export const dataSchema = z.strictObject({
   localDir: z.string().min(1),
+  // Required for the EFS target only (checked below); an S3 target is described by its bucket and prefix.
   remoteDir: z
     .string()
     .regex(/^\//, 'must be an absolute path on the file system, such as "/data"')
     // deleteExtraneous empties whatever this names: ".." must never widen it.
-    .refine((p) => !p.split('/').includes('..'), 'must not contain ".." (deleteExtraneous would empty the directory it points at): write the plain absolute path, such as "/data"'),
+    .refine((p) => !p.split('/').includes('..'), 'must not contain ".." (deleteExtraneous would empty the directory it points at): write the plain absolute path, such as "/data"')
+    .optional(),
   deleteExtraneous: z.boolean().default(false),
   parallelism: z.number().int().min(1).max(32).default(4),
   verify: z.enum(['size', 'sample', 'all']).default('sample'),
   /** How many uploaded files `verify: "sample"` reads back and checksums. */
   verifySample: z.number().int().min(1, 'must be at least 1 file (or set verify to "size")').max(10_000).default(20),
-});
+  /** Where the data goes; without it, EFS through Transfer as before. */
+  target: dataTargetSchema.default({ kind: 'efs' }),
+}).superRefine((data, ctx) => {
+  if (data.target.kind === 'efs' && data.remoteDir === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['remoteDir'], message: 'is required for the EFS target: add the absolute path on the file system, such as "/data" (or set data.target to {"kind": "s3", ...})' });
+  }
+}).transform(({ remoteDir, ...data }) => ({
+  ...data,
+  // The EFS sync reads remoteDir as a path; for S3 it names the target in results and logs.
+  remoteDir: remoteDir ?? (data.target.kind === 's3' ? `s3://${data.target.bucket}/${data.target.prefix}/` : '/'),
+}));
 
 // Regions that exist: a well-formed name such as "eu-north-9" would otherwise pass here and then
 // fail as a DNS error, retried for minutes. A region AWS opens later is added to this list.
@@ -254,6 +305,11 @@ export const runbookConfigSchema = z.strictObject({
       ctx.addIssue({ code: 'custom', path: [...at, name], message: 'is a secret reference, which is read from AWS: add an "aws" section such as {"region": "us-east-1"}' });
       return;
     }
+  }
+}).superRefine((config, ctx) => {
+  // An S3 target is reached through AWS in the config's region, which the preflight checks the bucket against.
+  if (config.data?.target.kind === 's3' && !config.aws) {
+    ctx.addIssue({ code: 'custom', path: ['data', 'target'], message: 'is an S3 bucket, reached through AWS: add an "aws" section such as {"region": "us-east-1"} naming the bucket\'s region' });
   }
 }).superRefine((config, ctx) => {
   const notify = config.notify;

@@ -58,6 +58,8 @@ export interface S3Object {
   lastModified: number;
   contentType?: string;
   metadata: Record<string, string>;
+  /** Base64 SHA-256 S3 keeps when the upload sent one: of the object, or `<of part digests>-N` for multipart. */
+  checksumSha256?: string;
 }
 
 export interface S3Bucket {
@@ -75,7 +77,9 @@ export interface MultipartUpload {
   initiatedAt: number;
   contentType?: string;
   metadata: Record<string, string>;
-  parts: Record<string, { size: number; etag: string; file: string }>;
+  /** From CreateMultipartUpload's x-amz-checksum-algorithm: the parts then carry that checksum. */
+  checksumAlgorithm?: string;
+  parts: Record<string, { size: number; etag: string; file: string; lastModified?: number; checksumSha256?: string }>;
 }
 
 export interface EbApplication {

@@ -19,6 +19,8 @@ export const Patches = {
   compileStepOverrun: 'compile-step-overrun',
   /** No Transfer server for a tree the last verified sync already put there. */
   skipUnchangedTree: 'skip-unchanged-tree',
+  /** An S3 data target syncs to its bucket prefix, with no Transfer server (workflows/sync-s3.ts). */
+  s3DataTarget: 's3-data-target',
 } as const;
 
 export type PatchId = (typeof Patches)[keyof typeof Patches];

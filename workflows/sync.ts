@@ -26,6 +26,7 @@ import { syncInputSchema, type SyncInput } from './sync-input.js';
 import { syncProgressSignal, syncStatusQuery, type SyncStatus } from './sync-status.js';
 import { Patches } from './patches.js';
 import { innermostMessage } from './failure-message.js';
+import { runS3Sync, type S3SyncOutcome } from './sync-s3.js';
 
 /** Teardown stops the bill: retried for about an hour; it runs in a non-cancellable scope, so cancellation never reaches it. */
 const teardownActivity = teardownOptions(60);
@@ -98,6 +99,8 @@ export interface SyncResult {
   uploadAttempt: number;
   bytesPerSecond: number;
   durationMs: number;
+  /** Set for an S3 data target (data.target.kind "s3"): requests, cost, resumed and aborted uploads, verification. */
+  s3?: S3SyncOutcome;
 }
 
 /**
@@ -163,6 +166,10 @@ export async function syncDataWorkflow(rawInput: SyncInput = {}): Promise<SyncRe
 async function runSync(input: ReturnType<typeof syncInputSchema.parse>, status: SyncStatus, startedAt: number): Promise<SyncResult> {
   const config = await loadSiteConfig({ configPath: input.configPath, site: input.site });
   status.site = config.site;
+  // An S3 target needs no Transfer server: its own engine, decided once at the start.
+  // A config loaded by an older build (in a history being replayed) has no data.target at all.
+  const target: { kind?: string } | undefined = config.data?.target;
+  if (target?.kind === 's3' && patched(Patches.s3DataTarget)) return runS3Sync(input, config, status, startedAt);
   status.stage = 'checking';
   status.nextAction = 'wait: checking the data dir, the EFS file system and the roles';
   const s = await checkSyncPrerequisites({ config, localDir: input.localDir, deleteExtraneous: input.deleteExtraneous });

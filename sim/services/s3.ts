@@ -14,7 +14,7 @@ import { escapeXml } from '../protocols/query.js';
 import { runOperation } from '../operation.js';
 import type { RestService } from '../protocols/types.js';
 import type { SimContext } from '../context.js';
-import type { S3Bucket, S3Object } from '../state.js';
+import type { MultipartUpload, S3Bucket, S3Object } from '../state.js';
 
 const NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 const MIN_PART = 5 * 1024 * 1024;
@@ -83,13 +83,18 @@ function metadataFrom(req: IncomingMessage): Record<string, string> {
   return meta;
 }
 
-/** Streams the request body to a file, decoding aws-chunked, and returns its size and MD5. */
-async function receiveBody(req: IncomingMessage, file: string): Promise<{ size: number; md5: string; checksums: Record<string, string> }> {
+/**
+ * Streams the request body to a file, decoding aws-chunked, and returns its size, MD5 and the
+ * SHA-256 the client sent (verified: a mismatch is S3's 400 BadDigest and nothing is stored).
+ */
+async function receiveBody(req: IncomingMessage, file: string): Promise<{ size: number; md5: string; checksums: Record<string, string>; sha256?: string }> {
   const hash = createHash('md5');
+  const sha = createHash('sha256');
   let size = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       hash.update(chunk);
+      sha.update(chunk);
       size += chunk.length;
       done(null, chunk);
     },
@@ -108,7 +113,19 @@ async function receiveBody(req: IncomingMessage, file: string): Promise<{ size: 
     await rm(file, { force: true });
     throw new AwsError('BadDigest', 'The Content-MD5 you specified did not match what we received.');
   }
-  return { size, md5: md5.toString('hex'), checksums };
+  const sha256 = sha.digest('base64');
+  const sentSha = checksums['x-amz-checksum-sha256'];
+  if (sentSha !== undefined && sentSha !== sha256) {
+    await rm(file, { force: true });
+    throw new AwsError('BadDigest', 'The sha256 you specified did not match the calculated checksum.');
+  }
+  return { size, md5: md5.toString('hex'), checksums, ...(sentSha !== undefined ? { sha256 } : {}) };
+}
+
+/** S3 returns an object's checksum only when asked (`x-amz-checksum-mode: ENABLED`) and when it keeps one. */
+function checksumHeaders(req: IncomingMessage, obj: S3Object): Record<string, string> {
+  if (String(req.headers['x-amz-checksum-mode'] ?? '').toUpperCase() !== 'ENABLED' || obj.checksumSha256 === undefined) return {};
+  return { 'x-amz-checksum-sha256': obj.checksumSha256, 'x-amz-checksum-type': /-\d+$/.test(obj.checksumSha256) ? 'COMPOSITE' : 'FULL_OBJECT' };
 }
 
 function objectHeaders(obj: S3Object): Record<string, string | number> {
@@ -204,13 +221,42 @@ function listObjects(bucket: S3Bucket, url: URL, version: 1 | 2): string {
 }
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const xmlParser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, isArray: (name) => name === 'Part' });
+const xmlParser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, isArray: (name) => name === 'Part' || name === 'Object' });
+const malformedXml = (): AwsError => new AwsError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
+const owner = '<Owner><ID>sim</ID><DisplayName>sim</DisplayName></Owner>';
+const initiator = '<Initiator><ID>sim</ID><DisplayName>sim</DisplayName></Initiator>';
+
+/** ListMultipartUploads: uploads in progress, by key then initiation, paged by key and upload id markers. */
+function listUploads(ctx: SimContext, bucket: S3Bucket, url: URL): string {
+  const q = url.searchParams;
+  const prefix = q.get('prefix') ?? '';
+  const keyMarker = q.get('key-marker') ?? '';
+  const uploadIdMarker = q.get('upload-id-marker') ?? '';
+  const maxUploads = Math.min(Number(q.get('max-uploads') ?? 1000), 1000);
+  if (!Number.isInteger(maxUploads) || maxUploads < 0) throw new AwsError('InvalidArgument', 'Argument max-uploads must be an integer between 0 and 2147483647');
+  const all = Object.values(ctx.store.state.s3.uploads)
+    .filter((u) => u.bucket === bucket.name && u.key.startsWith(prefix))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.initiatedAt - b.initiatedAt || (a.uploadId < b.uploadId ? -1 : 1)));
+  // Without upload-id-marker, key-marker skips every upload of that key; with it, those after the id.
+  const markerIndex = uploadIdMarker !== '' ? all.findIndex((u) => u.key === keyMarker && u.uploadId === uploadIdMarker) : -1;
+  const after = all.filter((u, i) => (markerIndex >= 0 ? i > markerIndex : keyMarker === '' || u.key > keyMarker));
+  const page = after.slice(0, maxUploads);
+  const truncated = after.length > page.length;
+  const last = page[page.length - 1];
+  return `<ListMultipartUploadsResult xmlns="${NS}">${tag('Bucket', bucket.name)}${tag('KeyMarker', keyMarker)}${tag('UploadIdMarker', uploadIdMarker)}`
+    + `${truncated && last ? tag('NextKeyMarker', last.key) + tag('NextUploadIdMarker', last.uploadId) : ''}${tag('Prefix', prefix)}`
+    + `${tag('MaxUploads', maxUploads)}${tag('IsTruncated', truncated)}`
+    + page.map((u) => `<Upload>${tag('Key', u.key)}${tag('UploadId', u.uploadId)}${initiator}${owner}<StorageClass>STANDARD</StorageClass>`
+      + `${tag('Initiated', iso(u.initiatedAt))}${tag('ChecksumAlgorithm', u.checksumAlgorithm)}</Upload>`).join('')
+    + '</ListMultipartUploadsResult>';
+}
 
 export const s3Service: RestService = {
   name: 's3',
   signingName: 's3',
   operations: ['ListBuckets', 'CreateBucket', 'HeadBucket', 'DeleteBucket', 'ListObjects', 'ListObjectsV2', 'PutObject', 'GetObject', 'HeadObject',
-    'DeleteObject', 'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'AbortMultipartUpload'],
+    'DeleteObject', 'DeleteObjects', 'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'AbortMultipartUpload', 'ListParts',
+    'ListMultipartUploads'],
   matches: () => true,
   renderError(res: ServerResponse, err: AwsError, requestId: string, req: IncomingMessage): void {
     // The region S3 points a misdirected client at, in the header the SDKs' redirectors read.
@@ -287,10 +333,47 @@ export const s3Service: RestService = {
           });
           return;
         case 'GET':
+          if (q.has('uploads')) {
+            await op('ListMultipartUploads', () => {
+              xml(res, 200, listUploads(ctx, getBucket(ctx, bucketName), url), requestId);
+            });
+            return;
+          }
           await op(q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects', () => {
             xml(res, 200, listObjects(getBucket(ctx, bucketName), url, q.get('list-type') === '2' ? 2 : 1), requestId);
           });
           return;
+        case 'POST': {
+          if (!q.has('delete')) throw new AwsError('NotImplemented', `The sim's S3 does not implement POST ${url.search} on a bucket.`, 501);
+          const raw = await readBody(req);
+          await op('DeleteObjects', async () => {
+            getBucket(ctx, bucketName);
+            // S3 refuses a multi-object delete whose body no digest protects.
+            const digested = Object.keys(req.headers).some((h) => h === 'content-md5' || /^x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha256)$/.test(h));
+            if (!digested) throw new AwsError('InvalidRequest', 'Missing required header for this request: Content-MD5');
+            const sha = req.headers['x-amz-checksum-sha256'];
+            if (typeof sha === 'string' && sha !== createHash('sha256').update(raw).digest('base64')) {
+              throw new AwsError('BadDigest', 'The sha256 you specified did not match the calculated checksum.');
+            }
+            let parsed: { Delete?: { Object?: { Key?: string }[]; Quiet?: string } };
+            try {
+              parsed = xmlParser.parse(raw.toString('utf8')) as typeof parsed;
+            } catch {
+              throw malformedXml();
+            }
+            const objects = parsed.Delete?.Object ?? [];
+            if (objects.length === 0 || objects.length > 1000) throw malformedXml();
+            const quiet = parsed.Delete?.Quiet === 'true';
+            const deleted: string[] = [];
+            for (const o of objects) {
+              if (typeof o.Key !== 'string' || o.Key === '') throw malformedXml();
+              await deleteStoredObject(ctx, bucketName, o.Key);
+              deleted.push(o.Key);
+            }
+            xml(res, 200, `<DeleteResult xmlns="${NS}">${quiet ? '' : deleted.map((k) => `<Deleted>${tag('Key', k)}</Deleted>`).join('')}</DeleteResult>`, requestId);
+          });
+          return;
+        }
         default:
           throw new AwsError('NotImplemented', `The sim's S3 does not implement ${method} on a bucket.`, 501);
       }
@@ -306,8 +389,11 @@ export const s3Service: RestService = {
           throw new AwsError('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', 400);
         }
         const file = `${uploadId}.part${partNumber}`;
-        const { size, md5, checksums } = await receiveBody(req, join(bucketDir(ctx, bucketName), file));
-        upload.parts[String(partNumber)] = { size, etag: `"${md5}"`, file };
+        const { size, md5, checksums, sha256 } = await receiveBody(req, join(bucketDir(ctx, bucketName), file));
+        if (upload.checksumAlgorithm === 'SHA256' && sha256 === undefined) {
+          throw new AwsError('InvalidRequest', 'The upload was created using a sha256 checksum. The part must carry an x-amz-checksum-sha256 checksum.');
+        }
+        upload.parts[String(partNumber)] = { size, etag: `"${md5}"`, file, lastModified: now(), ...(sha256 !== undefined ? { checksumSha256: sha256 } : {}) };
         send(res, 200, { etag: `"${md5}"`, 'x-amz-request-id': requestId, ...checksums });
       });
       return;
@@ -319,15 +405,41 @@ export const s3Service: RestService = {
         const bucket = getBucket(ctx, bucketName);
         const file = `${randomUUID()}.obj`;
         const tmp = join(bucketDir(ctx, bucketName), `${file}.tmp`);
-        const { size, md5, checksums } = await receiveBody(req, tmp);
+        const { size, md5, checksums, sha256 } = await receiveBody(req, tmp);
         await rename(tmp, join(bucketDir(ctx, bucketName), file));
         const previous = bucket.objects[key];
         bucket.objects[key] = {
           key, file, size, etag: `"${md5}"`, lastModified: now(),
           contentType: req.headers['content-type'], metadata: metadataFrom(req),
+          ...(sha256 !== undefined ? { checksumSha256: sha256 } : {}),
         };
         if (previous) await rm(join(bucketDir(ctx, bucketName), previous.file), { force: true });
         send(res, 200, { etag: `"${md5}"`, 'x-amz-request-id': requestId, ...checksums });
+      });
+      return;
+    }
+
+    if (method === 'GET' && uploadId !== null) {
+      await op('ListParts', () => {
+        getBucket(ctx, bucketName);
+        const upload = state.uploads[uploadId];
+        if (!upload || upload.bucket !== bucketName || upload.key !== key) throw noSuchUpload(uploadId);
+        const marker = Number(q.get('part-number-marker') ?? 0);
+        const maxParts = Math.min(Number(q.get('max-parts') ?? 1000), 1000);
+        if (!Number.isInteger(marker) || marker < 0) throw new AwsError('InvalidArgument', 'Argument part-number-marker must be an integer between 0 and 2147483647');
+        if (!Number.isInteger(maxParts) || maxParts < 0) throw new AwsError('InvalidArgument', 'Argument max-parts must be an integer between 0 and 2147483647');
+        const numbers = Object.keys(upload.parts).map(Number).filter((n) => n > marker).sort((a, b) => a - b);
+        const page = numbers.slice(0, maxParts);
+        const truncated = numbers.length > page.length;
+        xml(res, 200, `<ListPartsResult xmlns="${NS}">${tag('Bucket', bucketName)}${tag('Key', key)}${tag('UploadId', uploadId)}`
+          + `${tag('PartNumberMarker', marker)}${page.length > 0 ? tag('NextPartNumberMarker', page[page.length - 1]) : ''}${tag('MaxParts', maxParts)}`
+          + `${tag('IsTruncated', truncated)}${initiator}${owner}<StorageClass>STANDARD</StorageClass>${tag('ChecksumAlgorithm', upload.checksumAlgorithm)}`
+          + page.map((n) => {
+            const part = upload.parts[String(n)] as MultipartUpload['parts'][string];
+            return `<Part>${tag('PartNumber', n)}${tag('LastModified', iso(part.lastModified ?? upload.initiatedAt))}${tag('ETag', part.etag)}`
+              + `${tag('Size', part.size)}${tag('ChecksumSHA256', part.checksumSha256)}</Part>`;
+          }).join('')
+          + '</ListPartsResult>', requestId);
       });
       return;
     }
@@ -338,7 +450,7 @@ export const s3Service: RestService = {
         const obj = bucket.objects[key];
         if (!obj) throw noSuchKey(key);
         const range = parseRange(typeof req.headers.range === 'string' ? req.headers.range : undefined, obj.size);
-        const headers: Record<string, string | number> = { ...objectHeaders(obj), 'x-amz-request-id': requestId };
+        const headers: Record<string, string | number> = { ...objectHeaders(obj), ...checksumHeaders(req, obj), 'x-amz-request-id': requestId };
         const path = join(bucketDir(ctx, bucketName), obj.file);
         if (method === 'HEAD') {
           res.writeHead(200, { ...headers, 'content-length': obj.size });
@@ -380,11 +492,17 @@ export const s3Service: RestService = {
       await op('CreateMultipartUpload', () => {
         getBucket(ctx, bucketName);
         const id = randomBytes(24).toString('base64url');
+        const algorithm = typeof req.headers['x-amz-checksum-algorithm'] === 'string' ? req.headers['x-amz-checksum-algorithm'].toUpperCase() : undefined;
+        if (algorithm !== undefined && !['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'].includes(algorithm)) {
+          throw new AwsError('InvalidRequest', 'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]');
+        }
         state.uploads[id] = {
           uploadId: id, bucket: bucketName, key, initiatedAt: now(),
           contentType: req.headers['content-type'], metadata: metadataFrom(req), parts: {},
+          ...(algorithm !== undefined ? { checksumAlgorithm: algorithm } : {}),
         };
-        xml(res, 200, `<InitiateMultipartUploadResult xmlns="${NS}">${tag('Bucket', bucketName)}${tag('Key', key)}${tag('UploadId', id)}</InitiateMultipartUploadResult>`, requestId);
+        xml(res, 200, `<InitiateMultipartUploadResult xmlns="${NS}">${tag('Bucket', bucketName)}${tag('Key', key)}${tag('UploadId', id)}</InitiateMultipartUploadResult>`,
+          requestId, algorithm !== undefined ? { 'x-amz-checksum-algorithm': algorithm } : {});
       });
       return;
     }
@@ -395,7 +513,7 @@ export const s3Service: RestService = {
         const bucket = getBucket(ctx, bucketName);
         const upload = state.uploads[uploadId];
         if (!upload || upload.bucket !== bucketName || upload.key !== key) throw noSuchUpload(uploadId);
-        let parsed: { CompleteMultipartUpload?: { Part?: { PartNumber?: string; ETag?: string }[] } };
+        let parsed: { CompleteMultipartUpload?: { Part?: { PartNumber?: string; ETag?: string; ChecksumSHA256?: string }[] } };
         try {
           parsed = xmlParser.parse(body) as typeof parsed;
         } catch {
@@ -412,7 +530,8 @@ export const s3Service: RestService = {
           const n = Number(p.PartNumber);
           const stored = upload.parts[String(n)];
           const etag = (p.ETag ?? '').replace(/&quot;/g, '"');
-          if (!stored || stored.etag.replace(/"/g, '') !== etag.replace(/"/g, '')) {
+          const checksumDiffers = p.ChecksumSHA256 !== undefined && p.ChecksumSHA256 !== stored?.checksumSha256;
+          if (!stored || stored.etag.replace(/"/g, '') !== etag.replace(/"/g, '') || checksumDiffers) {
             throw new AwsError('InvalidPart', 'One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part\'s entity tag.');
           }
           if (i < parts.length - 1 && stored.size < MIN_PART) {
@@ -423,6 +542,8 @@ export const s3Service: RestService = {
         const dir = bucketDir(ctx, bucketName);
         const file = `${randomUUID()}.obj`;
         const out = createWriteStream(join(dir, `${file}.tmp`));
+        // Each part's pipeline listens on the same stream until it ends: one listener set per part.
+        out.setMaxListeners(chosen.length + 10);
         const md5s: Buffer[] = [];
         let size = 0;
         for (const part of chosen) {
@@ -433,13 +554,21 @@ export const s3Service: RestService = {
         await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
         await rename(join(dir, `${file}.tmp`), join(dir, file));
         const etag = `"${createHash('md5').update(Buffer.concat(md5s)).digest('hex')}-${chosen.length}"`;
+        // S3's composite checksum: the SHA-256 of the parts' SHA-256 digests, then "-<part count>".
+        const composite = upload.checksumAlgorithm === 'SHA256' && chosen.every((c) => c.checksumSha256 !== undefined)
+          ? `${createHash('sha256').update(Buffer.concat(chosen.map((c) => Buffer.from(c.checksumSha256 as string, 'base64')))).digest('base64')}-${chosen.length}`
+          : undefined;
         const previousObj = bucket.objects[key];
-        bucket.objects[key] = { key, file, size, etag, lastModified: now(), contentType: upload.contentType, metadata: upload.metadata };
+        bucket.objects[key] = {
+          key, file, size, etag, lastModified: now(), contentType: upload.contentType, metadata: upload.metadata,
+          ...(composite !== undefined ? { checksumSha256: composite } : {}),
+        };
         if (previousObj) await rm(join(dir, previousObj.file), { force: true });
         for (const part of Object.values(upload.parts)) await rm(join(dir, part.file), { force: true });
         delete state.uploads[uploadId];
         xml(res, 200, `<CompleteMultipartUploadResult xmlns="${NS}">${tag('Location', `${url.origin}/${bucketName}/${key}`)}`
-          + `${tag('Bucket', bucketName)}${tag('Key', key)}${tag('ETag', etag)}</CompleteMultipartUploadResult>`, requestId);
+          + `${tag('Bucket', bucketName)}${tag('Key', key)}${tag('ETag', etag)}${tag('ChecksumSHA256', composite)}${composite !== undefined ? tag('ChecksumType', 'COMPOSITE') : ''}`
+          + '</CompleteMultipartUploadResult>', requestId);
       });
       return;
     }

@@ -1,6 +1,6 @@
 // Records the workflow histories the replay test replays. Run after a deliberate change of a
 // workflow's shape (with patched() for runs already in flight), then commit the new JSON:
-//   node --import tsx test/replay/record-histories.ts [compile] [sync] [deploy] [deploy-prune] [release] [release-site-lock] [release-notify] [janitor-notify]   (default: all)
+//   node --import tsx test/replay/record-histories.ts [compile] [sync] [deploy] [deploy-prune] [release] [release-site-lock] [release-notify] [janitor-notify] [s3-sync]   (default: all)
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { syncDataWorkflow } from '../../workflows/sync.js';
 import { makeSampleSite } from '../helpers/sample-site.js';
 import { startDevServer, uniqueTaskQueue, workflowBundle } from '../helpers/temporal-env.js';
 import { makeSyncSite, startSyncSim, writeTree } from '../helpers/sync-site.js';
+import { createBucket, makeS3Site, startS3Sim } from '../helpers/s3-site.js';
 import { deployWorkflow } from '../../workflows/deploy.js';
 import { approveDeploySignal, decideDeployUpdate } from '../../workflows/deploy-status.js';
 import { makeDeploySite, seedSite, startDeploySim } from '../helpers/deploy-env.js';
@@ -42,6 +43,27 @@ async function run(): Promise<void> {
       await writeFile(file, historyToJSON(history));
       console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
     });
+    // A sync to an S3 target (patch s3-data-target): preflight, sync the prefix, verify; no server.
+    if (wanted('s3-sync')) {
+      const fx = await startS3Sim();
+      const s3Site = await makeS3Site(fx, { bucket: 'replay-data', prefix: 'data' });
+      try {
+        await createBucket(fx.client(), 'replay-data');
+        await writeTree(s3Site.dataDir, { 'a/one.bin': 2000, 'b/two.bin': 3000, 'empty.txt': '' });
+        const s3Worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+        await s3Worker.runUntil(async () => {
+          const handle = await env.client.workflow.start(syncDataWorkflow, { taskQueue, workflowId: 'replay-s3-sync', args: [{ configPath: s3Site.configPath }] });
+          await handle.result();
+          const history = await handle.fetchHistory();
+          const file = path.join(historiesDir, 's3-sync.json');
+          await writeFile(file, historyToJSON(history));
+          console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
+        });
+      } finally {
+        await rm(s3Site.dir, { recursive: true, force: true });
+        await fx.close();
+      }
+    }
     // A full sync against the sim: provision, wait, user, upload, verify, teardown.
     if (wanted('sync')) {
       const fx = await startSyncSim();

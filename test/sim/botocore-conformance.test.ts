@@ -195,8 +195,16 @@ void describe('conformance to botocore\'s service models', () => {
       const { UploadId } = await ob.send(new s3.CreateMultipartUploadCommand({ Bucket, Key: 'big' }));
       const part = await ob.send(new s3.UploadPartCommand({ Bucket, Key: 'big', UploadId, PartNumber: 1, Body: 'x' }));
       await ob.send(new s3.CompleteMultipartUploadCommand({ Bucket, Key: 'big', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
-      const { UploadId: abort } = await ob.send(new s3.CreateMultipartUploadCommand({ Bucket, Key: 'gone' }));
+      const { UploadId: abort } = await ob.send(new s3.CreateMultipartUploadCommand({ Bucket, Key: 'gone', ChecksumAlgorithm: 'SHA256' }));
+      await ob.send(new s3.UploadPartCommand({ Bucket, Key: 'gone', UploadId: abort, PartNumber: 1, Body: 'part one', ChecksumAlgorithm: 'SHA256' }));
+      await ob.send(new s3.ListPartsCommand({ Bucket, Key: 'gone', UploadId: abort }));
+      await attempt(ob.send(new s3.ListPartsCommand({ Bucket, Key: 'gone', UploadId: 'no-such-upload' })));
+      await ob.send(new s3.ListMultipartUploadsCommand({ Bucket, Prefix: 'go' }));
       await ob.send(new s3.AbortMultipartUploadCommand({ Bucket, Key: 'gone', UploadId: abort }));
+      await ob.send(new s3.PutObjectCommand({ Bucket, Key: 'sum.txt', Body: 'checked', ChecksumAlgorithm: 'SHA256' }));
+      await attempt(ob.send(new s3.PutObjectCommand({ Bucket, Key: 'sum.txt', Body: 'checked', ChecksumSHA256: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' })));
+      await ob.send(new s3.HeadObjectCommand({ Bucket, Key: 'sum.txt', ChecksumMode: 'ENABLED' }));
+      await ob.send(new s3.DeleteObjectsCommand({ Bucket, Delete: { Objects: [{ Key: 'sum.txt' }, { Key: 'never-was' }] } }));
       await ob.send(new s3.DeleteObjectCommand({ Bucket, Key: 'big' }));
       await ob.send(new s3.DeleteObjectCommand({ Bucket, Key: 'dir/a b.txt' }));
       await ob.send(new s3.DeleteBucketCommand({ Bucket }));

@@ -11,7 +11,7 @@ import {
 import {
   S3Client, CreateBucketCommand, HeadBucketCommand, PutObjectCommand, GetObjectCommand, HeadObjectCommand,
   ListObjectsV2Command, DeleteObjectCommand, CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand,
-  AbortMultipartUploadCommand, paginateListObjectsV2,
+  AbortMultipartUploadCommand, paginateListObjectsV2, ListPartsCommand, ListMultipartUploadsCommand, DeleteObjectsCommand,
 } from '@aws-sdk/client-s3';
 import { simControl } from '../../sim/control-client.js';
 import type { RunningSim } from '../../sim/index.js';
@@ -131,6 +131,55 @@ void describe('EFS and S3', () => {
     })), 'EntityTooSmall');
     await s3.send(new AbortMultipartUploadCommand({ Bucket: 'big', Key: 'small.zip', UploadId: small.UploadId }));
     await expectAwsError(s3.send(new UploadPartCommand({ Bucket: 'big', Key: 'small.zip', UploadId: small.UploadId, PartNumber: 3, Body: 'x' })), 'NoSuchUpload');
+  });
+
+  void it('verifies and keeps SHA-256 checksums, lists and resumes multipart uploads, deletes in batches', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'checked' }));
+    const sha = (b: Buffer): string => createHash('sha256').update(b).digest('base64');
+    const small = randomBytes(1000);
+    await s3.send(new PutObjectCommand({ Bucket: 'checked', Key: 'p/small', Body: small, ChecksumAlgorithm: 'SHA256' }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'checked', Key: 'p/small', ChecksumMode: 'ENABLED' }));
+    assert.equal(head.ChecksumSHA256, sha(small));
+    assert.equal((await s3.send(new HeadObjectCommand({ Bucket: 'checked', Key: 'p/small' }))).ChecksumSHA256, undefined, 'only when asked');
+    // A checksum that does not match the body: 400 BadDigest, and the old object stays.
+    await expectAwsError(s3.send(new PutObjectCommand({ Bucket: 'checked', Key: 'p/small', Body: randomBytes(10), ChecksumSHA256: sha(Buffer.from('other')) })), 'BadDigest');
+    assert.equal((await s3.send(new HeadObjectCommand({ Bucket: 'checked', Key: 'p/small', ChecksumMode: 'ENABLED' }))).ChecksumSHA256, sha(small));
+
+    // Multipart with SHA-256: parts listed with their checksums, the upload listed until completed.
+    const parts = [randomBytes(5 * 1024 * 1024), randomBytes(5 * 1024 * 1024), randomBytes(1234)];
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'checked', Key: 'p/big', ChecksumAlgorithm: 'SHA256' }));
+    await expectAwsError(s3.send(new UploadPartCommand({ Bucket: 'checked', Key: 'p/big', UploadId, PartNumber: 1, Body: parts[0], ChecksumSHA256: sha(Buffer.from('x')) })), 'BadDigest');
+    for (const [i, body] of parts.slice(0, 2).entries()) {
+      await s3.send(new UploadPartCommand({ Bucket: 'checked', Key: 'p/big', UploadId, PartNumber: i + 1, Body: body, ChecksumAlgorithm: 'SHA256' }));
+    }
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'checked', Prefix: 'p/' }));
+    assert.deepEqual(uploads.Uploads?.map((u) => [u.Key, u.UploadId, u.ChecksumAlgorithm]), [['p/big', UploadId, 'SHA256']]);
+    const listed = await s3.send(new ListPartsCommand({ Bucket: 'checked', Key: 'p/big', UploadId, MaxParts: 1 }));
+    assert.equal(listed.IsTruncated, true);
+    assert.deepEqual(listed.Parts?.map((p) => [p.PartNumber, p.Size, p.ChecksumSHA256]), [[1, parts[0]?.length, sha(parts[0] as Buffer)]]);
+    const rest = await s3.send(new ListPartsCommand({ Bucket: 'checked', Key: 'p/big', UploadId, PartNumberMarker: listed.NextPartNumberMarker }));
+    assert.deepEqual(rest.Parts?.map((p) => p.PartNumber), [2]);
+    // A resumed upload sends only what ListParts lacks, then completes with every part.
+    const last = await s3.send(new UploadPartCommand({ Bucket: 'checked', Key: 'p/big', UploadId, PartNumber: 3, Body: parts[2], ChecksumAlgorithm: 'SHA256' }));
+    const all = [...(listed.Parts ?? []), ...(rest.Parts ?? [])].map((p) => ({ PartNumber: p.PartNumber, ETag: p.ETag, ChecksumSHA256: p.ChecksumSHA256 }));
+    const done = await s3.send(new CompleteMultipartUploadCommand({
+      Bucket: 'checked', Key: 'p/big', UploadId,
+      MultipartUpload: { Parts: [...all, { PartNumber: 3, ETag: last.ETag, ChecksumSHA256: last.ChecksumSHA256 }] },
+    }));
+    const composite = `${createHash('sha256').update(Buffer.concat(parts.map((p) => createHash('sha256').update(p).digest()))).digest('base64')}-3`;
+    assert.equal(done.ChecksumSHA256, composite);
+    assert.equal((await s3.send(new HeadObjectCommand({ Bucket: 'checked', Key: 'p/big', ChecksumMode: 'ENABLED' }))).ChecksumSHA256, composite);
+    assert.deepEqual((await s3.send(new ListMultipartUploadsCommand({ Bucket: 'checked' }))).Uploads ?? [], []);
+    await expectAwsError(s3.send(new ListPartsCommand({ Bucket: 'checked', Key: 'p/big', UploadId })), 'NoSuchUpload');
+
+    // ListObjectsV2 pages with continuation tokens; DeleteObjects removes a batch (missing keys count as deleted).
+    for (let i = 0; i < 5; i++) await s3.send(new PutObjectCommand({ Bucket: 'checked', Key: `q/${i}`, Body: String(i) }));
+    const keys: string[] = [];
+    for await (const page of paginateListObjectsV2({ client: s3, pageSize: 2 }, { Bucket: 'checked', Prefix: 'q/' })) keys.push(...(page.Contents ?? []).map((o) => o.Key ?? ''));
+    assert.deepEqual(keys, ['q/0', 'q/1', 'q/2', 'q/3', 'q/4']);
+    const deleted = await s3.send(new DeleteObjectsCommand({ Bucket: 'checked', Delete: { Objects: [...keys.map((Key) => ({ Key })), { Key: 'q/none' }] } }));
+    assert.equal(deleted.Deleted?.length, 6);
+    assert.equal((await s3.send(new ListObjectsV2Command({ Bucket: 'checked', Prefix: 'q/' }))).KeyCount, 0);
   });
 
   void it('injects S3 and EFS faults with the service\'s own error shapes', async () => {

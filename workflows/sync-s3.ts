@@ -1,0 +1,146 @@
+import { ActivityCancellationType, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities as Acts } from '../activities/index.js';
+import type { SiteConfig } from '../config/load.js';
+import type { S3SyncSettings } from '../activities/s3-sync/check-s3-target.js';
+import type { S3SyncReport } from '../activities/s3-sync/sync-s3-prefix.js';
+import type { VerifyS3Result } from '../activities/s3-sync/verify-s3-prefix.js';
+import type { syncInputSchema } from './sync-input.js';
+import { syncProgressSignal, type SyncStatus } from './sync-status.js';
+import type { SyncResult } from './sync.js';
+
+/** What the result says about an S3 target, beside the fields every sync result has. */
+export interface S3SyncOutcome extends Partial<S3SyncReport> {
+  bucket: string;
+  prefix: string;
+  verified: VerifyS3Result | null;
+}
+
+const { checkS3Target } = proxyActivities<Acts>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
+});
+
+function longActivities(s: S3SyncSettings) {
+  const retry = { initialInterval: `${s.retryInitialSeconds} seconds`, backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: s.maxAttempts } as const;
+  // No server bills by the hour here, so the upload may take as long as the tree needs.
+  const transferring = proxyActivities<Acts>({
+    startToCloseTimeout: '48 hours',
+    heartbeatTimeout: `${s.heartbeatTimeoutSeconds} seconds`,
+    retry,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+  const restarting = proxyActivities<Acts>({
+    startToCloseTimeout: '1 hour',
+    heartbeatTimeout: '2 minutes',
+    retry: { ...retry, maximumAttempts: 5 },
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+  return {
+    syncS3Prefix: transferring.syncS3Prefix,
+    verifyS3Prefix: transferring.verifyS3Prefix,
+    restartAppServer: restarting.restartAppServer,
+    waitForHealthyEnvironment: restarting.waitForHealthyEnvironment,
+  };
+}
+
+/**
+ * The data sync for an S3 target: preflight → sync the prefix → verify → (restart). No
+ * Transfer server exists for it, so there is nothing to tear down; the sync itself aborts its
+ * own unfinished multipart uploads.
+ */
+export async function runS3Sync(
+  input: ReturnType<typeof syncInputSchema.parse>,
+  config: SiteConfig,
+  status: SyncStatus,
+  startedAt: number,
+): Promise<SyncResult> {
+  status.stage = 'checking';
+  status.nextAction = 'wait: checking the data dir and the S3 bucket';
+  const s = await checkS3Target({ config, localDir: input.localDir, deleteExtraneous: input.deleteExtraneous });
+  const none = { files: 0, bytes: 0 };
+  const base = {
+    site: s.site,
+    localDir: s.localDir,
+    remoteDir: s.remote,
+    fileSystemId: '',
+    deletedDirs: 0,
+    serverId: null,
+    serverSeconds: 0,
+    plan: null,
+    unchangedSinceLastSync: null,
+  };
+  if (input.dryRun) {
+    // The comparison with the bucket reads every object's checksum; a dry run stops at the preflight.
+    status.stage = 'completed';
+    status.nextAction = 'none: dry run; the preflight passed, start without dryRun to upload what differs';
+    return {
+      ...base,
+      dryRun: true,
+      uploaded: s.local,
+      deleted: none,
+      skipped: none,
+      estimatedCost: 0,
+      verified: null,
+      restarted: null,
+      uploadAttempt: 0,
+      bytesPerSecond: 0,
+      durationMs: Date.now() - startedAt,
+      s3: { bucket: s.bucket, prefix: s.prefix, verified: null },
+    };
+  }
+
+  const acts = longActivities(s);
+  status.stage = 'syncing';
+  status.nextAction = `wait: uploading what differs to ${s.remote}; cancel the workflow to stop (unfinished multipart uploads are aborted)`;
+  const target = { aws: s.aws, bucket: s.bucket, prefix: s.prefix, stateDir: s.stateDir, deleteExtraneous: s.deleteExtraneous };
+  const report = await acts.syncS3Prefix({
+    ...target,
+    localDir: s.localDir,
+    website: s.website,
+    parallelism: s.parallelism,
+    multipartThresholdBytes: s.multipartThresholdBytes,
+    partSizeBytes: s.partSizeBytes,
+    runStartedAt: workflowInfo().runStartTime.toISOString(),
+    progressSignal: syncProgressSignal.name,
+  });
+  status.filesDone = report.uploaded.files;
+  status.bytesDone = report.uploaded.bytes;
+  status.bytesPerSecond = report.bytesPerSecond;
+  status.estimatedCost = report.estimatedCost.requests;
+
+  status.stage = 'verifying';
+  status.done = null;
+  status.total = null;
+  status.lastLine = null;
+  status.nextAction = `wait: comparing ${s.remote} with the local tree (${s.verify})`;
+  const verified = await acts.verifyS3Prefix({ ...target, mode: s.verify, sample: s.verifySample });
+
+  let restarted: string | null = null;
+  if (s.restartEnvironment && config.beanstalk && config.aws) {
+    status.stage = 'restarting';
+    status.nextAction = `wait: restarting the app servers of ${s.restartEnvironment} so the site loads the new data`;
+    const site = { site: s.site, siteDir: config.siteDir, stateDir: config.stateDir, aws: { region: config.aws.region, endpoint: config.aws.endpoint }, beanstalk: config.beanstalk };
+    const deadlineMs = Date.now() + config.beanstalk.timeoutMinutes * 60_000;
+    const request = await acts.restartAppServer({ site, deadlineMs });
+    await acts.waitForHealthyEnvironment({ site, expectVersion: null, since: request.requestedAt, deadlineMs, purpose: 'restart' });
+    restarted = s.restartEnvironment;
+  }
+  log.info('S3 sync verified', { remote: s.remote, uploaded: report.uploaded.files, verified: verified.files });
+  status.stage = 'completed';
+  status.nextAction = `none: the data is in ${s.remote}`;
+  return {
+    ...base,
+    dryRun: false,
+    uploaded: report.uploaded,
+    deleted: report.deleted,
+    skipped: report.skipped,
+    estimatedCost: report.estimatedCost.requests,
+    verified: null,
+    restarted,
+    uploadAttempt: report.attempt,
+    bytesPerSecond: report.bytesPerSecond,
+    durationMs: Date.now() - startedAt,
+    s3: { ...report, bucket: s.bucket, prefix: s.prefix, verified },
+  };
+}
