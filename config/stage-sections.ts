@@ -30,10 +30,12 @@ export interface MissingSection {
 
 /** The first section `stage` needs that `config` lacks, or undefined when it has them all. */
 export function missingSection(
-  config: { configPath: string } & Partial<Record<SectionName, unknown>>,
+  config: { configPath: string; data?: { target?: { kind?: string } } } & Partial<Record<SectionName, unknown>>,
   stage: StageNeedingSections,
 ): MissingSection | undefined {
-  const section = stageSections[stage].find((name) => config[name] === undefined);
+  // An S3 data target is reached through the AWS API alone: no Transfer server, no transfer section.
+  const needs = stage === 'sync' && config.data?.target?.kind === 's3' ? stageSections.sync.filter((name) => name !== 'transfer') : stageSections[stage];
+  const section = needs.find((name) => config[name] === undefined);
   if (!section) return undefined;
   return {
     section,
