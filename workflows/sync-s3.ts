@@ -7,6 +7,7 @@ import type { VerifyS3Result } from '../activities/s3-sync/verify-s3-prefix.js';
 import type { syncInputSchema } from './sync-input.js';
 import { syncProgressSignal, type SyncStatus } from './sync-status.js';
 import type { SyncResult } from './sync.js';
+import { awsBackoff, dataTransferRetry, restartAfterSync } from './activity-options.js';
 
 /** What the result says about an S3 target, beside the fields every sync result has. */
 export interface S3SyncOutcome extends Partial<S3SyncReport> {
@@ -15,14 +16,10 @@ export interface S3SyncOutcome extends Partial<S3SyncReport> {
   verified: VerifyS3Result | null;
 }
 
-const { checkS3Target } = proxyActivities<Acts>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
-});
+const { checkS3Target } = proxyActivities<Acts>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute', retry: awsBackoff(8) });
 
 function longActivities(s: S3SyncSettings) {
-  const retry = { initialInterval: `${s.retryInitialSeconds} seconds`, backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: s.maxAttempts } as const;
+  const retry = dataTransferRetry(s);
   // No server bills by the hour here, so the upload may take as long as the tree needs.
   const transferring = proxyActivities<Acts>({
     startToCloseTimeout: '48 hours',
@@ -30,17 +27,10 @@ function longActivities(s: S3SyncSettings) {
     retry,
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
-  const restarting = proxyActivities<Acts>({
-    startToCloseTimeout: '1 hour',
-    heartbeatTimeout: '2 minutes',
-    retry: { ...retry, maximumAttempts: 5 },
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  });
   return {
     syncS3Prefix: transferring.syncS3Prefix,
     verifyS3Prefix: transferring.verifyS3Prefix,
-    restartAppServer: restarting.restartAppServer,
-    waitForHealthyEnvironment: restarting.waitForHealthyEnvironment,
+    ...restartAfterSync(s),
   };
 }
 

@@ -17,7 +17,7 @@ import type { ProvisionedServer } from '../activities/sync/provision-sftp-server
 import type { SyncDirectoryResult } from '../activities/sync/sync-directory.js';
 import type { TeardownResult } from '../activities/sync/teardown-sftp-server.js';
 import type { VerifyResult } from '../activities/sync/verify-remote-tree.js';
-import { awsCall, teardownOptions } from './activity-options.js';
+import { awsCall, dataTransferRetry, restartAfterSync, teardownOptions } from './activity-options.js';
 import { parseInput } from './inputs.js';
 import { startingView } from './status-view.js';
 import { createNotifier } from './notifier.js';
@@ -36,12 +36,7 @@ const { teardownSftpServer } = proxyActivities<Acts>(teardownActivity);
 
 /** The long, heartbeating activities, timed from the config (tests use seconds, AWS minutes). */
 function longActivities(s: SyncSettings) {
-  const retry = {
-    initialInterval: `${s.retryInitialSeconds} seconds`,
-    backoffCoefficient: 2,
-    maximumInterval: '2 minutes',
-    maximumAttempts: s.maxAttempts,
-  } as const;
+  const retry = dataTransferRetry(s);
   const waiting = proxyActivities<Acts>({
     startToCloseTimeout: `${Math.ceil(s.onlineTimeoutMinutes * 60 + 60)} seconds`,
     // The wait heartbeats once per poll.
@@ -56,19 +51,11 @@ function longActivities(s: SyncSettings) {
     retry,
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
-  // The deploy's own activities: wait Ready, restart, then wait until healthy again.
-  const restarting = proxyActivities<Acts>({
-    startToCloseTimeout: '1 hour',
-    heartbeatTimeout: '2 minutes',
-    retry: { ...retry, maximumAttempts: 5 },
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  });
   return {
     waitForServerOnline: waiting.waitForServerOnline,
     syncDirectory: transferring.syncDirectory,
     verifyRemoteTree: transferring.verifyRemoteTree,
-    restartAppServer: restarting.restartAppServer,
-    waitForHealthyEnvironment: restarting.waitForHealthyEnvironment,
+    ...restartAfterSync(s),
   };
 }
 
