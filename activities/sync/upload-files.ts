@@ -17,7 +17,7 @@ const PIECE = 32 * 1024 * 1024;
  * Files each session carries at once. A small file costs four round trips (open, writes,
  * setstat+close, rename) whatever its size; several per session keep the link busy meanwhile.
  */
-const FILES_PER_SESSION = 4;
+export const FILES_PER_SESSION = 4;
 /**
  * Only files above this continue an earlier attempt's temp: a resumed file is read back in full
  * before its rename, and for small files sending again costs less than reading back (on a link
