@@ -17,6 +17,17 @@ export async function startDevServer(opts: { logLevel?: 'WARN' | 'ERROR' } = {})
   });
 }
 
+export interface TestServer {
+  env: TestWorkflowEnvironment;
+  stop(): Promise<void>;
+}
+
+/** A dev server alone, for files whose tests each start their own workers. */
+export async function startServer(): Promise<TestServer> {
+  const env = await startDevServer();
+  return { env, stop: () => env.teardown() };
+}
+
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** Bundled once per test file: webpack is the slowest part of starting a worker. */
