@@ -6,7 +6,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { scratchDir, type BenchContext, type Benchmark } from './lib/context.js';
 import { freePort } from './lib/sshd.js';
-import { fmt, loadAverage, spread, type Section } from './lib/stats.js';
+import { fmt, loadAverage, sectionRun, spread, type Section } from './lib/stats.js';
 import { generateTree } from './lib/tree.js';
 
 const MiB = 2 ** 20;
@@ -100,11 +100,7 @@ export const ceilingBenchmark: Benchmark = {
       return [{
         id: 'ceiling',
         title: "The machine's ceiling",
-        mode: ctx.quick ? 'quick' : 'full',
-        startedAt: startedAt.toISOString(),
-        durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-        loadBefore,
-        loadAfter: loadAverage(),
+        ...sectionRun(ctx, startedAt, loadBefore),
         figures: [
           { name: '`openssl speed -evp aes-128-gcm`, 16 KiB blocks, one core', unit: 'MB/s', value: spread(gcm) },
           { name: '`openssl speed -evp chacha20-poly1305`, 16 KiB blocks, one core', unit: 'MB/s', value: spread(chacha) },

@@ -8,7 +8,7 @@ import { makeSampleSite } from '../test/helpers/sample-site.js';
 import { FS_NAME } from '../test/helpers/sync-site.js';
 import { uniqueTaskQueue, workflowBundle } from '../test/helpers/temporal-env.js';
 import type { Benchmark, BenchContext } from './lib/context.js';
-import { fmt, loadAverage, spread, type Figure, type Section } from './lib/stats.js';
+import { fmt, loadAverage, sectionRun, spread, type Figure, type Section } from './lib/stats.js';
 import { withDevServer } from './lib/temporal.js';
 
 export const engineOverheadBenchmark: Benchmark = {
@@ -85,11 +85,7 @@ export const engineOverheadBenchmark: Benchmark = {
       return [{
         id: 'engine',
         title: 'Engine overhead: a full release with zero-length stages',
-        mode: ctx.quick ? 'quick' : 'full',
-        startedAt: startedAt.toISOString(),
-        durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-        loadBefore,
-        loadAfter: loadAverage(),
+        ...sectionRun(ctx, startedAt, loadBefore),
         figures,
         notes: [
           '`releaseWorkflow` with `autoApprove` on a real dev server and an in-process worker: a compile of one step of one unit of 0 ms (the sample compile still starts a Node process and writes and validates its feather files), the three figure scripts at 0 ms (three Python processes), a sync of that small data dir through the sim (server ONLINE at once, poll 0.1 s), the docker double\'s build and push, a deploy whose version processing and environment update complete at once (poll 0.1 s, no health grace). What remains is the engine: activities, child workflows, process starts, polls.',

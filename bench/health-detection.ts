@@ -6,7 +6,7 @@ import { inRegion } from '../sim/index.js';
 import { makeDeploySite, seedSite, simState, startDeploySim } from '../test/helpers/deploy-env.js';
 import { uniqueTaskQueue, workflowBundle } from '../test/helpers/temporal-env.js';
 import type { Benchmark, BenchContext } from './lib/context.js';
-import { fmt, loadAverage, spread, type Figure, type Section } from './lib/stats.js';
+import { fmt, loadAverage, sectionRun, spread, type Figure, type Section } from './lib/stats.js';
 import { withDevServer } from './lib/temporal.js';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -85,11 +85,7 @@ export const healthDetectionBenchmark: Benchmark = {
       return [{
         id: 'health',
         title: 'Health detection',
-        mode: ctx.quick ? 'quick' : 'full',
-        startedAt: startedAt.toISOString(),
-        durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-        loadBefore,
-        loadAfter: loadAverage(),
+        ...sectionRun(ctx, startedAt, loadBefore),
         figures,
         notes: [
           `A full \`deployWorkflow\` (docker double build and push, bundle, version, UpdateEnvironment, health wait, smoke check) against the sim, whose environment turns Ready and Green ${UPDATE_SECONDS} s after UpdateEnvironment; in-process worker, real dev server. healthGraceSeconds 0, as in the tests.`,

@@ -6,7 +6,7 @@ import { makeSampleSite, readAudit, type SampleSite } from '../test/helpers/samp
 import { uniqueTaskQueue } from '../test/helpers/temporal-env.js';
 import { startWorkerProcess, waitFor } from '../test/helpers/worker-process.js';
 import type { Benchmark, BenchContext } from './lib/context.js';
-import { fmt, loadAverage, spread, type Section } from './lib/stats.js';
+import { fmt, loadAverage, sectionRun, spread, type Section } from './lib/stats.js';
 import { withDevServer } from './lib/temporal.js';
 import { runPath } from '../test/helpers/run-dirs.js';
 
@@ -100,11 +100,7 @@ export const resumeCostBenchmark: Benchmark = {
       return [{
         id: 'compile-resume',
         title: 'Resume cost: a 10-unit compile killed at 50% and resumed',
-        mode: ctx.quick ? 'quick' : 'full',
-        startedAt: startedAt.toISOString(),
-        durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-        loadBefore,
-        loadAfter: loadAverage(),
+        ...sectionRun(ctx, startedAt, loadBefore),
         figures: [
           { name: 'undisturbed compile, wall time', unit: 's', value: spread(undisturbed) },
           { name: 'killed at 50% and resumed, wall time', unit: 's', value: spread(resumed) },

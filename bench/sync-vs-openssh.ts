@@ -6,7 +6,7 @@ import { TEMP_SUFFIX } from '../activities/sync/local-tree.js';
 import { scratchDir, type BenchContext, type Benchmark } from './lib/context.js';
 import { cpuOfTree, openSshPut } from './lib/clients.js';
 import { missingOpenSsh, startSshd, type RunningSshd } from './lib/sshd.js';
-import { fmt, loadAverage, spread, type Figure, type Section } from './lib/stats.js';
+import { fmt, loadAverage, sectionRun, spread, type Figure, type Section } from './lib/stats.js';
 import { runSyncChild } from './lib/sync-runner.js';
 import { changeFiles, FULL_TREE, generateTree, QUICK_TREE, type TreeFile } from './lib/tree.js';
 
@@ -29,11 +29,7 @@ function section(id: string, title: string, ctx: BenchContext, startedAt: Date, 
   return {
     id,
     title,
-    mode: ctx.quick ? 'quick' : 'full',
-    startedAt: startedAt.toISOString(),
-    durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-    loadBefore,
-    loadAfter: loadAverage(),
+    ...sectionRun(ctx, startedAt, loadBefore),
     figures,
     notes,
   };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { scratchDir, type BenchContext, type Benchmark } from './lib/context.js';
 import { LFTP_PARALLEL, lftpMirror, openSshPut, RCLONE_FLAGS, rcloneSync, type ToolRun } from './lib/clients.js';
 import { missingOpenSsh, startSshd } from './lib/sshd.js';
-import { fmt, loadAverage, spread, type Figure, type Section } from './lib/stats.js';
+import { fmt, loadAverage, sectionRun, spread, type Figure, type Section } from './lib/stats.js';
 import { runSyncChild } from './lib/sync-runner.js';
 import { missingToxiproxy, startWanProxy, TOXIPROXY_VERSION, WAN } from './lib/toxiproxy.js';
 import { changeFiles, generateTree, type TreeSpec } from './lib/tree.js';
@@ -115,11 +115,7 @@ export const syncWanBenchmark: Benchmark = {
       return [{
         id: 'sync-wan',
         title: `Data sync on the WAN profile (${WAN.latencyMs} ms each way, ${WAN.rateKBps / 1000} MB/s per connection): ours vs put -r, lftp, rclone`,
-        mode: ctx.quick ? 'quick' : 'full',
-        startedAt: startedAt.toISOString(),
-        durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-        loadBefore,
-        loadAfter: loadAverage(),
+        ...sectionRun(ctx, startedAt, loadBefore),
         figures,
         notes,
       }];

@@ -2,22 +2,15 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { makeSampleSite, repoRoot } from './helpers/sample-site.js';
-import { uniqueTaskQueue, startServerWithWorker, type TestServerWithWorker } from './helpers/temporal-env.js';
+import { uniqueTaskQueue, startServerWithWorker } from './helpers/temporal-env.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
 
 let env: TestWorkflowEnvironment;
-let server: TestServerWithWorker | undefined;
 const taskQueue = uniqueTaskQueue('cli');
-
-before(async () => {
-  server = await startServerWithWorker(taskQueue);
-  env = server.env;
-});
-after(async () => {
-  await server?.stop();
-});
+suiteHooks(() => startServerWithWorker(taskQueue), (server) => (env = server.env));
 
 function cli(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

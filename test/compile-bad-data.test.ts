@@ -1,23 +1,16 @@
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { compileWorkflow } from '../workflows/compile.js';
 import { makeSampleSite } from './helpers/sample-site.js';
-import { uniqueTaskQueue, startServerWithWorker, type TestServerWithWorker } from './helpers/temporal-env.js';
+import { uniqueTaskQueue, startServerWithWorker } from './helpers/temporal-env.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
 
 let env: TestWorkflowEnvironment;
-let server: TestServerWithWorker | undefined;
 const taskQueue = uniqueTaskQueue('bad-data');
-
-before(async () => {
-  server = await startServerWithWorker(taskQueue);
-  env = server.env;
-});
-after(async () => {
-  await server?.stop();
-});
+suiteHooks(() => startServerWithWorker(taskQueue), (server) => (env = server.env));
 
 /** A site whose only compile step runs `script` (Node, ESM) in the site dir. */
 async function siteWritingWith(script: string) {

@@ -3,23 +3,16 @@ import { execFile } from 'node:child_process';
 import { access, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { makeSampleSite, repoRoot } from './helpers/sample-site.js';
-import { uniqueTaskQueue, startServerWithWorker, type TestServerWithWorker } from './helpers/temporal-env.js';
+import { uniqueTaskQueue, startServerWithWorker } from './helpers/temporal-env.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
 
 let env: TestWorkflowEnvironment;
-let server: TestServerWithWorker | undefined;
 const taskQueue = uniqueTaskQueue('bad-input');
-
-before(async () => {
-  server = await startServerWithWorker(taskQueue);
-  env = server.env;
-});
-after(async () => {
-  await server?.stop();
-});
+suiteHooks(() => startServerWithWorker(taskQueue), (server) => (env = server.env));
 
 async function failureOf(input: unknown): Promise<{ failure: ApplicationFailure; handle: WorkflowHandle }> {
   const handle = await env.client.workflow.start('compileWorkflow', { taskQueue, workflowId: `compile-input-${Date.now()}-${Math.random()}`, args: [input] });

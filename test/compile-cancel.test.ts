@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -12,17 +12,13 @@ import { createRunbookWorker } from '../worker/create-worker.js';
 import { compileWorkflow } from '../workflows/compile.js';
 import { statusQuery } from '../workflows/compile-status.js';
 import { makeSampleSite, readAudit } from './helpers/sample-site.js';
-import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { startServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
 import { waitFor } from './helpers/worker-process.js';
 import { runPath } from './helpers/run-dirs.js';
 
 let env: TestWorkflowEnvironment;
-before(async () => {
-  env = await startDevServer();
-});
-after(async () => {
-  await env?.teardown();
-});
+suiteHooks(startServer, (server) => (env = server.env));
 
 test('cancelling a compile ends the whole process tree and restores the previous data', async () => {
   const site = await makeSampleSite({ units: 30, unitMs: 1000 });

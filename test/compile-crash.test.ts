@@ -1,22 +1,18 @@
 import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ProcessRecord } from '../activities/process/tracked-process.js';
 import { groupAlive, isAlive, liveGroupMembers } from '../activities/process/process-identity.js';
 import { compileWorkflow } from '../workflows/compile.js';
 import { makeSampleSite, readAudit, type SampleSite } from './helpers/sample-site.js';
-import { startDevServer, uniqueTaskQueue } from './helpers/temporal-env.js';
+import { startServer, uniqueTaskQueue } from './helpers/temporal-env.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
 import { startWorkerProcess, waitFor, type WorkerProcess } from './helpers/worker-process.js';
 import { runPath } from './helpers/run-dirs.js';
 
 let env: TestWorkflowEnvironment;
-before(async () => {
-  env = await startDevServer();
-});
-after(async () => {
-  await env?.teardown();
-});
+suiteHooks(startServer, (server) => (env = server.env));
 
 /** Step 1 short, step 2 long enough that a retry finds it still running. */
 function crashSite(step2UnitMs: number): Promise<SampleSite> {

@@ -1,22 +1,18 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Manifest } from '../activities/compile/validate-compiled-data.js';
 import { createRunbookWorker } from '../worker/create-worker.js';
 import { compileWorkflow } from '../workflows/compile.js';
 import { statusQuery } from '../workflows/compile-status.js';
-import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { startServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
 import { makeSampleSite, readAudit } from './helpers/sample-site.js';
 
 let env: TestWorkflowEnvironment;
-before(async () => {
-  env = await startDevServer();
-});
-after(async () => {
-  await env?.teardown();
-});
+suiteHooks(startServer, (server) => (env = server.env));
 
 test('compileWorkflow runs every step, validates every feather file and pickles the figures', async () => {
   const site = await makeSampleSite({ units: 3, unitMs: 30 });

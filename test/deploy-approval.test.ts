@@ -1,35 +1,20 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import yauzl from 'yauzl';
 import type { RunningSim } from '../sim/index.js';
 import { deployWorkflow } from '../workflows/deploy.js';
-import { bucketKeys, DEFAULT_BUCKET, describeEnv, makeDeploySite, SEED_VERSION, simState, startDeploySuite, type DeploySuite } from './helpers/deploy-env.js';
+import { bucketKeys, DEFAULT_BUCKET, describeEnv, makeDeploySite, SEED_VERSION, simState, startDeploySuite } from './helpers/deploy-env.js';
 import { deployStatus, npmRun, waitForStage } from './helpers/deploy-run.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
+import { historyText } from './helpers/history-text.js';
 import { uniqueTaskQueue } from './helpers/temporal-env.js';
 
 let env: TestWorkflowEnvironment;
 let sim: RunningSim;
-let suite: DeploySuite | undefined;
 const taskQueue = uniqueTaskQueue('deploy-approval');
-
-before(async () => {
-  suite = await startDeploySuite(taskQueue);
-  ({ env, sim } = suite);
-});
-after(async () => {
-  await suite?.stop();
-});
-
-/** Every string and every payload's bytes (decoded as UTF-8) in a history: what a scan must see. */
-function historyText(value: unknown, out: string[] = []): string {
-  if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
-  else if (typeof value === 'string') out.push(value);
-  else if (Array.isArray(value)) for (const v of value) historyText(v, out);
-  else if (value && typeof value === 'object') for (const v of Object.values(value)) historyText(v, out);
-  return out.join('\n');
-}
+suiteHooks(() => startDeploySuite(taskQueue), (suite) => ({ env, sim } = suite));
 
 function readZip(file: string): Promise<Map<string, string>> {
   return new Promise((resolve, reject) => {

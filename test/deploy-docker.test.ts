@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -8,22 +8,15 @@ import { groupAlive } from '../activities/process/process-identity.js';
 import type { ProcessRecord } from '../activities/process/tracked-process.js';
 import { simControl, type RunningSim } from '../sim/index.js';
 import { deployWorkflow } from '../workflows/deploy.js';
-import { bucketKeys, makeDeploySite, startDeploySuite, type DeploySuite } from './helpers/deploy-env.js';
+import { bucketKeys, makeDeploySite, startDeploySuite } from './helpers/deploy-env.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
 import { uniqueTaskQueue } from './helpers/temporal-env.js';
 import { runPath } from './helpers/run-dirs.js';
 
 let env: TestWorkflowEnvironment;
 let sim: RunningSim;
-let suite: DeploySuite | undefined;
 const taskQueue = uniqueTaskQueue('deploy-docker');
-
-before(async () => {
-  suite = await startDeploySuite(taskQueue);
-  ({ env, sim } = suite);
-});
-after(async () => {
-  await suite?.stop();
-});
+suiteHooks(() => startDeploySuite(taskQueue), (suite) => ({ env, sim } = suite));
 
 test('a docker push that fails once is retried and the deploy goes on', async () => {
   const site = await makeDeploySite(sim);

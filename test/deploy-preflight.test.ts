@@ -1,28 +1,21 @@
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inRegion, type RunningSim } from '../sim/index.js';
 import { deployWorkflow } from '../workflows/deploy.js';
-import { bucketKeys, describeEnv, makeDeploySite, SEED_VERSION, simState, startDeploySuite, type DeploySuite } from './helpers/deploy-env.js';
+import { bucketKeys, describeEnv, makeDeploySite, SEED_VERSION, simState, startDeploySuite } from './helpers/deploy-env.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
 import { uniqueTaskQueue } from './helpers/temporal-env.js';
 import { deployedResult } from './helpers/deploy-outcome.js';
 
 let env: TestWorkflowEnvironment;
 let sim: RunningSim;
-let suite: DeploySuite | undefined;
 const taskQueue = uniqueTaskQueue('deploy-preflight');
-
-before(async () => {
-  suite = await startDeploySuite(taskQueue);
-  ({ env, sim } = suite);
-});
-after(async () => {
-  await suite?.stop();
-});
+suiteHooks(() => startDeploySuite(taskQueue), (suite) => ({ env, sim } = suite));
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
   const err = await promise.then(() => undefined, (e: unknown) => e);

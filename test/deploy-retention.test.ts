@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { DescribeApplicationsCommand, ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
 import { CreateRepositoryCommand, ECRClient, GetLifecyclePolicyCommand } from '@aws-sdk/client-ecr';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inRegion, startSim, type RunningSim } from '../sim/index.js';
-import { createRunbookWorker, type RunbookWorker } from '../worker/create-worker.js';
 import { deployWorkflow } from '../workflows/deploy.js';
 import { bundleImageDigests } from '../activities/deploy/bundle-images.js';
-import { DEFAULT_BUCKET, describeEnv, makeDeploySite, seedSite, simState } from './helpers/deploy-env.js';
+import { DEFAULT_BUCKET, describeEnv, makeDeploySite, simState, startDeploySuite } from './helpers/deploy-env.js';
 import { removeSite } from './helpers/sync-site.js';
-import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
+import { uniqueTaskQueue } from './helpers/temporal-env.js';
 
 // A lab deploys every week for months: Beanstalk's version quota (10 here, 1000 per region on
 // AWS) must never refuse a deploy after its build, push and approval, and neither the bundle
@@ -19,25 +19,12 @@ import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/tempo
 
 let env: TestWorkflowEnvironment;
 let sim: RunningSim;
-let worker: RunbookWorker;
-let running: Promise<void>;
 const taskQueue = uniqueTaskQueue('deploy-retention');
 
-before(async () => {
-  [env, sim] = await Promise.all([
-    startDevServer(),
-    startSim({ beanstalkUpdateSeconds: 0.3, versionProcessSeconds: 0.1, transferStartSeconds: 0.2, applicationVersionQuota: 10 }),
-  ]);
-  await seedSite(sim);
-  worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
-  running = worker.run();
-});
-after(async () => {
-  worker?.shutdown();
-  await running;
-  await sim?.close();
-  await env?.teardown();
-});
+suiteHooks(
+  () => startDeploySuite(taskQueue, { sim: () => startSim({ beanstalkUpdateSeconds: 0.3, versionProcessSeconds: 0.1, transferStartSeconds: 0.2, applicationVersionQuota: 10 }) }),
+  (suite) => ({ env, sim } = suite),
+);
 
 /** What the sim holds: versions of the app (label → bundle key), the bucket's keys, the repository's digests. */
 async function world() {

@@ -1,27 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { simControl, type RunningSim } from '../sim/index.js';
 import { deployWorkflow } from '../workflows/deploy.js';
-import { describeEnv, makeDeploySite, startDeploySuite, type DeploySuite } from './helpers/deploy-env.js';
+import { describeEnv, makeDeploySite, startDeploySuite } from './helpers/deploy-env.js';
 import { deployStatus } from './helpers/deploy-run.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
 import { uniqueTaskQueue } from './helpers/temporal-env.js';
 import { deployedResult } from './helpers/deploy-outcome.js';
 
 let env: TestWorkflowEnvironment;
 let sim: RunningSim;
-let suite: DeploySuite | undefined;
 const taskQueue = uniqueTaskQueue('deploy-rollback');
-
-before(async () => {
-  suite = await startDeploySuite(taskQueue);
-  ({ env, sim } = suite);
-});
-after(async () => {
-  await suite?.stop();
-});
+suiteHooks(() => startDeploySuite(taskQueue), (suite) => ({ env, sim } = suite));
 
 function innermost(err: unknown): ApplicationFailure | undefined {
   let current: unknown = err;

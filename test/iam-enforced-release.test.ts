@@ -1,19 +1,18 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { RunbookWorker } from '../worker/create-worker.js';
-import { createRunbookWorker } from '../worker/create-worker.js';
 import { releaseWorkflow } from '../workflows/release.js';
 import { syncDataWorkflow } from '../workflows/sync.js';
 import { deployWorkflow } from '../workflows/deploy.js';
 import { inRegion, type PolicyDocument } from '../sim/index.js';
 import { describeEnv, simState } from './helpers/deploy-env.js';
-import { makeReleaseSite, startReleaseSim, type ReleaseFixture } from './helpers/release-site.js';
+import { makeReleaseSite, startReleaseSuite, type ReleaseFixture } from './helpers/release-site.js';
 import { repoRoot } from './helpers/sample-site.js';
-import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
+import { uniqueTaskQueue } from './helpers/temporal-env.js';
 
 // The sim enforces IAM: the runbook's own identity (the local default credentials) gets exactly
 // docs/iam-policy.json, and a whole release must pass under it, in us-east-2 (the ContactTracing
@@ -22,8 +21,6 @@ import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/tempo
 
 let env: TestWorkflowEnvironment;
 let fx: ReleaseFixture;
-let worker: RunbookWorker;
-let running: Promise<void>;
 let policy: PolicyDocument & { Statement: { Sid?: string; Action?: string | string[] }[] };
 const taskQueue = uniqueTaskQueue('iam');
 const REGION = 'us-east-2';
@@ -39,20 +36,14 @@ function policyWithout(...actions: string[]): PolicyDocument {
 
 const attach = (doc: PolicyDocument) => fx.control.addPrincipal({ ...RUNBOOK_IDENTITY, policy: doc });
 
-before(async () => {
-  const text = await readFile(path.join(repoRoot, 'docs', 'iam-policy.json'), 'utf8');
-  policy = JSON.parse(text.replaceAll('ACCOUNT_ID', '123456789012')) as typeof policy;
-  env = await startDevServer();
-  fx = await startReleaseSim({ region: REGION });
-  worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
-  running = worker.run();
-});
-after(async () => {
-  worker?.shutdown();
-  await running;
-  await fx?.close();
-  await env?.teardown();
-});
+suiteHooks(
+  async () => {
+    const text = await readFile(path.join(repoRoot, 'docs', 'iam-policy.json'), 'utf8');
+    policy = JSON.parse(text.replaceAll('ACCOUNT_ID', '123456789012')) as typeof policy;
+    return startReleaseSuite(taskQueue, { region: REGION });
+  },
+  (suite) => ({ env, fx } = suite),
+);
 
 test('a whole release passes under docs/iam-policy.json, enforced by the sim', async () => {
   await attach(policyWithout());

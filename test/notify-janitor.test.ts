@@ -1,25 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { CreateServerCommand, TransferClient } from '@aws-sdk/client-transfer';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createRunbookWorker } from '../worker/create-worker.js';
 import { sftpJanitorWorkflow } from '../workflows/janitor.js';
 import { addNotifyChannels } from './helpers/notify-site.js';
-import { makeSyncSite, removeSite, startSyncSim, type SyncFixture } from './helpers/sync-site.js';
-import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { makeSyncSite, removeSite, startSyncSuite, type SyncFixture } from './helpers/sync-site.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
+import { uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
 import { slackText } from './helpers/webhook-receiver.js';
 
 // A server the janitor deletes is worth telling: somebody's sync left it billing.
 
 let env: TestWorkflowEnvironment;
 let fx: SyncFixture;
-before(async () => {
-  [env, fx] = await Promise.all([startDevServer(), startSyncSim()]);
-});
-after(async () => {
-  await fx?.close();
-  await env?.teardown();
-});
+suiteHooks(startSyncSuite, (suite) => ({ env, fx } = suite));
 
 test('the janitor deletes an orphaned server and tells both channels why, and what it cost', async () => {
   const site = await makeSyncSite(fx, { transfer: { maxServerHours: 6, hourlyRate: 0.3 } });

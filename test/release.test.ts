@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createRunbookWorker, type RunbookWorker } from '../worker/create-worker.js';
@@ -10,7 +10,8 @@ import { releaseStatusQuery } from '../workflows/release-status.js';
 import { runbookSiteKey, runbookStageKey } from '../workflows/search-attributes.js';
 import { describeEnv } from './helpers/deploy-env.js';
 import { npmRun } from './helpers/deploy-run.js';
-import { makeReleaseSite, startReleaseSuite, type ReleaseFixture, type ReleaseSuite } from './helpers/release-site.js';
+import { makeReleaseSite, startReleaseSuite, type ReleaseFixture } from './helpers/release-site.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
 import { uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
 import { startWorkerProcess, waitFor } from './helpers/worker-process.js';
 import { deployedResult } from './helpers/deploy-outcome.js';
@@ -18,14 +19,8 @@ import { deployedResult } from './helpers/deploy-outcome.js';
 let env: TestWorkflowEnvironment;
 let fx: ReleaseFixture;
 let worker: RunbookWorker;
-let suite: ReleaseSuite | undefined;
 const taskQueue = uniqueTaskQueue('release');
-
-before(async () => {
-  suite = await startReleaseSuite(taskQueue);
-  ({ env, fx, worker } = suite);
-});
-after(() => suite?.stop());
+suiteHooks(() => startReleaseSuite(taskQueue), (suite) => ({ env, fx, worker } = suite));
 
 test('a full release started as from the UI with {} : compile, sync, image, approval by signal, deploy', async () => {
   const site = await makeReleaseSite(fx);

@@ -2,21 +2,17 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { makeSampleSite, repoRoot } from './helpers/sample-site.js';
-import { startDevServer, uniqueTaskQueue } from './helpers/temporal-env.js';
+import { startServer, uniqueTaskQueue } from './helpers/temporal-env.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
 import { startWorkerProcess, waitFor } from './helpers/worker-process.js';
 
 let env: TestWorkflowEnvironment;
-before(async () => {
-  env = await startDevServer();
-});
-after(async () => {
-  await env?.teardown();
-});
+suiteHooks(startServer, (server) => (env = server.env));
 
 const run = promisify(execFile);
 async function schedule(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

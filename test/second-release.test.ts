@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { approveDeploySignal, decideDeployUpdate } from '../workflows/deploy-status.js';
@@ -10,9 +10,10 @@ import { releaseStatusQuery, type ReleaseStatus } from '../workflows/release-sta
 import { inRegion } from '../sim/index.js';
 import { describeEnv, simState } from './helpers/deploy-env.js';
 import { npmRun } from './helpers/deploy-run.js';
-import { makeReleaseSite, startReleaseSuite, type ReleaseFixture, type ReleaseSuite } from './helpers/release-site.js';
+import { makeReleaseSite, startReleaseSuite, type ReleaseFixture } from './helpers/release-site.js';
 import { runDirsOf } from './helpers/run-dirs.js';
 import { readAudit } from './helpers/sample-site.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
 import { uniqueTaskQueue } from './helpers/temporal-env.js';
 import { waitFor } from './helpers/worker-process.js';
 import { snapshotMtimes } from './helpers/tree-times.js';
@@ -23,14 +24,8 @@ import { deployedResult } from './helpers/deploy-outcome.js';
 
 let env: TestWorkflowEnvironment;
 let fx: ReleaseFixture;
-let suite: ReleaseSuite | undefined;
 const taskQueue = uniqueTaskQueue('second-release');
-
-before(async () => {
-  suite = await startReleaseSuite(taskQueue);
-  ({ env, fx } = suite);
-});
-after(() => suite?.stop());
+suiteHooks(() => startReleaseSuite(taskQueue), (suite) => ({ env, fx } = suite));
 
 async function status(handle: WorkflowHandle): Promise<ReleaseStatus | undefined> {
   return handle.query(releaseStatusQuery).catch(() => undefined);

@@ -13,6 +13,7 @@ import { simState } from './helpers/deploy-env.js';
 import { makeReleaseSite, startReleaseSim, type ReleaseFixture } from './helpers/release-site.js';
 import type { SampleSite } from './helpers/sample-site.js';
 import { makeSyncSite, writeTree } from './helpers/sync-site.js';
+import { historyText } from './helpers/history-text.js';
 import { startDevServer, uniqueTaskQueue } from './helpers/temporal-env.js';
 import { startWorkerProcess, waitFor, type WorkerProcess } from './helpers/worker-process.js';
 
@@ -60,15 +61,6 @@ after(async () => {
   await fx?.close();
   await Promise.all(sites.map((s) => rm(s.dir, { recursive: true, force: true })));
 });
-
-/** Every string and every payload's bytes (decoded as UTF-8) in a history. */
-function historyText(value: unknown, out: string[] = []): string {
-  if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
-  else if (typeof value === 'string') out.push(value);
-  else if (Array.isArray(value)) for (const v of value) historyText(v, out);
-  else if (value && typeof value === 'object') for (const v of Object.values(value)) historyText(v, out);
-  return out.join('\n');
-}
 
 async function scanServer(): Promise<ScannedRun[]> {
   const runs: ScannedRun[] = [];

@@ -3,20 +3,18 @@ import { randomUUID } from 'node:crypto';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createRunbookWorker, type RunbookWorker } from '../worker/create-worker.js';
 import { compileWorkflow } from '../workflows/compile.js';
 import { makeSampleSite, type SampleSite } from './helpers/sample-site.js';
-import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
+import { startServerWithWorker, uniqueTaskQueue } from './helpers/temporal-env.js';
 
 // Commands in the config are argv arrays run without a shell: whatever a config value holds
 // reaches the program as text. A program that echoes its argv and environment proves it, and
 // marker files prove no shell ever ran the payloads.
 
 let env: TestWorkflowEnvironment;
-let worker: RunbookWorker;
-let running: Promise<void>;
 let site: SampleSite | undefined;
 const taskQueue = uniqueTaskQueue('shell-meta');
 const tag = `pwned-${randomUUID().slice(0, 8)}`;
@@ -51,15 +49,9 @@ writeFileSync(out, JSON.stringify({ argv, env }));
 if (process.env.ECHO_PKL) { mkdirSync('data/compiled', { recursive: true }); writeFileSync(process.env.ECHO_PKL, 'figure'); }
 `;
 
-before(async () => {
-  env = await startDevServer();
-  worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
-  running = worker.run();
-});
+suiteHooks(() => startServerWithWorker(taskQueue), (suite) => (env = suite.env));
+// Registered after suiteHooks, so it runs once the worker and server are down.
 after(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
   if (site) await rm(site.dir, { recursive: true, force: true });
   for (const f of (await readdir(os.tmpdir())).filter((n) => n.startsWith(tag))) await rm(path.join(os.tmpdir(), f), { force: true });
 });

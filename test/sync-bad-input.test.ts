@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -10,23 +10,16 @@ import { RetryState } from '@temporalio/common';
 import { waitFor } from './helpers/worker-process.js';
 import { createRunbookWorker } from '../worker/create-worker.js';
 import { syncDataWorkflow } from '../workflows/sync.js';
-import { makeSyncSite, removeSite, startSyncSim, writeTree, type SyncFixture } from './helpers/sync-site.js';
-import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { makeSyncSite, removeSite, startSyncSuite, writeTree, type SyncFixture } from './helpers/sync-site.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
+import { uniqueTaskQueue, withWorker, workflowBundle } from './helpers/temporal-env.js';
 
 let env: TestWorkflowEnvironment;
 let fx: SyncFixture;
-before(async () => {
-  [env, fx] = await Promise.all([startDevServer(), startSyncSim()]);
-});
-after(async () => {
-  await fx?.close();
-  await env?.teardown();
-});
+suiteHooks(startSyncSuite, (suite) => ({ env, fx } = suite));
 
 async function expectFailure(site: { configPath: string }, input: Record<string, unknown>, type: string, message: RegExp): Promise<void> {
-  const taskQueue = uniqueTaskQueue('sync-bad');
-  const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
-  await worker.runUntil(async () => {
+  await withWorker(env, 'sync-bad', async (taskQueue) => {
     const err = await env.client.workflow
       .execute(syncDataWorkflow, { taskQueue, workflowId: `sync-bad-${Date.now()}`, args: [{ configPath: site.configPath, ...input }] })
       .then(() => assert.fail('must fail'), (e: unknown) => e);
@@ -108,9 +101,7 @@ test('a role Transfer cannot assume, or without EFS client access, fails the pre
       Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/transfer-no-efs' }, Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'], Resource: '*' }] }),
     }));
     efs.destroy();
-    const taskQueue = uniqueTaskQueue('sync-role-ok');
-    const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
-    await worker.runUntil(async () => {
+    await withWorker(env, 'sync-role-ok', async (taskQueue) => {
       for (const site of [fine, byFsPolicy]) {
         await writeTree(site.dataDir, { 'a.bin': 10 });
         await env.client.workflow.execute(syncDataWorkflow, { taskQueue, workflowId: `sync-role-ok-${Date.now()}`, args: [{ configPath: site.configPath, dryRun: true }] });

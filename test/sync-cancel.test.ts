@@ -1,31 +1,23 @@
 import assert from 'node:assert/strict';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createRunbookWorker } from '../worker/create-worker.js';
 import { syncDataWorkflow } from '../workflows/sync.js';
 import { syncStatusQuery, type SyncStatus } from '../workflows/sync-status.js';
-import { makeSyncSite, removeSite, startSyncSim, writeTree, type SyncFixture } from './helpers/sync-site.js';
-import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { makeSyncSite, removeSite, startSyncSuite, writeTree, type SyncFixture } from './helpers/sync-site.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
+import { withWorker } from './helpers/temporal-env.js';
 import { waitFor } from './helpers/worker-process.js';
 
 let env: TestWorkflowEnvironment;
 let fx: SyncFixture;
-before(async () => {
-  [env, fx] = await Promise.all([startDevServer(), startSyncSim()]);
-});
-after(async () => {
-  await fx?.close();
-  await env?.teardown();
-});
+suiteHooks(startSyncSuite, (suite) => ({ env, fx } = suite));
 
 async function cancelAndExpectTeardown(site: Awaited<ReturnType<typeof makeSyncSite>>, when: (handle: { query: () => Promise<SyncStatus> }) => Promise<unknown>): Promise<void> {
-  const taskQueue = uniqueTaskQueue('sync-cancel');
-  const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
-  await worker.runUntil(async () => {
+  await withWorker(env, 'sync-cancel', async (taskQueue) => {
     const handle = await env.client.workflow.start(syncDataWorkflow, { taskQueue, workflowId: `sync-cancel-${Date.now()}`, args: [{ configPath: site.configPath }] });
     await when({ query: () => handle.query(syncStatusQuery) });
     await handle.cancel();

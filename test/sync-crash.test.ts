@@ -1,24 +1,18 @@
 import assert from 'node:assert/strict';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { syncDataWorkflow } from '../workflows/sync.js';
-import { makeSyncSite, removeSite, snapshotTree, startSyncSim, writeTree, type SyncFixture } from './helpers/sync-site.js';
-import { startDevServer, uniqueTaskQueue } from './helpers/temporal-env.js';
+import { makeSyncSite, removeSite, snapshotTree, startSyncSuite, writeTree, type SyncFixture } from './helpers/sync-site.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
+import { uniqueTaskQueue } from './helpers/temporal-env.js';
 import { startWorkerProcess, waitFor, type WorkerProcess } from './helpers/worker-process.js';
 
 let env: TestWorkflowEnvironment;
 let fx: SyncFixture;
 const workers: WorkerProcess[] = [];
-before(async () => {
-  [env, fx] = await Promise.all([startDevServer(), startSyncSim()]);
-});
-after(async () => {
-  await Promise.all(workers.map((w) => w.stop().catch(() => undefined)));
-  await fx?.close();
-  await env?.teardown();
-});
+suiteHooks(() => startSyncSuite({ workers }), (suite) => ({ env, fx } = suite));
 
 test('a worker killed mid-upload: the next worker reuses the server, re-sends only unfinished files, and deletes it', async () => {
   const site = await makeSyncSite(fx, { data: { parallelism: 1 }, transfer: { heartbeatTimeoutSeconds: 3 } });

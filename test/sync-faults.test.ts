@@ -1,27 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createRunbookWorker } from '../worker/create-worker.js';
 import { syncDataWorkflow } from '../workflows/sync.js';
-import { makeSyncSite, removeSite, snapshotTree, startSyncSim, writeTree, type SyncFixture } from './helpers/sync-site.js';
-import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { makeSyncSite, removeSite, snapshotTree, startSyncSuite, writeTree, type SyncFixture } from './helpers/sync-site.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
+import { withWorker } from './helpers/temporal-env.js';
 
 let env: TestWorkflowEnvironment;
 let fx: SyncFixture;
-before(async () => {
-  [env, fx] = await Promise.all([startDevServer(), startSyncSim()]);
-});
-after(async () => {
-  await fx?.close();
-  await env?.teardown();
-});
-async function withWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> {
-  const taskQueue = uniqueTaskQueue('sync-faults');
-  const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
-  return worker.runUntil(fn(taskQueue));
-}
+suiteHooks(startSyncSuite, (suite) => ({ env, fx } = suite));
 
 const files = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`part-${String(i).padStart(2, '0')}.feather`, 400_000]));
 
@@ -36,7 +25,7 @@ test('a dropped SFTP connection and throttled Transfer calls are survived; the p
     await fx.control.addFault({ service: 'transfer', operation, errorCode: 'ThrottlingException', count: 1 });
   }
   try {
-    await withWorker(async (taskQueue) => {
+    await withWorker(env, 'sync-faults', async (taskQueue) => {
       const handle = await env.client.workflow.start(syncDataWorkflow, { taskQueue, workflowId: `sync-faults-${Date.now()}`, args: [{ configPath: site.configPath }] });
       const result = await handle.result();
       assert.deepEqual(await snapshotTree(fx.remoteDir), await snapshotTree(site.dataDir));
@@ -68,7 +57,7 @@ test('the cost guard stops a run that would outlive transfer.maxServerHours, tea
   const site = await makeSyncSite(fx, { data: { parallelism: 1 }, transfer: { maxServerHours: 0.0008 } });
   await writeTree(site.dataDir, Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`chunk-${i}.bin`, 2_000_000])));
   try {
-    await withWorker(async (taskQueue) => {
+    await withWorker(env, 'sync-faults', async (taskQueue) => {
       const err = await env.client.workflow
         .execute(syncDataWorkflow, { taskQueue, workflowId: `sync-cost-${Date.now()}`, args: [{ configPath: site.configPath }] })
         .then(() => assert.fail('the cost guard must stop this run'), (e: unknown) => e);

@@ -1,23 +1,18 @@
 import assert from 'node:assert/strict';
 import { rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createRunbookWorker, type RunbookWorker } from '../worker/create-worker.js';
 import { syncDataWorkflow } from '../workflows/sync.js';
 import { syncStatusQuery } from '../workflows/sync-status.js';
-import { makeSyncSite, mtimeSeconds, removeSite, snapshotTree, startSyncSim, writeTree, type SyncFixture } from './helpers/sync-site.js';
-import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { makeSyncSite, mtimeSeconds, removeSite, snapshotTree, startSyncSuite, writeTree, type SyncFixture } from './helpers/sync-site.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
+import { uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
 
 let env: TestWorkflowEnvironment;
 let fx: SyncFixture;
-before(async () => {
-  [env, fx] = await Promise.all([startDevServer(), startSyncSim()]);
-});
-after(async () => {
-  await fx?.close();
-  await env?.teardown();
-});
+suiteHooks(startSyncSuite, (suite) => ({ env, fx } = suite));
 
 async function withWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = uniqueTaskQueue('sync');

@@ -1,26 +1,20 @@
 import assert from 'node:assert/strict';
 import { readdir, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createRunbookWorker } from '../worker/create-worker.js';
 import { syncDataWorkflow } from '../workflows/sync.js';
 import { startCountingProxy } from './helpers/counting-proxy.js';
-import { makeSyncSite, removeSite, snapshotTree, startSyncSim, writeTree, type SyncFixture } from './helpers/sync-site.js';
-import { startDevServer, uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
+import { makeSyncSite, removeSite, snapshotTree, startSyncSuite, writeTree, type SyncFixture } from './helpers/sync-site.js';
+import { suiteHooks } from './helpers/suite-hooks.js';
+import { uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
 import { startWorkerProcess, waitFor, type WorkerProcess } from './helpers/worker-process.js';
 
 let env: TestWorkflowEnvironment;
 let fx: SyncFixture;
 const workers: WorkerProcess[] = [];
-before(async () => {
-  [env, fx] = await Promise.all([startDevServer(), startSyncSim()]);
-});
-after(async () => {
-  await Promise.all(workers.map((w) => w.stop().catch(() => undefined)));
-  await fx?.close();
-  await env?.teardown();
-});
+suiteHooks(() => startSyncSuite({ workers }), (suite) => ({ env, fx } = suite));
 
 const MiB = 2 ** 20;
 

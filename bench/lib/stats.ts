@@ -39,6 +39,17 @@ export interface Section {
   notes: string[];
 }
 
+/** The part of a section every benchmark fills the same way: its mode, when it ran, how long, and the load around it. */
+export function sectionRun(ctx: { quick: boolean }, startedAt: Date, loadBefore: number[]): Pick<Section, 'mode' | 'startedAt' | 'durationSeconds' | 'loadBefore' | 'loadAfter'> {
+  return {
+    mode: ctx.quick ? 'quick' : 'full',
+    startedAt: startedAt.toISOString(),
+    durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    loadBefore,
+    loadAfter: loadAverage(),
+  };
+}
+
 export function loadAverage(): number[] {
   return os.loadavg().map((n) => Math.round(n * 100) / 100);
 }

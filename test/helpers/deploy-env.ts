@@ -6,8 +6,7 @@ import yazl from 'yazl';
 import { startSim, simControl, type RunningSim } from '../../sim/index.js';
 import type { SimState } from '../../sim/control-client.js';
 import { makeSampleSite, repoRoot, type SampleSite } from './sample-site.js';
-import { startDevServer, workflowBundle } from './temporal-env.js';
-import { createRunbookWorker } from '../../worker/create-worker.js';
+import { startDevServer, startPollingWorker } from './temporal-env.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { waitFor } from './worker-process.js';
 
@@ -108,18 +107,16 @@ export interface DeploySuite {
   stop(): Promise<void>;
 }
 
-/** What every deploy test file runs against: a dev server, a seeded sim, one polling worker. */
-export async function startDeploySuite(taskQueue: string): Promise<DeploySuite> {
-  const [env, sim] = await Promise.all([startDevServer(), startDeploySim()]);
+/** What every deploy test file runs against: a dev server, a seeded sim (startDeploySim's unless given), one polling worker. */
+export async function startDeploySuite(taskQueue: string, opts: { sim?: () => Promise<RunningSim> } = {}): Promise<DeploySuite> {
+  const [env, sim] = await Promise.all([startDevServer(), (opts.sim ?? startDeploySim)()]);
   await seedSite(sim);
-  const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
-  const running = worker.run();
+  const polling = await startPollingWorker(env, taskQueue);
   return {
     env,
     sim,
     stop: async () => {
-      worker.shutdown();
-      await running;
+      await polling.stop();
       await env.teardown();
       await sim.close();
     },

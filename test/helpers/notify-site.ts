@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import type { History } from '@temporalio/common/lib/proto-utils.js';
 import type { RunningSim } from '../../sim/index.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
 
@@ -45,17 +44,4 @@ export async function addNotifyChannels(fx: { sim: RunningSim; region?: string }
     sm.destroy();
     sns.destroy();
   }
-}
-
-/** Every string and byte array of a history as text, payloads included (no codec in these tests). */
-export function historyText(history: History): string {
-  const out: string[] = [];
-  const walk = (value: unknown): void => {
-    if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
-    else if (typeof value === 'string') out.push(value);
-    else if (Array.isArray(value)) value.forEach(walk);
-    else if (value && typeof value === 'object') Object.values(value).forEach(walk);
-  };
-  walk(history);
-  return out.join('\n');
 }

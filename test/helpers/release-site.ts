@@ -1,11 +1,11 @@
 import { CreateFileSystemCommand, EFSClient } from '@aws-sdk/client-efs';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createRunbookWorker, type RunbookWorker } from '../../worker/create-worker.js';
+import type { RunbookWorker } from '../../worker/create-worker.js';
 import { simControl, startSim, type RunningSim } from '../../sim/index.js';
 import { dockerDouble, seedSite } from './deploy-env.js';
 import { makeSampleSite, type SampleSite } from './sample-site.js';
 import { FS_NAME } from './sync-site.js';
-import { startDevServer, workflowBundle } from './temporal-env.js';
+import { startDevServer, startPollingWorker } from './temporal-env.js';
 
 export interface ReleaseFixture {
   sim: RunningSim;
@@ -65,18 +65,16 @@ export interface ReleaseSuite {
 }
 
 /** What every release test file runs against: a dev server, the seeded sim, one polling worker. */
-export async function startReleaseSuite(taskQueue: string): Promise<ReleaseSuite> {
+export async function startReleaseSuite(taskQueue: string, opts: { region?: string } = {}): Promise<ReleaseSuite> {
   const env = await startDevServer();
-  const fx = await startReleaseSim();
-  const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
-  const running = worker.run();
+  const fx = await startReleaseSim(opts);
+  const polling = await startPollingWorker(env, taskQueue);
   return {
     env,
     fx,
-    worker,
+    worker: polling.worker,
     stop: async () => {
-      worker.shutdown();
-      await running;
+      await polling.stop();
       await fx.close();
       await env.teardown();
     },

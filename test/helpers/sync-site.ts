@@ -3,7 +3,10 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { CreateFileSystemCommand, EFSClient } from '@aws-sdk/client-efs';
 import { simControl, startSim, type RunningSim } from '../../sim/index.js';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { makeSampleSite, type SampleSite } from './sample-site.js';
+import { startDevServer } from './temporal-env.js';
+import type { WorkerProcess } from './worker-process.js';
 
 export const FS_NAME = 'sample-site-fs';
 
@@ -29,6 +32,29 @@ export async function startSyncSim(opts: { transferStartSeconds?: number } = {})
     fileSystemId,
     remoteDir: path.join(sim.efsDir(fileSystemId), 'data'),
     close: () => sim.close(),
+  };
+}
+
+export interface SyncSuite {
+  env: TestWorkflowEnvironment;
+  fx: SyncFixture;
+  stop(): Promise<void>;
+}
+
+/**
+ * What every sync test file runs against: a dev server and startSyncSim's sim, started together.
+ * Its workers come per test; worker processes a file pushes onto `workers` are stopped first.
+ */
+export async function startSyncSuite(opts: { workers?: WorkerProcess[] } = {}): Promise<SyncSuite> {
+  const [env, fx] = await Promise.all([startDevServer(), startSyncSim()]);
+  return {
+    env,
+    fx,
+    stop: async () => {
+      await Promise.all((opts.workers ?? []).map((w) => w.stop().catch(() => undefined)));
+      await fx.close();
+      await env.teardown();
+    },
   };
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { resolveTemporalCli } from '../../client/temporal-cli.js';
-import { createRunbookWorker, workflowInterceptorModules, workflowsPath } from '../../worker/create-worker.js';
+import { createRunbookWorker, workflowInterceptorModules, workflowsPath, type RunbookWorker } from '../../worker/create-worker.js';
 import { runbookSearchAttributes } from '../../workflows/search-attributes.js';
 
 /**
@@ -15,6 +15,17 @@ export async function startDevServer(opts: { logLevel?: 'WARN' | 'ERROR' } = {})
   return TestWorkflowEnvironment.createLocal({
     server: { executable: { type: 'existing-path', path }, ip: '127.0.0.1', searchAttributes: runbookSearchAttributes },
   });
+}
+
+export interface TestServer {
+  env: TestWorkflowEnvironment;
+  stop(): Promise<void>;
+}
+
+/** A dev server alone, for files whose tests each start their own workers. */
+export async function startServer(): Promise<TestServer> {
+  const env = await startDevServer();
+  return { env, stop: () => env.teardown() };
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -47,6 +58,32 @@ function quietRuntime(level: 'WARN' | 'ERROR'): void {
   Runtime.install({ logger: new DefaultLogger(level) });
 }
 
+export interface PollingWorker {
+  worker: RunbookWorker;
+  /** Shuts the worker down and waits for it to finish. */
+  stop(): Promise<void>;
+}
+
+/** An in-process worker polling `taskQueue` on `env`'s server until stopped. */
+export async function startPollingWorker(env: TestWorkflowEnvironment, taskQueue: string): Promise<PollingWorker> {
+  const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+  const running = worker.run();
+  return {
+    worker,
+    stop: async () => {
+      worker.shutdown();
+      await running;
+    },
+  };
+}
+
+/** A worker on a fresh task queue named after `name`, for the length of `fn`. */
+export async function withWorker<T>(env: TestWorkflowEnvironment, name: string, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = uniqueTaskQueue(name);
+  const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+  return worker.runUntil(() => fn(taskQueue));
+}
+
 export interface TestServerWithWorker {
   env: TestWorkflowEnvironment;
   stop(): Promise<void>;
@@ -55,13 +92,11 @@ export interface TestServerWithWorker {
 /** A dev server with one in-process worker polling `taskQueue`, for a whole test file. */
 export async function startServerWithWorker(taskQueue: string): Promise<TestServerWithWorker> {
   const env = await startDevServer();
-  const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
-  const running = worker.run();
+  const polling = await startPollingWorker(env, taskQueue);
   return {
     env,
     stop: async () => {
-      worker.shutdown();
-      await running;
+      await polling.stop();
       await env.teardown();
     },
   };
