@@ -83,7 +83,7 @@ test('waiting for ONLINE: START_FAILED fails at once (ServerStartFailed), a serv
   await writeTree(failed.dataDir, { 'a.bin': 1_000 });
   await writeTree(stuck.dataDir, { 'a.bin': 1_000 });
   try {
-    await withWorker(async (taskQueue) => {
+    await withWorker(env, 'sync-faults', async (taskQueue) => {
       const failure = async (configPath: string, id: string): Promise<ApplicationFailure> => {
         const err = await env.client.workflow
           .execute(syncDataWorkflow, { taskQueue, workflowId: `${id}-${Date.now()}`, args: [{ configPath }] })
