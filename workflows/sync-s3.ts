@@ -8,6 +8,7 @@ import type { syncInputSchema } from './sync-input.js';
 import { syncProgressSignal, type SyncStatus } from './sync-status.js';
 import type { SyncResult } from './sync.js';
 import { awsBackoff, dataTransferRetry, restartAfterSync } from './activity-options.js';
+import { restartForNewData } from './sync-restart.js';
 
 /** What the result says about an S3 target, beside the fields every sync result has. */
 export interface S3SyncOutcome extends Partial<S3SyncReport> {
@@ -106,16 +107,7 @@ export async function runS3Sync(
   status.nextAction = `wait: comparing ${s.remote} with the local tree (${s.verify})`;
   const verified = await acts.verifyS3Prefix({ ...target, mode: s.verify, sample: s.verifySample });
 
-  let restarted: string | null = null;
-  if (s.restartEnvironment && config.beanstalk && config.aws) {
-    status.stage = 'restarting';
-    status.nextAction = `wait: restarting the app servers of ${s.restartEnvironment} so the site loads the new data`;
-    const site = { site: s.site, siteDir: config.siteDir, stateDir: config.stateDir, aws: { region: config.aws.region, endpoint: config.aws.endpoint }, beanstalk: config.beanstalk };
-    const deadlineMs = Date.now() + config.beanstalk.timeoutMinutes * 60_000;
-    const request = await acts.restartAppServer({ site, deadlineMs });
-    await acts.waitForHealthyEnvironment({ site, expectVersion: null, since: request.requestedAt, deadlineMs, purpose: 'restart' });
-    restarted = s.restartEnvironment;
-  }
+  const restarted = await restartForNewData(acts, config, s.restartEnvironment, status);
   log.info('S3 sync verified', { remote: s.remote, uploaded: report.uploaded.files, verified: verified.files });
   status.stage = 'completed';
   status.nextAction = `none: the data is in ${s.remote}`;

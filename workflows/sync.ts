@@ -27,6 +27,7 @@ import { syncProgressSignal, syncStatusQuery, type SyncStatus } from './sync-sta
 import { Patches } from './patches.js';
 import { innermostMessage } from './failure-message.js';
 import { runS3Sync, type S3SyncOutcome } from './sync-s3.js';
+import { restartForNewData } from './sync-restart.js';
 
 /** Teardown stops the bill: retried for about an hour; it runs in a non-cancellable scope, so cancellation never reaches it. */
 const teardownActivity = teardownOptions(60);
@@ -334,16 +335,7 @@ async function runSync(input: ReturnType<typeof syncInputSchema.parse>, status: 
   if (failure !== undefined) throw failure;
   if (!server || !synced || !verified) throw ApplicationFailure.nonRetryable('sync ended without a result', 'InternalError');
 
-  let restarted: string | null = null;
-  if (s.restartEnvironment && config.beanstalk && config.aws) {
-    status.stage = 'restarting';
-    status.nextAction = `wait: restarting the app servers of ${s.restartEnvironment} so the site loads the new data`;
-    const site = { site: s.site, siteDir: config.siteDir, stateDir: config.stateDir, aws: { region: config.aws.region, endpoint: config.aws.endpoint }, beanstalk: config.beanstalk };
-    const deadlineMs = Date.now() + config.beanstalk.timeoutMinutes * 60_000;
-    const request = await acts.restartAppServer({ site, deadlineMs });
-    await acts.waitForHealthyEnvironment({ site, expectVersion: null, since: request.requestedAt, deadlineMs, purpose: 'restart' });
-    restarted = s.restartEnvironment;
-  }
+  const restarted = await restartForNewData(acts, config, s.restartEnvironment, status);
 
   status.stage = 'completed';
   status.nextAction = 'none: the data is on EFS and the server is deleted';
