@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import yazl from 'yazl';
 import {
@@ -10,7 +10,7 @@ import {
 import { S3Client, CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { simControl } from '../../sim/control-client.js';
 import type { RunningSim } from '../../sim/index.js';
-import { expectAwsError, sdkOptions, signedPost, startFastSim } from './helpers.js';
+import { expectAwsError, sdkOptions, signedPost, useFastSim } from './helpers.js';
 
 function zip(files: Record<string, string>): Promise<Buffer> {
   const z = new yazl.ZipFile();
@@ -32,8 +32,8 @@ void describe('Elastic Beanstalk', () => {
   let eb: ElasticBeanstalkClient;
   let s3: S3Client;
 
-  before(async () => {
-    sim = await startFastSim();
+  useFastSim(async (started) => {
+    sim = started;
     eb = new ElasticBeanstalkClient(sdkOptions(sim));
     s3 = new S3Client({ ...sdkOptions(sim), forcePathStyle: true });
     await s3.send(new CreateBucketCommand({ Bucket: 'eb-bundles' }));
@@ -42,11 +42,7 @@ void describe('Elastic Beanstalk', () => {
     await s3.send(new PutObjectCommand({ Bucket: 'eb-bundles', Key: 'nodockerrun.zip', Body: await zip({ 'README.md': 'hi' }) }));
     await s3.send(new PutObjectCommand({ Bucket: 'eb-bundles', Key: 'notzip.zip', Body: 'plain text' }));
     await eb.send(new CreateApplicationCommand({ ApplicationName: 'site' }));
-  });
-  after(async () => {
-    eb.destroy();
-    s3.destroy();
-    await sim.close();
+    return [eb, s3];
   });
 
   const version = async (label: string, key = 'good.zip'): Promise<string | undefined> => {

@@ -1,4 +1,5 @@
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,23 @@ export function sdkOptions(sim: RunningSim, extra: { maxAttempts?: number } = {}
 /** Fast timings so waiters finish in well under a second. */
 export function startFastSim(opts: StartSimOptions = {}): Promise<RunningSim> {
   return startSim({ transferStartSeconds: 0.3, beanstalkUpdateSeconds: 0.3, versionProcessSeconds: 0.2, ...opts });
+}
+
+/**
+ * A fast sim for one describe block: started before its tests, closed after them together with
+ * the SDK clients `setup` made (and returned) for it.
+ */
+export function useFastSim(setup: (sim: RunningSim) => Promise<{ destroy(): void }[]> | { destroy(): void }[]): void {
+  let sim: RunningSim | undefined;
+  let clients: { destroy(): void }[] = [];
+  before(async () => {
+    sim = await startFastSim();
+    clients = await setup(sim);
+  });
+  after(async () => {
+    for (const client of clients) client.destroy();
+    await sim?.close();
+  });
 }
 
 export interface KeyPair { privateKey: string; publicKey: string; privateKeyFile: string; dir: string; cleanup(): void }

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ECRClient, CreateRepositoryCommand, DescribeRepositoriesCommand, DescribeImagesCommand, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import {
@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-ecr-public';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { RunningSim } from '../../sim/index.js';
-import { expectAwsError, sdkOptions, startFastSim } from './helpers.js';
+import { expectAwsError, sdkOptions, useFastSim } from './helpers.js';
 
 void describe('ECR, ECR Public and STS', () => {
   let sim: RunningSim;
@@ -16,17 +16,10 @@ void describe('ECR, ECR Public and STS', () => {
   let ecrPublic: ECRPUBLICClient;
   let sts: STSClient;
 
-  before(async () => {
-    sim = await startFastSim();
-    ecr = new ECRClient(sdkOptions(sim));
-    ecrPublic = new ECRPUBLICClient(sdkOptions(sim));
-    sts = new STSClient(sdkOptions(sim));
-  });
-  after(async () => {
-    ecr.destroy();
-    ecrPublic.destroy();
-    sts.destroy();
-    await sim.close();
+  useFastSim((started) => {
+    sim = started;
+    [ecr, ecrPublic, sts] = [new ECRClient(sdkOptions(sim)), new ECRPUBLICClient(sdkOptions(sim)), new STSClient(sdkOptions(sim))];
+    return [ecr, ecrPublic, sts];
   });
 
   void it('answers GetCallerIdentity with the account and the identity that signed', async () => {

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CreateApplicationCommand, CreateEnvironmentCommand, DescribeConfigurationSettingsCommand, ElasticBeanstalkClient,
@@ -7,7 +7,7 @@ import {
 import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { RunningSim } from '../../sim/index.js';
-import { expectAwsError, sdkOptions, startFastSim } from './helpers.js';
+import { expectAwsError, sdkOptions, useFastSim } from './helpers.js';
 
 // Secrets Manager and SSM Parameter Store as the runbook's references use them, and Beanstalk
 // option settings kept and reported back, the environmentsecrets namespace included.
@@ -18,17 +18,10 @@ void describe('Secrets Manager, SSM Parameter Store and Beanstalk option setting
   let ssm: SSMClient;
   let eb: ElasticBeanstalkClient;
 
-  before(async () => {
-    sim = await startFastSim();
-    sm = new SecretsManagerClient(sdkOptions(sim));
-    ssm = new SSMClient(sdkOptions(sim));
-    eb = new ElasticBeanstalkClient(sdkOptions(sim));
-  });
-  after(async () => {
-    sm?.destroy();
-    ssm?.destroy();
-    eb?.destroy();
-    await sim?.close();
+  useFastSim((started) => {
+    sim = started;
+    [sm, ssm, eb] = [new SecretsManagerClient(sdkOptions(sim)), new SSMClient(sdkOptions(sim)), new ElasticBeanstalkClient(sdkOptions(sim))];
+    return [sm, ssm, eb];
   });
 
   it('creates a secret and reads it back by name, full ARN and partial ARN', async () => {

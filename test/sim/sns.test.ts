@@ -1,8 +1,8 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateTopicCommand, ListSubscriptionsByTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { simControl, type RunningSim } from '../../sim/index.js';
-import { expectAwsError, sdkOptions, startFastSim } from './helpers.js';
+import { expectAwsError, sdkOptions, useFastSim } from './helpers.js';
 
 // SNS as the runbook's notifications use it: a site's topic in its region, e-mail subscribers
 // that confirm first, Publish kept for tests to read, AWS's codes for what it refuses.
@@ -12,15 +12,10 @@ void describe('SNS topics, subscriptions and Publish', () => {
   let sns: SNSClient;
   let west: SNSClient;
 
-  before(async () => {
-    sim = await startFastSim();
-    sns = new SNSClient(sdkOptions(sim));
-    west = new SNSClient({ ...sdkOptions(sim), region: 'us-west-2' });
-  });
-  after(async () => {
-    sns?.destroy();
-    west?.destroy();
-    await sim?.close();
+  useFastSim((started) => {
+    sim = started;
+    [sns, west] = [new SNSClient(sdkOptions(sim)), new SNSClient({ ...sdkOptions(sim), region: 'us-west-2' })];
+    return [sns, west];
   });
 
   it('creates a topic once per name and region; an e-mail subscriber is pending until it confirms', async () => {

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { simControl } from '../../sim/control-client.js';
 import type { RunningSim } from '../../sim/index.js';
-import { expectAwsError, sdkOptions, startFastSim } from './helpers.js';
+import { expectAwsError, sdkOptions, useFastSim } from './helpers.js';
 
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
 
@@ -24,15 +24,10 @@ void describe('EFS and S3', () => {
   let efs: EFSClient;
   let s3: S3Client;
 
-  before(async () => {
-    sim = await startFastSim();
-    efs = new EFSClient(sdkOptions(sim));
-    s3 = new S3Client({ ...sdkOptions(sim), forcePathStyle: true });
-  });
-  after(async () => {
-    efs.destroy();
-    s3.destroy();
-    await sim.close();
+  useFastSim((started) => {
+    sim = started;
+    [efs, s3] = [new EFSClient(sdkOptions(sim)), new S3Client({ ...sdkOptions(sim), forcePathStyle: true })];
+    return [efs, s3];
   });
 
   void it('creates file systems idempotently by token, describes, paginates, sizes and deletes them', async () => {
