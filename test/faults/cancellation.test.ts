@@ -1,28 +1,21 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FaultSpecInput } from '../../sim/fault-spec.js';
-import { startDevServer, uniqueTaskQueue } from '../helpers/temporal-env.js';
 import { writeTree } from '../helpers/sync-site.js';
 import { waitFor } from '../helpers/worker-process.js';
 import {
   abandon,
   checkCancelledRelease,
   currentVersion,
-  expectedCompiled,
-  FaultSim,
   makeFaultSite,
   releaseServers,
   removeFaultSite,
-  reportWhenDone,
   scenario,
   startRelease,
-  WorkerPool,
   type FaultSite,
-  type MatrixRig,
   type ReleaseUnderTest,
+  useMatrixRig,
   type ScenarioOutcome,
 } from './harness.js';
 
@@ -30,22 +23,7 @@ import {
 // stage of a release: it must end cancelled, with no subprocess of the site left and no Transfer
 // server alive within a minute, and the environment on the version it ran before.
 
-let env: TestWorkflowEnvironment;
-let rig: MatrixRig;
-
-before(async () => {
-  const [server, fx] = await Promise.all([startDevServer(), FaultSim.start({ beanstalkUpdateSeconds: 4 }), expectedCompiled(3)]);
-  env = server;
-  const pool = new WorkerPool(env.address, uniqueTaskQueue('faults-cancel'));
-  rig = { client: env.client, taskQueue: pool.taskQueue, fx, pool };
-  await pool.fill();
-});
-after(async () => {
-  await rig?.pool.stopAll();
-  await rig?.fx.close();
-  await env?.teardown();
-});
-reportWhenDone();
+const rig = useMatrixRig('faults-cancel', 4);
 
 async function cancelScenario(
   name: string,
@@ -53,20 +31,20 @@ async function cancelScenario(
   reach: (release: ReleaseUnderTest, site: FaultSite) => Promise<string>,
   opts: { faults?: FaultSpecInput[]; autoApprove?: boolean; prepare?: (site: FaultSite) => Promise<void>; after?: (site: FaultSite, release: ReleaseUnderTest) => Promise<void> } = {},
 ): Promise<ScenarioOutcome> {
-  const { fx } = rig;
+  const { fx } = rig();
   const site = await makeFaultSite(fx, name, siteOptions);
   let release: ReleaseUnderTest | undefined;
   try {
     const before = await currentVersion(fx);
     await opts.prepare?.(site);
     for (const fault of opts.faults ?? []) await fx.control.addFault(fault);
-    release = await startRelease(rig.client, rig.taskQueue, site, { autoApprove: opts.autoApprove ?? true });
+    release = await startRelease(rig().client, rig().taskQueue, site, { autoApprove: opts.autoApprove ?? true });
     const where = await reach(release, site);
     const cancelledAt = Date.now();
     await release.handle.cancel();
     const { serverSeconds, cleanMs } = await checkCancelledRelease(fx, site, release, cancelledAt, before);
     await opts.after?.(site, release);
-    await rig.pool.settle();
+    await rig().pool.settle();
     const servers = releaseServers(await fx.control.ledger(), release).length;
     return {
       outcome: `cancelled ${where}; no subprocess left and ${servers ? 'its server deleted' : 'no server created'} ${(cleanMs / 1000).toFixed(1)} s after the cancel; environment still on ${before}`,

@@ -1,38 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startDevServer, uniqueTaskQueue } from '../helpers/temporal-env.js';
-import { disturbedRelease, expectedCompiled, FaultSim, reportWhenDone, scenario, WorkerPool, type MatrixRig } from './harness.js';
+import { disturbedRelease, scenario, useMatrixRig } from './harness.js';
 
 // Flaky networks for a whole release: one AWS call in five refused (throttled or 5xx), or every
 // SFTP connection cut after a few MB.
 
-let env: TestWorkflowEnvironment;
-let rig: MatrixRig;
-
-before(async () => {
-  const [server, fx] = await Promise.all([startDevServer(), FaultSim.start({ beanstalkUpdateSeconds: 1 }), expectedCompiled(3)]);
-  env = server;
-  const pool = new WorkerPool(env.address, uniqueTaskQueue('faults-storm'));
-  rig = { client: env.client, taskQueue: pool.taskQueue, fx, pool };
-  await pool.fill();
-});
-after(async () => {
-  await rig?.pool.stopAll();
-  await rig?.fx.close();
-  await env?.teardown();
-});
-reportWhenDone();
+const rig = useMatrixRig('faults-storm', 1);
 
 scenario('AWS fault storm: 20% of all sim calls throttled or 5xx for a whole release', { trimmed: true }, async () => {
   let fired = 0;
   const outcome = await disturbedRelease(
-    rig,
+    rig(),
     'storm',
     {},
     async (release) => {
       await release.handle.result();
-      fired = (await rig.fx.control.faults()).reduce((n, f) => n + f.fired, 0);
+      fired = (await rig().fx.control.faults()).reduce((n, f) => n + f.fired, 0);
       assert.ok(fired >= 5, `the storm hit the release (${fired} calls refused)`);
       return `${fired} AWS calls refused (ThrottlingException 400 or ServiceUnavailable 503), all absorbed by SDK and activity retries`;
     },
@@ -49,12 +31,12 @@ scenario('AWS fault storm: 20% of all sim calls throttled or 5xx for a whole rel
 scenario('SFTP connections dropped every 12 MB', { trimmed: true }, async () => {
   let cuts = 0;
   return disturbedRelease(
-    rig,
+    rig(),
     'sftp-drops',
     { bulk: { files: 20, bytes: 2_000_000 }, edit: (config) => ((config.transfer as Record<string, unknown>).maxAttempts = 8) },
     async (release) => {
       const result = await release.handle.result();
-      cuts = (await rig.fx.control.faults())[0]?.fired ?? 0;
+      cuts = (await rig().fx.control.faults())[0]?.fired ?? 0;
       assert.ok(cuts >= 3, `the connection was cut ${cuts} times`);
       return `${cuts} connections cut (upload and read-back); the upload ended in attempt ${result.sync?.uploadAttempt ?? '?'}`;
     },

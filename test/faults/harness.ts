@@ -3,7 +3,8 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { after, before, test } from 'node:test';
+import { startDevServer, uniqueTaskQueue } from '../helpers/temporal-env.js';
 import { promisify } from 'node:util';
 import { CreateFileSystemCommand, EFSClient } from '@aws-sdk/client-efs';
 import type { Client, WorkflowHandle } from '@temporalio/client';
@@ -596,6 +597,33 @@ export interface MatrixRig {
   taskQueue: string;
   fx: FaultSim;
   pool: WorkerPool;
+}
+
+/**
+ * The rig of one scenario file: a dev server, the fault sim (Beanstalk updates taking
+ * `beanstalkUpdateSeconds`) and a full worker pool, up before its scenarios and down after them,
+ * then the matrix report. Returns the rig for the scenarios to use once it is up.
+ */
+export function useMatrixRig(name: string, beanstalkUpdateSeconds: number): () => MatrixRig {
+  let rig: MatrixRig | undefined;
+  let teardown: (() => Promise<void>) | undefined;
+  before(async () => {
+    const [env, fx] = await Promise.all([startDevServer(), FaultSim.start({ beanstalkUpdateSeconds }), expectedCompiled(3)]);
+    const pool = new WorkerPool(env.address, uniqueTaskQueue(name));
+    rig = { client: env.client, taskQueue: pool.taskQueue, fx, pool };
+    teardown = () => env.teardown();
+    await pool.fill();
+  });
+  after(async () => {
+    await rig?.pool.stopAll();
+    await rig?.fx.close();
+    await teardown?.();
+  });
+  reportWhenDone();
+  return () => {
+    if (!rig) throw new Error('the matrix rig is not up yet');
+    return rig;
+  };
 }
 
 /**
