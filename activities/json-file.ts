@@ -41,3 +41,21 @@ export async function writeJsonFile(file: string, value: unknown, options: { dur
   }
   await rename(tmp, file);
 }
+
+/**
+ * The entries of a JSON-lines journal, in order; an absent file has none. A line cut short by a
+ * crash mid-append is skipped: the entry it would have recorded is redone, never trusted.
+ */
+export async function readJsonLines<T>(file: string): Promise<T[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const entries: T[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      entries.push(JSON.parse(line) as T);
+    } catch {
+      // A line cut short by a crash.
+    }
+  }
+  return entries;
+}

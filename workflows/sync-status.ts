@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { SyncHeartbeat } from '../activities/sync/sync-progress.js';
 import type { StatusView } from './status-view.js';
 
 export type SyncStage =
@@ -36,17 +37,8 @@ export interface SyncStatus extends StatusView<SyncStage> {
   error: string | null;
 }
 
-/** Progress the upload and verify activities send; the same shape as their heartbeat details. */
-export interface SyncProgressSignal {
-  phase: 'listing' | 'uploading' | 'deleting' | 'verifying';
-  attempt: number;
-  filesDone: number;
-  filesTotal: number;
-  bytesDone: number;
-  bytesTotal: number;
-  bytesPerSecond: number;
-  lastLine: string;
-}
+/** Progress the upload and verify activities send: their heartbeat details, owned by the activity. */
+export type SyncProgressSignal = Omit<SyncHeartbeat, 'done' | 'total'>;
 
 export const syncStatusQuery = defineQuery<SyncStatus>('status');
 /** Sent by the running upload; its name is passed to the activity so it never imports this. */

@@ -1,5 +1,6 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { readJsonLines } from '../json-file.js';
 
 /**
  * How far each piece of a file being uploaded is proven written on the server (its write was
@@ -37,15 +38,7 @@ export function partialsPath(runDirectory: string): string {
 
 export async function readPartials(file: string): Promise<Map<string, PartialUpload>> {
   const out = new Map<string, PartialUpload>();
-  const text = await readFile(file, 'utf8').catch(() => '');
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    let e: PartialLine;
-    try {
-      e = JSON.parse(line) as PartialLine;
-    } catch {
-      continue; // A line cut short by a crash.
-    }
+  for (const e of await readJsonLines<PartialLine>(file)) {
     let entry = out.get(e.p);
     // A new temp (or a restart from 0) replaces what was known for that path.
     if (!entry || entry.temp !== e.t || entry.size !== e.s || entry.mtimeMs !== e.m) {

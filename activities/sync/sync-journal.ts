@@ -1,5 +1,6 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { readJsonLines } from '../json-file.js';
 
 /** One line per completed upload or deletion, so a retry can tell what this run already did. */
 export type JournalEntry =
@@ -17,15 +18,7 @@ export function journalPath(runDirectory: string): string {
 
 export async function readJournal(file: string): Promise<Journal> {
   const journal: Journal = { uploads: new Map(), deletes: new Map() };
-  const text = await readFile(file, 'utf8').catch(() => '');
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    let entry: JournalEntry;
-    try {
-      entry = JSON.parse(line) as JournalEntry;
-    } catch {
-      continue; // A line cut short by a crash.
-    }
+  for (const entry of await readJsonLines<JournalEntry>(file)) {
     if (entry.op === 'upload') journal.uploads.set(entry.path, entry);
     else journal.deletes.set(entry.path, entry);
   }

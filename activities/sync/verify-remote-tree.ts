@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { activityInfo, cancellationSignal, CancelledFailure, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -16,6 +16,7 @@ import { journalPath, readJournal } from './sync-journal.js';
 import { formatBytes, SyncProgress } from './sync-progress.js';
 import { remoteRoot, type SftpTree } from './sync-target.js';
 import { hashRemote, sha256Local } from './transfer-file.js';
+import { readJsonLines } from '../json-file.js';
 
 export interface VerifyInput extends SftpTree {
   mode: 'size' | 'sample' | 'all';
@@ -145,14 +146,8 @@ export async function verifyRemoteTree(aws: AwsClientFactory, input: VerifyInput
 /** Files an earlier attempt of this run read back and matched, with the remote size and mtime it saw. */
 async function readChecked(file: string, runId: string): Promise<Map<string, { size: number; mtime: number; sha256: string }>> {
   const checked = new Map<string, { size: number; mtime: number; sha256: string }>();
-  const text = await readFile(file, 'utf8').catch(() => '');
-  for (const line of text.split('\n')) {
-    try {
-      const entry = JSON.parse(line) as { runId: string; path: string; size: number; mtime: number; sha256: string };
-      if (entry.runId === runId) checked.set(entry.path, entry);
-    } catch {
-      // An empty or cut-short line.
-    }
+  for (const entry of await readJsonLines<{ runId: string; path: string; size: number; mtime: number; sha256: string }>(file)) {
+    if (entry.runId === runId) checked.set(entry.path, entry);
   }
   return checked;
 }
