@@ -56,6 +56,9 @@ test('the cost guard stops a run that would outlive transfer.maxServerHours, tea
   // 60 MB one file at a time cannot finish.
   const site = await makeSyncSite(fx, { data: { parallelism: 1 }, transfer: { maxServerHours: 0.0008 } });
   await writeTree(site.dataDir, Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`chunk-${i}.bin`, 2_000_000])));
+  // A slow link (each write answered 300 ms later): the parallel engine sent all 60 MB on
+  // loopback within the allowance now and then.
+  await fx.control.addFault({ service: 'sftp', latencyMs: 300 });
   try {
     await withWorker(env, 'sync-faults', async (taskQueue) => {
       const err = await env.client.workflow
@@ -72,6 +75,7 @@ test('the cost guard stops a run that would outlive transfer.maxServerHours, tea
     assert.equal(ledger.alive, 0);
     assert.ok((ledger.servers.at(-1)?.billedSeconds ?? 99) < 0.0008 * 3600 + 2, `billed ${ledger.servers.at(-1)?.billedSeconds}s`);
   } finally {
+    await fx.control.clearFaults();
     await removeSite(site);
   }
 });
