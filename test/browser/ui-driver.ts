@@ -86,7 +86,14 @@ export class UiDriver {
   async typeJson(selector: string, json: string): Promise<void> {
     let text = '';
     for (let attempt = 1; attempt <= 5; attempt += 1) {
-      await (await this.visible(selector)).click();
+      const editor = await this.visible(selector);
+      await editor.click();
+      // Keys sent while the editor lacks focus reach whatever has it: the dialog's signal list
+      // took "r" from the text as type-ahead and switched approveDeploy to rejectDeploy.
+      if (!(await editor.evaluate((e) => e.contains(e.ownerDocument.activeElement)))) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        continue;
+      }
       // Whatever an earlier try left is replaced, not appended to.
       await this.page.keyboard.down('Control');
       await this.page.keyboard.press('a');
