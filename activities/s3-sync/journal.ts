@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeJsonFile } from '../json-file.js';
 
 /** A multipart upload this run started and has not completed or aborted yet. */
 export interface OpenUpload {
@@ -47,12 +48,8 @@ export class UploadJournal {
   private saving: Promise<void> = Promise.resolve();
 
   private save(): Promise<void> {
-    const body = JSON.stringify(this.all(), null, 1);
-    this.saving = this.saving.then(async () => {
-      await mkdir(path.dirname(this.file), { recursive: true });
-      await writeFile(`${this.file}.tmp`, body);
-      await rename(`${this.file}.tmp`, this.file);
-    });
+    const entries = this.all();
+    this.saving = this.saving.then(() => writeJsonFile(this.file, entries));
     return this.saving;
   }
 }

@@ -1,4 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AbortMultipartUploadCommand, DeleteObjectsCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { activityInfo, cancellationSignal, CancelledFailure, log } from '@temporalio/activity';
@@ -17,6 +16,7 @@ import { uploadMultipart } from './multipart.js';
 import { putFile } from './put-file.js';
 import { listRemote, remoteChecksum } from './remote-listing.js';
 import { runBounded } from './run-bounded.js';
+import { writeJsonFile } from '../json-file.js';
 
 export interface S3SyncInput {
   aws: AwsTarget;
@@ -166,8 +166,8 @@ export async function syncS3Prefix(aws: AwsClientFactory, input: S3SyncInput): P
       const d = digests.get(f.path) as FileDigest;
       return { path: f.path, size: f.size, checksum: f.size >= input.multipartThresholdBytes ? (d.composite as string) : d.sha256 };
     });
-    await mkdir(path.dirname(digestManifest(input.stateDir)), { recursive: true });
-    await writeFile(digestManifest(input.stateDir), JSON.stringify(manifest));
+    // Atomic: a crash mid-write must not leave the verify a torn manifest to fail on.
+    await writeJsonFile(digestManifest(input.stateDir), manifest);
 
     const report: S3SyncReport = {
       uploaded,
