@@ -95,12 +95,18 @@ test('start a release from the UI, see its gate in its own Queries tab, approve 
     await ui.clickButton('More Actions');
     await (await ui.visible('[data-testid="signal-button"]')).click();
     const dialog = '[data-testid="signal-confirmation-modal"]';
-    await (await ui.visible(`${dialog} [data-testid="signal-select-button"]`)).click();
-    await (await ui.visible(`xpath/.//dialog[@data-testid="signal-confirmation-modal"]//li[@role="option"][normalize-space(.)="approveDeploy"]`)).click();
+    await ui.choose(`${dialog} [data-testid="signal-select-button"]`, `${dialog} #signal-select`, 'approveDeploy');
     await ui.typeJson(`${dialog} [contenteditable="true"][data-language="json"]`, '{"by":"ui-test","note":"approved in the browser"}');
+    // Still the signal chosen, after the keys went to the editor.
+    assert.equal(await ui.chosen(`${dialog} #signal-select`), 'approveDeploy');
     await (await ui.visible(`${dialog} [data-testid="confirm-modal-button"]`)).click();
     await ui.waitForText('Workflow signaled');
   });
+  // The server got what the dialog showed: a wrong signal fails here, not after a 300 s wait.
+  const signals = (await client.workflow.getHandle(workflowId).fetchHistory()).events
+    ?.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName)
+    .filter((name) => name === 'approveDeploy' || name === 'rejectDeploy');
+  assert.deepEqual(signals, ['approveDeploy']);
 
   await ui.step('completed-with-approver', async () => {
     // The page shows the run's Result once it completes; reloaded now and then as a person would.

@@ -78,6 +78,30 @@ export class UiDriver {
   }
 
   /**
+   * Picks `option` in one of the UI's select menus and checks the menu now shows it. The menu
+   * opens with a short scale animation; a click aimed while it grows can land on the next
+   * option (CI sent rejectDeploy for approveDeploy), so the choice is read back and retried.
+   */
+  async choose(button: string, input: string, option: string): Promise<void> {
+    let shown = '';
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      await (await this.visible(button)).click();
+      // The list's transition is 100 ms; aim once it has settled.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await (await this.visible(`xpath/.//li[@role="option"][normalize-space(.)=${JSON.stringify(option)}]`)).click();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      shown = await this.chosen(input);
+      if (shown === option) return;
+    }
+    throw new Error(`after 5 tries the menu at ${button} shows ${shown}, not ${option}`);
+  }
+
+  /** What the visible select input shows (the UI renders a hidden copy of each dialog). */
+  async chosen(input: string): Promise<string> {
+    return (await this.visible(input)).evaluate((e) => (e as unknown as { value: string }).value);
+  }
+
+  /**
    * Types JSON into one of the UI's CodeMirror editors in one insertion (typed key by key, the
    * editor would close brackets and quotes a second time). The editor is found afresh on each
    * try: the signal dialog re-renders its editor once the chosen signal's details load, and
