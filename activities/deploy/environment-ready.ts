@@ -12,33 +12,32 @@ import { findEnvironment } from './describe-environment.js';
  * waits for the state. The SDK's waitUntilEnvironmentUpdated is not used: it cannot take `accept`,
  * and it polls on through a vanished environment instead of failing at once.
  */
-export async function waitUntilReady(opts: {
-  eb: ElasticBeanstalkClient;
-  application: string;
-  environment: string;
-  pollMs: number;
-  deadlineMs: number;
-  accept?: (snap: EnvironmentSnapshot) => boolean;
-}): Promise<EnvironmentSnapshot> {
+export async function waitUntilReady(
+  eb: ElasticBeanstalkClient,
+  target: { application: string; environment: string; pollSeconds: number },
+  deadlineMs: number,
+  accept?: (snap: EnvironmentSnapshot) => boolean,
+): Promise<EnvironmentSnapshot> {
+  const { application, environment, pollSeconds } = target;
   for (;;) {
     let snap: EnvironmentSnapshot | undefined;
     try {
-      snap = await findEnvironment(opts.eb, opts.application, opts.environment);
+      snap = await findEnvironment(eb, application, environment);
     } catch (err) {
       // Throttling and 5xx were retried by the SDK client; what outlasts it fails the attempt.
-      rethrowAws(err, `Describing environment ${opts.environment}`);
+      rethrowAws(err, `Describing environment ${environment}`);
     }
     if (!snap) {
-      throw nonRetryable('EnvironmentNotFound', `Environment "${opts.environment}" of application "${opts.application}" does not exist (any more): was it terminated meanwhile?`);
+      throw nonRetryable('EnvironmentNotFound', `Environment "${environment}" of application "${application}" does not exist (any more): was it terminated meanwhile?`);
     }
-    if (snap.status === 'Ready' || opts.accept?.(snap)) return snap;
-    if (Date.now() > opts.deadlineMs) {
+    if (snap.status === 'Ready' || accept?.(snap)) return snap;
+    if (Date.now() > deadlineMs) {
       throw nonRetryable(
         'EnvironmentNotReady',
-        `Environment "${opts.environment}" stayed ${snap.status} until the deploy's time limit: another deploy or update may be running; check the Beanstalk console and start again once it is Ready.`,
+        `Environment "${environment}" stayed ${snap.status} until the deploy's time limit: another deploy or update may be running; check the Beanstalk console and start again once it is Ready.`,
       );
     }
     const status = snap.status;
-    await pause(opts.pollMs, () => ({ waitingFor: 'Ready', status }));
+    await pause(pollSeconds * 1000, () => ({ waitingFor: 'Ready', status }));
   }
 }

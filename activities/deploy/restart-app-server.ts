@@ -20,17 +20,10 @@ export interface RestartRequest {
 /** RestartAppServer for a data-only release: the app reloads its data without a new version. */
 export async function restartAppServer(aws: AwsClientFactory, input: RestartInput): Promise<RestartRequest> {
   const eb = aws(input.site.aws).beanstalk;
-  const { application, environment, pollSeconds } = input.site.beanstalk;
+  const { environment } = input.site.beanstalk;
   const retry = activityInfo().attempt > 1;
-  const snap = await waitUntilReady({
-    eb,
-    application,
-    environment,
-    pollMs: pollSeconds * 1000,
-    deadlineMs: input.deadlineMs,
-    // On a retry an Updating environment is most likely our own restart under way.
-    accept: (s) => retry && s.status === 'Updating',
-  });
+  // On a retry an Updating environment is most likely our own restart under way.
+  const snap = await waitUntilReady(eb, input.site.beanstalk, input.deadlineMs, (s) => retry && s.status === 'Updating');
   const requestedAt = Date.now() - 1000;
   if (snap.status === 'Ready') {
     try {

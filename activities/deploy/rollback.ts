@@ -22,7 +22,7 @@ export interface AbortOutcome {
  */
 export async function abortEnvironmentUpdate(aws: AwsClientFactory, input: AbortUpdateInput): Promise<AbortOutcome> {
   const eb = aws(input.site.aws).beanstalk;
-  const { application, environment, pollSeconds } = input.site.beanstalk;
+  const { application, environment } = input.site.beanstalk;
   const snap = await findEnvironment(eb, application, environment).catch((err: unknown) => rethrowAws(err, `Describing ${environment}`));
   if (!snap) return { aborted: false, environment: null };
   let aborted = false;
@@ -36,6 +36,6 @@ export async function abortEnvironmentUpdate(aws: AwsClientFactory, input: Abort
       if (!/invalid state/i.test((err as Error).message)) rethrowAws(err, `AbortEnvironmentUpdate ${environment}`);
     }
   }
-  const settled = await waitUntilReady({ eb, application, environment, pollMs: pollSeconds * 1000, deadlineMs: input.deadlineMs });
+  const settled = await waitUntilReady(eb, input.site.beanstalk, input.deadlineMs);
   return { aborted, environment: settled };
 }

@@ -35,16 +35,9 @@ export interface EnvironmentUpdate {
 /** UpdateEnvironment to a version label, once the environment is Ready; idempotent on retry. */
 export async function updateEnvironment(aws: AwsClientFactory, input: UpdateEnvironmentInput): Promise<EnvironmentUpdate> {
   const eb = aws(input.site.aws).beanstalk;
-  const { application, environment, pollSeconds } = input.site.beanstalk;
-  const snap = await waitUntilReady({
-    eb,
-    application,
-    environment,
-    pollMs: pollSeconds * 1000,
-    deadlineMs: input.deadlineMs,
-    // A retry whose first attempt got the request through sees its own update in flight.
-    accept: (s) => s.status === 'Updating' && s.versionLabel === input.versionLabel,
-  });
+  const { application, environment } = input.site.beanstalk;
+  // A retry whose first attempt got the request through sees its own update in flight.
+  const snap = await waitUntilReady(eb, input.site.beanstalk, input.deadlineMs, (s) => s.status === 'Updating' && s.versionLabel === input.versionLabel);
   const requestedAt = Date.now() - 1000;
   if (snap.versionLabel === input.versionLabel) {
     log.info('environment already updating to (or running) this version; not asking again', { status: snap.status, attempt: activityInfo().attempt });
