@@ -2,7 +2,6 @@ import {
   ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
-  isCancellation,
   log,
   proxyActivities,
   setHandler,
@@ -16,7 +15,7 @@ import { statusQuery, stepProgressSignal, type CompileStatus } from './compile-s
 import { watchStepOverrun } from './compile-overrun.js';
 import { createNotifier } from './notifier.js';
 import { Patches } from './patches.js';
-import { asOfNow, startingView } from './status-view.js';
+import { asOfNow, endOnError, startingView } from './status-view.js';
 
 /** Quick file-system work: a few retries, short timeouts. */
 const localActivity = {
@@ -93,11 +92,10 @@ export async function compileWorkflow(rawInput: CompileInput = {}): Promise<Comp
   try {
     return await runCompile(input, status, startedAt);
   } catch (err) {
-    status.stage = isCancellation(err) ? 'cancelled' : 'failed';
-    status.error = err instanceof Error ? err.message : String(err);
-    status.nextAction = isCancellation(err)
-      ? 'none: the compile was cancelled and the previous data restored'
-      : 'fix the cause named in the error, then start a new compile';
+    endOnError(status, err, {
+      cancelled: 'none: the compile was cancelled and the previous data restored',
+      failed: 'fix the cause named in the error, then start a new compile',
+    });
     throw err;
   }
 }

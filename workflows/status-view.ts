@@ -1,3 +1,6 @@
+import { isCancellation } from '@temporalio/workflow';
+import { innermostMessage } from './failure-message.js';
+
 /**
  * The fields every workflow's `status` query shares, so the CLI's progress line and the UI's
  * Queries tab read them the same way whatever the workflow; each status adds its own.
@@ -27,4 +30,19 @@ export function startingView(startedAt: number, nextAction: string) {
 /** The status as the query answers it: elapsed time and asOf computed at the moment of asking. */
 export function asOfNow<S extends { elapsedMs: number; asOf: string }>(status: S, startedAt: number): S {
   return { ...status, elapsedMs: Date.now() - startedAt, asOf: new Date(Date.now()).toISOString() };
+}
+
+/**
+ * The status of a run that an error ends: cancelled or failed, the innermost cause (the
+ * sentence a person acts on, not the wrapper around it), and what to do next in either case.
+ */
+export function endOnError<Stage extends string>(
+  status: { stage: Stage | 'cancelled' | 'failed'; error: string | null; nextAction: string },
+  err: unknown,
+  next: { cancelled: string; failed: string },
+): void {
+  const cancelled = isCancellation(err);
+  status.stage = cancelled ? 'cancelled' : 'failed';
+  status.error = innermostMessage(err);
+  status.nextAction = cancelled ? next.cancelled : next.failed;
 }

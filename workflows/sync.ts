@@ -2,7 +2,6 @@ import {
   ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
-  isCancellation,
   log,
   patched,
   proxyActivities,
@@ -19,7 +18,7 @@ import type { TeardownResult } from '../activities/sync/teardown-sftp-server.js'
 import type { VerifyResult } from '../activities/sync/verify-remote-tree.js';
 import { awsCall, dataTransferRetry, restartAfterSync, teardownOptions } from './activity-options.js';
 import { parseInput } from './inputs.js';
-import { startingView } from './status-view.js';
+import { endOnError, startingView } from './status-view.js';
 import { createNotifier } from './notifier.js';
 import { estimateCost, serverDeadline } from './sync-cost.js';
 import { syncInputSchema, type SyncInput } from './sync-input.js';
@@ -141,12 +140,10 @@ export async function syncDataWorkflow(rawInput: SyncInput = {}): Promise<SyncRe
   try {
     return await runSync(input, status, startedAt);
   } catch (err) {
-    const cancelled = isCancellation(err);
-    status.stage = cancelled ? 'cancelled' : 'failed';
-    status.error = innermostMessage(err);
-    status.nextAction = cancelled
-      ? 'none: the sync was cancelled and its server deleted'
-      : 'fix the cause named in the error, then start the sync again (files already uploaded are kept)';
+    endOnError(status, err, {
+      cancelled: 'none: the sync was cancelled and its server deleted',
+      failed: 'fix the cause named in the error, then start the sync again (files already uploaded are kept)',
+    });
     throw err;
   }
 }
