@@ -15,7 +15,7 @@ import { statusQuery, stepProgressSignal, type CompileStatus } from './compile-s
 import { watchStepOverrun } from './compile-overrun.js';
 import { createNotifier } from './notifier.js';
 import { Patches } from './patches.js';
-import { asOfNow, endOnError, startingView } from './status-view.js';
+import { asOfNow, endingStatusOnError, startingView } from './status-view.js';
 
 /** Quick file-system work: a few retries, short timeouts. */
 const localActivity = {
@@ -89,15 +89,14 @@ export async function compileWorkflow(rawInput: CompileInput = {}): Promise<Comp
     status.lastLine = progress.lastLine;
   });
 
-  try {
-    return await runCompile(input, status, startedAt);
-  } catch (err) {
-    endOnError(status, err, {
+  return endingStatusOnError(
+    status,
+    {
       cancelled: 'none: the compile was cancelled and the previous data restored',
       failed: 'fix the cause named in the error, then start a new compile',
-    });
-    throw err;
-  }
+    },
+    () => runCompile(input, status, startedAt),
+  );
 }
 
 async function runCompile(input: ReturnType<typeof compileInputSchema.parse>, status: CompileStatus, startedAt: number): Promise<CompileResult> {

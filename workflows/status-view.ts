@@ -33,16 +33,22 @@ export function asOfNow<S extends { elapsedMs: number; asOf: string }>(status: S
 }
 
 /**
- * The status of a run that an error ends: cancelled or failed, the innermost cause (the
- * sentence a person acts on, not the wrapper around it), and what to do next in either case.
+ * Runs a workflow's body; an error that ends it ends the status too: cancelled or failed, the
+ * innermost cause (the sentence a person acts on, not the wrapper around it), and what to do
+ * next in either case.
  */
-export function endOnError<Stage extends string>(
+export async function endingStatusOnError<Stage extends string, T>(
   status: { stage: Stage | 'cancelled' | 'failed'; error: string | null; nextAction: string },
-  err: unknown,
   next: { cancelled: string; failed: string },
-): void {
-  const cancelled = isCancellation(err);
-  status.stage = cancelled ? 'cancelled' : 'failed';
-  status.error = innermostMessage(err);
-  status.nextAction = cancelled ? next.cancelled : next.failed;
+  body: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    const cancelled = isCancellation(err);
+    status.stage = cancelled ? 'cancelled' : 'failed';
+    status.error = innermostMessage(err);
+    status.nextAction = cancelled ? next.cancelled : next.failed;
+    throw err;
+  }
 }

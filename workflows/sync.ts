@@ -18,7 +18,7 @@ import type { TeardownResult } from '../activities/sync/teardown-sftp-server.js'
 import type { VerifyResult } from '../activities/sync/verify-remote-tree.js';
 import { awsCall, dataTransferRetry, restartAfterSync, teardownOptions } from './activity-options.js';
 import { parseInput } from './inputs.js';
-import { endOnError, startingView } from './status-view.js';
+import { endingStatusOnError, startingView } from './status-view.js';
 import { createNotifier } from './notifier.js';
 import { estimateCost, serverDeadline } from './sync-cost.js';
 import { syncInputSchema, type SyncInput } from './sync-input.js';
@@ -137,15 +137,14 @@ export async function syncDataWorkflow(rawInput: SyncInput = {}): Promise<SyncRe
     status.lastLine = p.lastLine;
   });
 
-  try {
-    return await runSync(input, status, startedAt);
-  } catch (err) {
-    endOnError(status, err, {
+  return endingStatusOnError(
+    status,
+    {
       cancelled: 'none: the sync was cancelled and its server deleted',
       failed: 'fix the cause named in the error, then start the sync again (files already uploaded are kept)',
-    });
-    throw err;
-  }
+    },
+    () => runSync(input, status, startedAt),
+  );
 }
 
 async function runSync(input: ReturnType<typeof syncInputSchema.parse>, status: SyncStatus, startedAt: number): Promise<SyncResult> {
