@@ -3,7 +3,10 @@ import { createHash } from 'node:crypto';
 import { ControlError, readJsonObject } from './control-request.js';
 import { sendJson } from './http-util.js';
 import { advanceWorld } from './world.js';
-import { PUBLIC_ALIAS, PUBLIC_REGISTRY, privateRegistry, recordPush, repositoryExists, tokenIsValid } from './services/ecr.js';
+import { AwsError } from './errors.js';
+import { authorize } from './auth/authorize.js';
+import { iamActionFor } from './auth/actions.js';
+import { findToken, PUBLIC_ALIAS, PUBLIC_REGISTRY, privateRegistry, holdsImage, recordPush, repositoryArn, repositoryExists, type Flavour } from './services/ecr.js';
 import { requestContext, type SimContext } from './context.js';
 import type { DockerImage } from './state.js';
 
@@ -16,6 +19,32 @@ function registryOf(ctx: SimContext, registry: string): { flavour: 'ecr' | 'ecrP
   // ECR Public's one registry is served from us-east-1.
   if (registry === PUBLIC_REGISTRY) return { flavour: 'ecrPublic', ctx: requestContext(ctx, 'us-east-1', '') };
   return undefined;
+}
+
+/** Who a login was made as: the token's principal, or the bare registry user when it had none. */
+const ANONYMOUS = 'AWS';
+
+/**
+ * A registry authorizes each step of a push as the identity the token was issued to: the layer
+ * checks and uploads, then the manifest. A layer the repository already holds is not uploaded,
+ * so a push of an image it has needs only the check and PutImage. With policies off, or a token
+ * issued to nobody, everything passes (as authorize() does for an unsigned request).
+ */
+function authorizePush(target: { flavour: Flavour; ctx: SimContext }, principalArn: string, repoName: string, hasImage: boolean): void {
+  const caller = target.ctx.auth.byArn(principalArn);
+  if (!caller) return;
+  const service = target.flavour === 'ecr' ? 'ecr' : 'ecr-public';
+  const steps = hasImage
+    ? ['BatchCheckLayerAvailability', 'PutImage']
+    : ['BatchCheckLayerAvailability', 'InitiateLayerUpload', 'UploadLayerPart', 'CompleteLayerUpload', 'PutImage'];
+  const ctx: SimContext = Object.create(target.ctx, { caller: { value: caller } }) as SimContext;
+  try {
+    for (const step of steps) authorize(ctx, iamActionFor(service, step), repositoryArn(ctx, target.flavour, repoName));
+  } catch (err) {
+    // Docker prints the registry's refusal after "denied: ", as ECR words it.
+    if (err instanceof AwsError) throw new ControlError(403, `denied: ${err.message}`);
+    throw err;
+  }
 }
 
 const str = (body: Record<string, unknown>, name: string): string => {
@@ -44,10 +73,9 @@ export async function handleDockerControl(req: IncomingMessage, res: ServerRespo
       const registry = str(body, 'registry');
       const target = registryOf(ctx, registry);
       if (!target) throw new ControlError(404, `unknown registry ${registry}`);
-      if (str(body, 'username') !== 'AWS' || !tokenIsValid(target.ctx, target.flavour, str(body, 'password'))) {
-        throw new ControlError(401, 'bad credentials');
-      }
-      docker.logins[registry] = 'AWS';
+      const token = findToken(target.ctx, target.flavour, str(body, 'password'));
+      if (str(body, 'username') !== 'AWS' || !token) throw new ControlError(401, 'bad credentials');
+      docker.logins[registry] = token.principalArn ?? ANONYMOUS;
       ctx.store.save();
       sendJson(res, 200, { ok: true });
       return;
@@ -76,13 +104,15 @@ export async function handleDockerControl(req: IncomingMessage, res: ServerRespo
       const target = registryOf(ctx, registry);
       if (!target) throw new ControlError(404, `unknown registry ${registry}`);
       const { flavour } = target;
-      if (!docker.logins[registry]) throw new ControlError(401, 'no basic auth credentials');
+      const login = docker.logins[registry];
+      if (!login) throw new ControlError(401, 'no basic auth credentials');
       // ECR Public repository paths carry the registry alias first.
       const repoName = flavour === 'ecrPublic' ? repository.replace(new RegExp(`^${PUBLIC_ALIAS}/`), '') : repository;
       if ((flavour === 'ecrPublic' && !repository.startsWith(`${PUBLIC_ALIAS}/`)) || !repositoryExists(target.ctx, flavour, repoName)) {
         throw new ControlError(404, `name unknown: The repository with name '${repoName}' does not exist in the registry with id '123456789012'`);
       }
       const digest = `sha256:${createHash('sha256').update(`manifest:${imageId}`).digest('hex')}`;
+      authorizePush(target, login, repoName, holdsImage(target.ctx, flavour, repoName, digest));
       recordPush(target.ctx, flavour, repoName, tag, digest, size);
       const image = docker.images.find((i) => i.id === imageId);
       const repoDigest = `${registry}/${repository}@${digest}`;

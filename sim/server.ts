@@ -41,6 +41,7 @@ async function handleJson(req: IncomingMessage, res: ServerResponse, ctx: SimCon
     if (!service) throw new AwsError('UnknownOperationException', `Unknown service target ${prefix}`);
     const handler = service.handlers[operation];
     if (!handler) throw new AwsError('UnknownOperationException', `Unknown operation ${operation}`);
+    if (service.regions && !service.regions.includes(ctx.region)) throw outsideServiceRegions(ctx.region);
     const input = jsonInput(service, body);
     const result = await runOperation(ctx, service.name, operation, () => handler(input, ctx), resourceOf(service.name, input, ctx));
     sendJsonResult(res, result, requestId);
@@ -69,6 +70,17 @@ async function handleQuery(req: IncomingMessage, res: ServerResponse, ctx: SimCo
     const e = asAwsError(err);
     xml(e.status, queryError(e, requestId));
   }
+}
+
+/**
+ * A request signed for a region the service is not offered in. On AWS the client's endpoint for
+ * that region does not exist (a DNS failure); the sim is one endpoint for every region, so it
+ * answers as the service's real endpoint answers a request whose credential scope names another
+ * region: 403 InvalidSignatureException. A 403 is what a client and the runbook treat as final,
+ * as they should: retrying in the same region cannot succeed.
+ */
+function outsideServiceRegions(region: string): AwsError {
+  return new AwsError('InvalidSignatureException', `Credential should be scoped to a valid region, not '${region}'.`, 403);
 }
 
 function asAwsError(err: unknown): AwsError {

@@ -205,6 +205,13 @@ export interface EcrRepository {
   lifecyclePolicy?: { text: string; evaluatedAt?: number };
 }
 
+/** A registry password GetAuthorizationToken handed out, and to whom (pushes are authorized as them). */
+export interface RegistryToken {
+  password: string;
+  /** The caller's ARN; absent when the request was unsigned (signatures off). */
+  principalArn?: string;
+}
+
 export interface DockerImage {
   id: string;
   repoTags: string[];
@@ -252,7 +259,7 @@ export interface RegionalState {
     events: EbEvent[];
     eventSeq: number;
   };
-  ecr: { repositories: Record<string, EcrRepository>; tokens: string[] };
+  ecr: { repositories: Record<string, EcrRepository>; tokens: RegistryToken[] };
   secretsManager: { secrets: Record<string, SmSecret> };
   ssm: { parameters: Record<string, SsmParameter> };
   sns: { topics: Record<string, SnsTopic> };
@@ -264,7 +271,8 @@ export interface SimState {
   /** One bucket namespace for all regions, as in S3. */
   s3: { buckets: Record<string, S3Bucket>; uploads: Record<string, MultipartUpload> };
   /** ECR Public has one registry (public.ecr.aws), served from us-east-1. */
-  ecrPublic: { repositories: Record<string, EcrRepository>; tokens: string[] };
+  ecrPublic: { repositories: Record<string, EcrRepository>; tokens: RegistryToken[] };
+  /** Logins by registry host: the ARN of the principal the token was issued to, or `AWS` when none. */
   docker: { logins: Record<string, string>; images: DockerImage[] };
   /** IAM is global: roles (by name) with the service they trust and the managed policies attached. */
   iam: { roles: Record<string, IamRole>; instanceProfiles: Record<string, { roles: string[] }> };

@@ -92,7 +92,7 @@ test('happy path: build, push, approval from `npm run approve`, pinned bundle, u
   const history = historyText(await handle.fetchHistory());
   assert.ok(history.includes(result.versionLabel ?? '(none)'), 'payloads were decoded (the scan is not vacuous)');
   assert.ok(state.ecrPublic.tokens.length > 0, 'the push did log in');
-  for (const password of state.ecrPublic.tokens) {
+  for (const { password } of state.ecrPublic.tokens) {
     assert.ok(!history.includes(password), 'registry password not in history');
     assert.ok(!history.includes(Buffer.from(`AWS:${password}`).toString('base64')), 'authorization token not in history');
   }

@@ -96,3 +96,17 @@ test('without elasticbeanstalk:UpdateEnvironment (the rollback), the deploy refu
   assert.equal(inRegion(after, REGION).eb.versions.length, inRegion(before, REGION).eb.versions.length, 'no application version was made');
   assert.equal((await describeEnv(fx.sim, undefined, REGION))?.Status, 'Ready');
 });
+
+test('without ecr-public:PutImage, the image push fails at once, names the action, and no image lands', async () => {
+  await attach(policyWithout('ecr-public:PutImage'));
+  const imagesIn = (state: Awaited<ReturnType<typeof simState>>) => Object.values(state.ecrPublic.repositories).flatMap((r) => r.images.map((i) => i.digest));
+  const before = imagesIn(await simState(fx.sim));
+  const site = await makeReleaseSite(fx);
+  const err = await failure(env.client.workflow.execute(deployWorkflow, {
+    taskQueue, workflowId: `iam-push-${Date.now()}`, args: [{ configPath: site.configPath, autoApprove: true }],
+  }));
+  assert.match(err.message, /not allowed ecr-public:PutImage on arn:aws:ecr-public:/);
+  assert.match(err.message, /statement "ImagePushToEcrPublic"/);
+  assert.equal(err.nonRetryable, true);
+  assert.deepEqual(imagesIn(await simState(fx.sim)), before, 'no image was pushed');
+});

@@ -116,7 +116,7 @@ test('no private key, registry token or AWS secret in any workflow history on th
   // What the sim issued: the ECR Public passwords docker logged in with (the docker double
   // accepts only those), and the base64 authorization tokens they came in.
   const state = await simState(fx.sim);
-  const passwords = [...state.ecrPublic.tokens, ...inRegion(state).ecr.tokens];
+  const passwords = [...state.ecrPublic.tokens, ...inRegion(state).ecr.tokens].map((t) => t.password);
   assert.ok(passwords.length >= 1, 'the image stage fetched a registry token');
   assert.ok(Object.keys(state.docker.logins).includes('public.ecr.aws'), 'docker logged in with it');
   const secrets: [string, string][] = [

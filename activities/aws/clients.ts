@@ -94,7 +94,9 @@ export function createAwsClientFactory(env: NodeJS.ProcessEnv = process.env): Aw
       efs: new EFSClient(common),
       beanstalk: new ElasticBeanstalkClient(common),
       s3: new S3Client({ ...common, forcePathStyle: local }),
-      ecrPublic: new ECRPUBLICClient(common),
+      // ECR Public's API exists in us-east-1 (and us-west-2) only: whatever the site's region,
+      // its client signs for us-east-1, where the registry's tokens and repositories are.
+      ecrPublic: new ECRPUBLICClient({ ...common, region: 'us-east-1' }),
       ecr: new ECRClient(common),
       sts: new STSClient(common),
       secretsManager: new SecretsManagerClient(common),

@@ -75,6 +75,7 @@ export async function pushImage(aws: AwsClientFactory, input: PushImageInput): P
   if (result.exitCode !== 0) {
     const how = result.exitCode === null ? `was killed (${result.signal ?? 'signal'})` : `exited with code ${result.exitCode}`;
     const message = `docker push of ${remoteRef} ${how} (${attempts}). Log: ${result.logPath}\n--- last lines ---\n${tail}`;
+    refusedByIam(tail, remoteRef, ref, message);
     // The registry refusing the repository or the credentials will not change on a retry.
     if (/name unknown|denied|repository .* not found|does not exist in the registry/i.test(tail)) {
       throw nonRetryable('PushFailed', `${message}\nCheck image.repository and the worker's AWS permissions.`);
@@ -87,6 +88,22 @@ export async function pushImage(aws: AwsClientFactory, input: PushImageInput): P
   const sizeBytes = await confirmDigest(clients, ref, digest, input.tag);
   log.info('image pushed', { reference: `${ref.uri}@${digest}`, attempt });
   return { repository: ref.uri, tag: input.tag, digest, reference: `${ref.uri}@${digest}`, sizeBytes, attempts: attempt, pushed: true };
+}
+
+/**
+ * A registry refuses a push step the token's identity may not take ("denied: User: <arn> is not
+ * authorized to perform: ecr-public:PutImage on resource: <arn>"): final until the policy changes,
+ * so it fails at once, naming the action and the policy statement that grants it.
+ */
+function refusedByIam(tail: string, remoteRef: string, ref: RegistryRef, message: string): void {
+  const refusal = /User: (\S+) is not authorized to perform: (\S+) on resource: (\S+)/.exec(tail);
+  if (!refusal) return;
+  const [, principal, action, resource] = refusal as unknown as [string, string, string, string];
+  const statement = ref.kind === 'ecr-public' ? 'ImagePushToEcrPublic' : 'ImagePushToPrivateEcr';
+  throw nonRetryable('MissingPermission',
+    `The registry refused the push of ${remoteRef}: ${principal} is not allowed ${action} on ${resource}. ` +
+      `Add "${action}" to the Action list of statement "${statement}" in the identity's policy (see docs/iam-policy.json), then start again.\n${message}`,
+    { action, resource });
 }
 
 /** The registry's own word that the digest is there (and, when asked, under the tag). */

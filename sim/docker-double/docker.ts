@@ -209,6 +209,8 @@ async function push(args: ParsedArgs): Promise<void> {
     registry, repository, tag: imageTag, imageId: image.id, size: image.size,
   });
   if (status === 401) throw new DockerExit(1, 'no basic auth credentials');
+  // The registry's IAM refusal, printed as docker prints a 403: "denied: User: … is not authorized …".
+  if (status === 403) throw new DockerExit(1, json.error ?? 'denied: requested access to the resource is denied');
   if (status === 404) throw new DockerExit(1, json.error ?? `name unknown: repository ${repository} not found`);
   if (status !== 200 || !json.digest) throw new DockerExit(1, `received unexpected HTTP status: ${status}`);
   for (const layer of layers) out(`${layer}: Pushed`);

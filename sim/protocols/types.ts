@@ -15,6 +15,8 @@ export interface JsonService {
   targetPrefix: string;
   validationCode: string;
   handlers: Record<string, JsonHandler>;
+  /** The only regions AWS serves it from (ECR Public); absent: every region. */
+  regions?: readonly string[];
 }
 
 export type QueryHandler = (input: Input, ctx: SimContext) => Record<string, unknown> | Promise<Record<string, unknown>>;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AwsError } from '../errors.js';
+import { authorize } from '../auth/authorize.js';
 import { ACCOUNT_ID } from '../ids.js';
 import { epochSeconds, now } from '../clock.js';
 import { paginate } from '../pagination.js';
@@ -7,7 +8,7 @@ import { regional } from '../regions.js';
 import type { JsonHandler } from '../protocols/types.js';
 import type { Input } from '../protocols/input.js';
 import type { SimContext } from '../context.js';
-import type { EcrImage, EcrRepository } from '../state.js';
+import type { EcrImage, EcrRepository, RegistryToken } from '../state.js';
 import { applyLifecyclePolicy, parseLifecyclePolicy } from './ecr-lifecycle.js';
 
 /** The registry alias every ECR Public repository of the sim lives under. */
@@ -15,12 +16,15 @@ export const PUBLIC_ALIAS = 'sim';
 export const PUBLIC_REGISTRY = 'public.ecr.aws';
 export const privateRegistry = (region: string): string => `${ACCOUNT_ID}.dkr.ecr.${region}.amazonaws.com`;
 
+/** ECR Public's API answers only here (botocore's endpoints list these two and no other). */
+export const ECR_PUBLIC_REGIONS = ['us-east-1', 'us-west-2'] as const;
+
 const TOKEN_TTL_MS = 12 * 3600 * 1000;
 const REPO_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
-type Flavour = 'ecr' | 'ecrPublic';
+export type Flavour = 'ecr' | 'ecrPublic';
 
-function section(ctx: SimContext, flavour: Flavour): { repositories: Record<string, EcrRepository>; tokens: string[] } {
+function section(ctx: SimContext, flavour: Flavour): { repositories: Record<string, EcrRepository>; tokens: RegistryToken[] } {
   return flavour === 'ecr' ? regional(ctx).ecr : ctx.store.state.ecrPublic;
 }
 
@@ -31,11 +35,14 @@ function repositoryUri(ctx: SimContext, flavour: Flavour, name: string): string 
   return flavour === 'ecr' ? `${privateRegistry(ctx.region)}/${name}` : `${PUBLIC_REGISTRY}/${PUBLIC_ALIAS}/${name}`;
 }
 
+/** The repository's ARN, as DescribeRepositories reports it and as pushes are authorized against. */
+export function repositoryArn(ctx: SimContext, flavour: Flavour, name: string): string {
+  return flavour === 'ecr' ? `arn:aws:ecr:${ctx.region}:${ACCOUNT_ID}:repository/${name}` : `arn:aws:ecr-public:us-east-1:${ACCOUNT_ID}:repository/${name}`;
+}
+
 function describeRepo(ctx: SimContext, flavour: Flavour, repo: EcrRepository): Record<string, unknown> {
-  const arnService = flavour === 'ecr' ? 'ecr' : 'ecr-public';
-  const region = flavour === 'ecr' ? ctx.region : 'us-east-1';
   return {
-    repositoryArn: `arn:aws:${arnService}:${region}:${ACCOUNT_ID}:repository/${repo.name}`,
+    repositoryArn: repositoryArn(ctx, flavour, repo.name),
     registryId: ACCOUNT_ID,
     repositoryName: repo.name,
     repositoryUri: repositoryUri(ctx, flavour, repo.name),
@@ -65,11 +72,14 @@ function maxResults(input: Input, limit: number): number {
 
 const invalidToken = (): AwsError => new AwsError('InvalidParameterException', 'Invalid parameter at \'nextToken\': the token is not valid');
 
-/** Issues a registry password (the part after `AWS:` in the token) the docker double will accept. */
+/**
+ * Issues a registry password (the part after `AWS:` in the token) the docker double will accept,
+ * tied to the caller: a registry authorizes each push as the identity that asked for the token.
+ */
 function issueToken(ctx: SimContext, flavour: Flavour): { token: string; expiresAt: number } {
   const password = `sim${randomBytes(24).toString('base64url')}`;
   const tokens = section(ctx, flavour).tokens;
-  tokens.push(password);
+  tokens.push({ password, ...(ctx.caller ? { principalArn: ctx.caller.arn } : {}) });
   // Keep the newest few, as real tokens expire.
   if (tokens.length > 20) tokens.splice(0, tokens.length - 20);
   return { token: Buffer.from(`AWS:${password}`).toString('base64'), expiresAt: epochSeconds(now() + TOKEN_TTL_MS) };
@@ -94,8 +104,14 @@ export function recordPush(ctx: SimContext, flavour: Flavour, repositoryName: st
   }
 }
 
-export function tokenIsValid(ctx: SimContext, flavour: Flavour, password: string): boolean {
-  return section(ctx, flavour).tokens.includes(password);
+/** The token a registry password belongs to, if the registry issued it. */
+export function findToken(ctx: SimContext, flavour: Flavour, password: string): RegistryToken | undefined {
+  // A state file from before tokens named their principal holds bare strings: those no longer log in.
+  return section(ctx, flavour).tokens.find((t) => typeof t === 'object' && t.password === password);
+}
+
+export function holdsImage(ctx: SimContext, flavour: Flavour, name: string, digest: string): boolean {
+  return section(ctx, flavour).repositories[name]?.images.some((i) => i.digest === digest) ?? false;
 }
 
 export function repositoryExists(ctx: SimContext, flavour: Flavour, name: string): boolean {
@@ -105,6 +121,8 @@ export function repositoryExists(ctx: SimContext, flavour: Flavour, name: string
 function handlers(flavour: Flavour): Record<string, JsonHandler> {
   return {
     GetAuthorizationToken(_input, ctx) {
+      // ECR Public's token is an STS bearer token: AWS also requires sts:GetServiceBearerToken.
+      if (flavour === 'ecrPublic') authorize(ctx, 'sts:GetServiceBearerToken', '*');
       const { token, expiresAt } = issueToken(ctx, flavour);
       return flavour === 'ecr'
         ? { authorizationData: [{ authorizationToken: token, expiresAt, proxyEndpoint: `https://${privateRegistry(ctx.region)}` }] }

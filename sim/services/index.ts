@@ -1,5 +1,5 @@
 import { transferHandlers } from './transfer.js';
-import { ecrHandlers, ecrPublicHandlers } from './ecr.js';
+import { ECR_PUBLIC_REGIONS, ecrHandlers, ecrPublicHandlers } from './ecr.js';
 import { efsService } from './efs.js';
 import { stsService } from './sts.js';
 import { iamService } from './iam.js';
@@ -15,7 +15,7 @@ export const services: ServiceSet = {
   json: [
     { name: 'transfer', iamPrefix: 'transfer', targetPrefix: 'TransferService', validationCode: 'InvalidRequestException', handlers: transferHandlers },
     { name: 'ecr', iamPrefix: 'ecr', targetPrefix: 'AmazonEC2ContainerRegistry_V20150921', validationCode: 'InvalidParameterException', handlers: ecrHandlers },
-    { name: 'ecr-public', iamPrefix: 'ecr-public', targetPrefix: 'SpencerFrontendService', validationCode: 'InvalidParameterException', handlers: ecrPublicHandlers },
+    { name: 'ecr-public', iamPrefix: 'ecr-public', targetPrefix: 'SpencerFrontendService', validationCode: 'InvalidParameterException', handlers: ecrPublicHandlers, regions: ECR_PUBLIC_REGIONS },
     { name: 'secretsmanager', iamPrefix: 'secretsmanager', targetPrefix: 'secretsmanager', validationCode: 'InvalidParameterException', handlers: secretsManagerHandlers },
     { name: 'ssm', iamPrefix: 'ssm', targetPrefix: 'AmazonSSM', validationCode: 'ValidationException', handlers: ssmHandlers },
   ],

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as eb from '@aws-sdk/client-elastic-beanstalk';
 import { CreateRepositoryCommand, ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import { DescribeRepositoriesCommand as DescribePublicRepositories, ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
 import { DescribeFileSystemsCommand, EFSClient } from '@aws-sdk/client-efs';
 import { SimulatePrincipalPolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -138,5 +139,11 @@ void describe('fidelity details', () => {
     await client.send(new eb.DeleteApplicationVersionCommand({ ApplicationName: 'opts', VersionLabel: 'v3', DeleteSourceBundle: true }));
     const left = await client.send(new eb.DescribeApplicationVersionsCommand({ ApplicationName: 'opts' }));
     assert.deepEqual(left.ApplicationVersions?.map((v) => v.VersionLabel).sort(), ['v1', 'v2']);
+  });
+
+  void it('answers ECR Public only in the regions AWS serves it from (us-east-1, us-west-2)', async () => {
+    const denied = await expectAwsError(new ECRPUBLICClient(opts()).send(new DescribePublicRepositories({})), 'InvalidSignatureException');
+    assert.match(denied.message, /valid region, not 'us-east-2'/);
+    for (const region of ['us-east-1', 'us-west-2']) await new ECRPUBLICClient({ ...opts(), region }).send(new DescribePublicRepositories({}));
   });
 });

@@ -7,7 +7,7 @@ import {
   paginateDescribeRepositories,
 } from '@aws-sdk/client-ecr-public';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import type { RunningSim } from '../../sim/index.js';
+import { simControl, type RunningSim } from '../../sim/index.js';
 import { expectAwsError, sdkOptions, useFastSim } from './helpers.js';
 
 void describe('ECR, ECR Public and STS', () => {
@@ -55,5 +55,30 @@ void describe('ECR, ECR Public and STS', () => {
     const site = await ecrPublic.send(new DescribePublicRepositoriesCommand({ repositoryNames: ['site'] }));
     assert.equal(site.repositories?.[0]?.repositoryUri, 'public.ecr.aws/sim/site');
     await expectAwsError(ecrPublic.send(new DescribePublicImagesCommand({ repositoryName: 'missing' })), 'RepositoryNotFoundException');
+  });
+
+  void it('authorizes a docker push as the identity its token was issued to, step by step', async () => {
+    const control = simControl(sim.controlUrl);
+    const grants = ['ecr:GetAuthorizationToken', 'ecr-public:GetAuthorizationToken', 'ecr:BatchCheckLayerAvailability', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload'];
+    const { arn } = await control.addPrincipal({
+      accessKeyId: 'AKIANOPUTIMAGE', secretAccessKey: 'np', userName: 'no-put-image',
+      policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: grants, Resource: '*' }] },
+    });
+    const credentials = { accessKeyId: 'AKIANOPUTIMAGE', secretAccessKey: 'np' };
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'web/push' }));
+    const token = await new ECRClient({ ...sdkOptions(sim), credentials }).send(new GetAuthorizationTokenCommand({}));
+    const password = Buffer.from(token.authorizationData?.[0]?.authorizationToken ?? '', 'base64').toString().slice('AWS:'.length);
+    const registry = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+    const docker = (route: string, body: unknown) => fetch(`${sim.controlUrl}/docker/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal((await docker('login', { registry, username: 'AWS', password })).status, 200);
+    const push = await docker('push', { registry, repository: 'web/push', tag: 'v1', imageId: 'sha256:abc', size: 10 });
+    assert.equal(push.status, 403);
+    const repoArn = 'arn:aws:ecr:us-east-1:123456789012:repository/web/push';
+    assert.equal(((await push.json()) as { error: string }).error,
+      `denied: User: ${arn} is not authorized to perform: ecr:PutImage on resource: ${repoArn} because no identity-based policy allows the ecr:PutImage action`);
+    assert.deepEqual((await ecr.send(new DescribeImagesCommand({ repositoryName: 'web/push' }))).imageDetails, [], 'nothing landed');
+    // ECR Public's token is an STS bearer token: without sts:GetServiceBearerToken there is none.
+    const denied = await expectAwsError(new ECRPUBLICClient({ ...sdkOptions(sim), credentials }).send(new GetPublicAuthorizationTokenCommand({})), 'AccessDeniedException');
+    assert.match(denied.message, /not authorized to perform: sts:GetServiceBearerToken on resource: \*/);
   });
 });
