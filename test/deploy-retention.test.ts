@@ -4,11 +4,14 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { DescribeApplicationsCommand, ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
 import { CreateRepositoryCommand, ECRClient, GetLifecyclePolicyCommand } from '@aws-sdk/client-ecr';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { inRegion, startSim, type RunningSim } from '../sim/index.js';
+import { inRegion, simControl, startSim, type RunningSim } from '../sim/index.js';
 import { deployWorkflow } from '../workflows/deploy.js';
 import { bundleImageDigests } from '../activities/deploy/bundle-images.js';
 import { DEFAULT_BUCKET, describeEnv, makeDeploySite, simState, startDeploySuite } from './helpers/deploy-env.js';
+import { deployStatus } from './helpers/deploy-run.js';
 import { removeSite } from './helpers/sync-site.js';
 import { suiteHooks } from './helpers/suite-hooks.js';
 import { uniqueTaskQueue } from './helpers/temporal-env.js';
@@ -120,6 +123,96 @@ test('on private ECR the deploy sets a lifecycle policy and keeps only the image
     assert.deepEqual(policy.rules[0]?.selection, { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 2 });
   } finally {
     ecr.destroy();
+    await removeSite(site);
+  }
+});
+
+/** One deploy of the site with a new image; the run's status tells its label and digest even when it failed. */
+async function deployOnce(configPath: string, siteDir: string, name: string) {
+  await writeFile(path.join(siteDir, 'build-stamp.txt'), `${name}\n`);
+  const handle = await env.client.workflow.start(deployWorkflow, { taskQueue, workflowId: `deploy-${name}-${Date.now()}`, args: [{ configPath, autoApprove: true }] });
+  const error = await handle.result().then(() => undefined, (e: unknown) => e);
+  const status = await deployStatus(handle);
+  return { error, label: status?.versionLabel as string, digest: status?.image?.digest as string };
+}
+
+/** The bundle keys the application's versions name in the deploy bucket. */
+function versionBundles(versions: Map<string, { S3Bucket?: string; S3Key?: string } | undefined>): string[] {
+  return [...versions.values()].filter((b) => b?.S3Bucket === DEFAULT_BUCKET).map((b) => b?.S3Key as string).sort();
+}
+
+// Keep-newest-N alone would delete the version an environment fell back to once enough failed
+// deploys came after it: what runs keeps its version, bundle and image, whatever their age.
+test('a rollback target older than the kept count keeps its version, bundle and image through failed deploys', async () => {
+  const keep = 3;
+  const site = await makeDeploySite(sim, { image: { keepImages: keep }, beanstalk: { keepVersions: keep } });
+  const control = simControl(sim.controlUrl);
+  try {
+    const first = await deployOnce(site.configPath, site.dir, 'target');
+    assert.equal(first.error, undefined, 'the first deploy succeeds');
+    const target = { ...first, key: `sample-site/${first.label}.zip` };
+    const failed: { label: string; digest: string }[] = [];
+    const targetSurvives = async (after: string) => {
+      const now = await world();
+      assert.equal((await describeEnv(sim))?.VersionLabel, target.label, `after ${after} the environment runs the rollback target`);
+      assert.ok(now.versions.has(target.label), `after ${after} the rollback target's version exists`);
+      assert.ok(now.bucket.includes(target.key), `after ${after} the rollback target's bundle is in the bucket`);
+      assert.ok(now.images.includes(target.digest), `after ${after} the rollback target's image is in the repository`);
+      assert.ok(now.versions.size <= keep, `after ${after} the application holds ${now.versions.size} versions (keep ${keep})`);
+      assert.deepEqual(now.bucket, versionBundles(now.versions), `after ${after} the bucket holds only bundles of existing versions`);
+    };
+    await targetSurvives('the first deploy');
+
+    // Three deploys turned Red, each rolled back to the target: it becomes older than the newest 3.
+    for (let i = 1; i <= 3; i++) {
+      await control.addFault({ service: 'elasticbeanstalk', operation: 'UpdateEnvironment', nextDeployRed: { environmentName: 'sample-site-prod' }, count: 1 });
+      const red = await deployOnce(site.configPath, site.dir, `red-${i}`);
+      assert.ok(red.error instanceof WorkflowFailedError && red.error.cause instanceof ApplicationFailure, `red deploy ${i} fails`);
+      assert.equal((red.error.cause as ApplicationFailure).type, 'DeployRolledBack');
+      failed.push(red);
+      await targetSurvives(`red deploy ${i}`);
+    }
+    const now = await world();
+    assert.ok(!now.versions.has((failed[0] as { label: string }).label), 'older failed versions made room; the target did not');
+
+    const last = await deployOnce(site.configPath, site.dir, 'after-reds');
+    assert.equal(last.error, undefined, 'the deploy after the failures succeeds');
+    const end = await world();
+    assert.equal((await describeEnv(sim))?.VersionLabel, last.label);
+    // The target was the rollback target of this deploy too, and was live when room was made.
+    assert.deepEqual([...end.versions.keys()].sort(), [target.label, (failed[2] as { label: string }).label, last.label].sort());
+    assert.deepEqual(end.bucket, versionBundles(end.versions));
+    // The newest 3 images, plus the target's, which a retained version runs though it is the 5th newest.
+    const expectedImages = [last.digest, ...failed.slice(1).map((f) => f.digest), target.digest];
+    assert.deepEqual([...end.images].sort(), expectedImages.sort());
+    assert.ok(end.images.length <= keep + 1, `${end.images.length} images: the kept ${keep} and the rollback target's`);
+  } finally {
+    await control.clearFaults();
+    await removeSite(site);
+  }
+});
+
+// Beanstalk refusing the version after the upload (quota full, bad bundle) must not leave the
+// bundle in the bucket until some later deploy succeeds.
+test('a bundle whose application version is refused is deleted from the bucket', async () => {
+  const site = await makeDeploySite(sim);
+  const control = simControl(sim.controlUrl);
+  const before = await world();
+  const liveBefore = (await describeEnv(sim))?.VersionLabel;
+  const fault = await control.addFault({ service: 'elasticbeanstalk', operation: 'CreateApplicationVersion', errorCode: 'TooManyApplicationVersionsException', message: 'You cannot have more than 1000 Application Versions.', count: 1 });
+  try {
+    const refused = await deployOnce(site.configPath, site.dir, 'refused');
+    assert.ok(refused.error instanceof WorkflowFailedError, 'the deploy fails');
+    assert.match(String((refused.error.cause?.cause as Error | undefined)?.message), /quota is full/);
+    assert.equal((await control.faults()).find((f) => f.id === fault.id)?.fired, 1, 'Beanstalk was asked for the version, after the upload');
+    const after = await world();
+    assert.ok(refused.label, 'the deploy chose a label');
+    assert.ok(!after.versions.has(refused.label), 'no version was created');
+    assert.ok(!after.bucket.includes(`sample-site/${refused.label}.zip`), 'the refused version\'s bundle is gone');
+    assert.deepEqual(after.bucket, before.bucket, 'the bucket holds what it held before the deploy');
+    assert.equal((await describeEnv(sim))?.VersionLabel, liveBefore, 'the environment still runs what it ran');
+  } finally {
+    await control.clearFaults();
     await removeSite(site);
   }
 });

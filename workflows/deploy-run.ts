@@ -17,7 +17,7 @@ import { Patches } from './patches.js';
 import { innermostMessage } from './failure-message.js';
 
 type Image = NonNullable<SiteConfig['image']>;
-const { checkDeployTarget, resolvePushedImage, uploadSourceBundle } = quickActivities;
+const { checkDeployTarget, discardSourceBundle, resolvePushedImage, uploadSourceBundle } = quickActivities;
 const { pruneReleaseArtifacts } = pruneActivities;
 
 /** A person's decision at the gate, as the signal or update handler recorded it. */
@@ -75,7 +75,7 @@ export class DeployRun {
   /**
    * The saga: each step that changed the environment pushes how to undo it, and a failure after
    * it unwinds the list in reverse. Steps before the change (build, push, upload, version) leave
-   * nothing running that needs undoing.
+   * nothing running that needs undoing (a refused version's bundle is deleted in createVersion).
    */
   private readonly compensations: { what: string; undo: (reason: unknown) => Promise<void> }[] = [];
 
@@ -127,17 +127,31 @@ export class DeployRun {
     this.stage('uploading', 'uploadSourceBundle', `wait: uploading the source bundle to s3://${bucket ?? ''}`);
     this.bundle = await uploadSourceBundle({ site, bucket: bucket as string, versionLabel: this.versionLabel, repository: this.image.repository, digest: this.image.digest });
     this.stage('creating-version', 'createApplicationVersion', `wait: Beanstalk is processing version ${this.versionLabel}`);
-    const waits = waitingActivities(site.beanstalk);
-    await waits.createApplicationVersion({
-      site,
-      versionLabel: this.versionLabel,
-      bucket: this.bundle.bucket,
-      key: this.bundle.key,
-      description: `${this.image.reference} by ${workflowInfo().workflowId}`,
-    });
+    await this.createVersion(this.versionLabel, this.bundle, `${this.image.reference} by ${workflowInfo().workflowId}`);
 
     if (this.target.createEnvironment) return this.firstDeploy();
     return this.update();
+  }
+
+  /**
+   * A version Beanstalk refuses (quota, BundleInvalid) leaves its bundle behind: it is deleted
+   * here, so the bucket holds no more than the versions that exist even when no later deploy
+   * succeeds. A failed cleanup is logged; the refusal is what the deploy reports.
+   */
+  private async createVersion(versionLabel: string, bundle: UploadedBundle, description: string): Promise<void> {
+    const { site } = this;
+    try {
+      await waitingActivities(site.beanstalk).createApplicationVersion({ site, versionLabel, bucket: bundle.bucket, key: bundle.key, description });
+    } catch (err) {
+      if (patched(Patches.discardRefusedBundle)) {
+        try {
+          await CancellationScope.nonCancellable(() => discardSourceBundle({ site, versionLabel, bucket: bundle.bucket, key: bundle.key }));
+        } catch (cleanupErr) {
+          log.warn('could not delete the bundle of the refused version', { versionLabel, key: bundle.key, error: innermostMessage(cleanupErr) });
+        }
+      }
+      throw err;
+    }
   }
 
   /** Waits for approveDeploy/rejectDeploy unless autoApprove; returns a result when not approved. */

@@ -12,6 +12,8 @@ export const Patches = {
   deployReportsToRelease: 'deploy-reports-to-release',
   /** After a healthy deploy: stray bundles and unreferenced images are deleted. */
   pruneReleaseArtifacts: 'prune-release-artifacts',
+  /** A bundle whose application version was refused is deleted at once, not left for the next prune. */
+  discardRefusedBundle: 'discard-refused-bundle',
   /** Notifications (workflows/notifier.ts), one id per workflow that sends them. */
   releaseNotifications: 'release-notifications',
   janitorNotifications: 'janitor-notifications',

@@ -2,6 +2,7 @@ import type { AwsClientFactory } from '../aws/clients.js';
 import { createApplicationVersion } from './application-version.js';
 import { buildImage } from './build-image.js';
 import { checkDeployTarget } from './check-deploy-target.js';
+import { discardSourceBundle } from './discard-bundle.js';
 import { createEnvironment } from './ensure-environment.js';
 import { pruneReleaseArtifacts } from './prune-release-artifacts.js';
 import { pushImage, resolvePushedImage } from './push-image.js';
@@ -23,6 +24,7 @@ export function createDeployActivities(deps: { aws: AwsClientFactory }) {
     resolvePushedImage: bind(aws, resolvePushedImage),
     uploadSourceBundle: bind(aws, uploadSourceBundle),
     createApplicationVersion: bind(aws, createApplicationVersion),
+    discardSourceBundle: bind(aws, discardSourceBundle),
     createEnvironment: bind(aws, createEnvironment),
     updateEnvironment: bind(aws, updateEnvironment),
     waitForHealthyEnvironment: bind(aws, waitForHealthyEnvironment),
