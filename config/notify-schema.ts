@@ -13,6 +13,7 @@ export const notifyEvents = [
   'release-finished',
   'transfer-server-left',
   'transfer-server-reaped',
+  'janitor-failed',
   'compile-step-overrun',
 ] as const;
 export type NotifyEventKind = (typeof notifyEvents)[number];

@@ -30,7 +30,7 @@ const topic = 'arn:aws:sns:us-east-1:123456789012:site-releases';
 
 test('a good notify section loads: defaults fill in every event, timeouts and the reminder lead', async () => {
   const config = parseConfig(await withNotify({ channels: [{ name: 'slack', webhook: { secret: 'site/slack-webhook' } }, { name: 'ops', snsTopicArn: topic, events: ['stage-failed'] }] }), configPath);
-  assert.equal(config.notify?.channels[0]?.events.length, 9);
+  assert.equal(config.notify?.channels[0]?.events.length, 10);
   assert.deepEqual(config.notify?.channels[1]?.events, ['stage-failed']);
   assert.equal(config.notify?.approvalReminderHours, 24);
   assert.equal(config.notify?.attempts, 3);

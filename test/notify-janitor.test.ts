@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CreateServerCommand, TransferClient } from '@aws-sdk/client-transfer';
+import { DeleteServerCommand, TransferClient } from '@aws-sdk/client-transfer';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createRunbookWorker } from '../worker/create-worker.js';
-import { sftpJanitorWorkflow } from '../workflows/janitor.js';
+import { janitorStatusQuery, sftpJanitorWorkflow } from '../workflows/janitor.js';
 import { addNotifyChannels } from './helpers/notify-site.js';
-import { makeSyncSite, removeSite, startSyncSuite, type SyncFixture } from './helpers/sync-site.js';
+import { createOrphanedServer, makeSyncSite, removeSite, startSyncSuite, type SyncFixture } from './helpers/sync-site.js';
 import { suiteHooks } from './helpers/suite-hooks.js';
 import { uniqueTaskQueue, workflowBundle } from './helpers/temporal-env.js';
 import { slackText } from './helpers/webhook-receiver.js';
@@ -16,23 +18,13 @@ let env: TestWorkflowEnvironment;
 let fx: SyncFixture;
 suiteHooks(startSyncSuite, (suite) => ({ env, fx } = suite));
 
+const transferClient = (): TransferClient => new TransferClient({ endpoint: fx.sim.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
+
 test('the janitor deletes an orphaned server and tells both channels why, and what it cost', async () => {
   const site = await makeSyncSite(fx, { transfer: { maxServerHours: 6, hourlyRate: 0.3 } });
   const channels = await addNotifyChannels(fx, site.configPath);
-  const transfer = new TransferClient({ endpoint: fx.sim.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
   try {
-    // Made three hours ago by a workflow Temporal never heard of.
-    const { ServerId } = await transfer.send(new CreateServerCommand({
-      Domain: 'EFS',
-      Protocols: ['SFTP'],
-      Tags: [
-        { Key: 'runbook:workflowId', Value: 'sync-sample-site-lost' },
-        { Key: 'runbook:runId', Value: '00000000-0000-0000-0000-000000000000' },
-        { Key: 'runbook:site', Value: 'sample-site' },
-        { Key: 'runbook:createdBy', Value: 'release-runbook' },
-        { Key: 'runbook:createdAt', Value: new Date(Date.now() - 3 * 3_600_000).toISOString() },
-      ],
-    }));
+    const ServerId = await createOrphanedServer(fx, 3);
     const taskQueue = uniqueTaskQueue('notify-janitor');
     const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
     const janitor = (name: string) => env.client.workflow.execute(sftpJanitorWorkflow, { taskQueue, workflowId: `notify-janitor-${name}-${Date.now()}`, args: [{ configPath: site.configPath }] });
@@ -55,8 +47,49 @@ test('the janitor deletes an orphaned server and tells both channels why, and wh
     // The idle run told nobody.
     assert.equal(channels.receiver.received.length, 1);
   } finally {
+    await channels.receiver.close();
+    await removeSite(site);
+  }
+});
+
+test('a janitor run that cannot delete a server fails, says so in its status, and tells both channels once', async () => {
+  const site = await makeSyncSite(fx);
+  const channels = await addNotifyChannels(fx, site.configPath);
+  const transfer = transferClient();
+  const serverId = await createOrphanedServer(fx, 3);
+  // Until cleared: the worker's role may not delete servers, which no retry fixes.
+  await fx.control.addFault({ service: 'transfer', operation: 'DeleteServer', errorCode: 'AccessDeniedException', message: 'not allowed to transfer:DeleteServer' });
+  try {
+    const taskQueue = uniqueTaskQueue('notify-janitor-failed');
+    const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+    const status = await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(sftpJanitorWorkflow, { taskQueue, workflowId: `notify-janitor-failed-${Date.now()}`, args: [{ configPath: site.configPath }] });
+      const err = await handle.result().then(() => assert.fail('the janitor run must fail'), (e: unknown) => e);
+      assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure, String(err));
+      assert.equal(err.cause.type, 'JanitorDeleteFailed');
+      return handle.query(janitorStatusQuery);
+    });
+    assert.equal(status.stage, 'failed');
+    assert.match(status.lastLine ?? '', new RegExp(`could not delete ${serverId}: .*AccessDeniedException`));
+
+    const posts = channels.receiver.received;
+    assert.equal(posts.length, 1, posts.map((p) => p.body.text).join('\n'));
+    const text = slackText(posts[0] as (typeof posts)[number]);
+    assert.match(text, new RegExp(`^sample-site: janitor run failed, ${serverId} may still bill\n`));
+    assert.match(text, new RegExp(`\\*Servers\\*\n${serverId}\n`));
+    assert.match(text, /\*Cause\*\nThe janitor could not delete 1 Transfer server\(s\), which still bill: .*AccessDeniedException/);
+    const email = (await fx.control.snsPublished()).filter((m) => m.topicArn === channels.topicArn);
+    assert.deepEqual(email.map((m) => m.subject), [`sample-site: janitor run failed, ${serverId} may still bill`]);
+    assert.match(email[0]?.message ?? '', new RegExp(`Delete it:\n    aws transfer delete-server --server-id ${serverId}`));
+
+    const left = (await fx.control.ledger()).servers.find((s) => s.serverId === serverId);
+    assert.equal(left?.deletedAt, null, 'the server is still alive (and billing)');
+  } finally {
+    await fx.control.clearFaults();
+    await transfer.send(new DeleteServerCommand({ ServerId: serverId }));
     transfer.destroy();
     await channels.receiver.close();
     await removeSite(site);
   }
+  assert.equal((await fx.control.ledger()).alive, 0);
 });

@@ -168,3 +168,28 @@ test('a stage that fails: one message with the stage, the child workflow, the ca
   const status = await handle.query(releaseStatusQuery);
   assert.equal(status.notifications?.sent, 4);
 });
+
+test('a rejected deploy: one message on each channel saying who rejected it and why', async () => {
+  const s = await site();
+  const channels = await addNotifyChannels(fx, s.configPath);
+  closers.push(channels.receiver.close);
+  const workflowId = `notify-rejected-${Date.now()}`;
+  const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId, args: [{ configPath: s.configPath, stages: ['image', 'deploy'], requestedBy: 'dana' }] });
+  const approval = await waitFor('the approval message in Slack', async () => channels.receiver.accepted().find((p) => /waits for approval/.test(p.body.text ?? '')), 180_000, 250);
+  // The message's reject command, with a real reason in place of its placeholder.
+  const command = /Reject: `([^`]+)`/.exec(slackText(approval))?.[1] ?? '';
+  assert.equal(command, `npm run reject -- ${workflowId} --reason "why"`);
+  const rejected = await run('npm', ['run', 'reject', '--', workflowId, '--reason', 'figures are stale'], { cwd: repoRoot, env: { ...process.env, TEMPORAL_ADDRESS: env.address, USER: 'carol' }, timeout: 60_000 });
+  assert.match(rejected.stdout, new RegExp(`${workflowId}: rejected by carol`));
+  await assert.rejects(handle.result(), WorkflowFailedError);
+
+  const decided = channels.receiver.accepted().map((p) => slackText(p)).filter((t) => /deploy rejected/.test(t));
+  assert.equal(decided.length, 1, channels.receiver.received.map((p) => p.body.text).join('\n'));
+  assert.match(decided[0] ?? '', /^sample-site: deploy rejected by carol\n/);
+  assert.match(decided[0] ?? '', /\*Reason\*\nfigures are stale/);
+  const email = (await topicMessages(channels.topicArn)).filter((m) => /deploy rejected/.test(m.subject ?? ''));
+  assert.deepEqual(email.map((m) => m.subject), ['sample-site: deploy rejected by carol']);
+  assert.match(email[0]?.message ?? '', /Reason: +figures are stale/);
+  // Nobody is told it was approved.
+  assert.ok(!channels.receiver.received.some((p) => /approved by/.test(p.body.text ?? '')));
+});

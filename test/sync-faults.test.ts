@@ -2,11 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { DeleteServerCommand, TransferClient } from '@aws-sdk/client-transfer';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { syncDataWorkflow } from '../workflows/sync.js';
+import { addNotifyChannels } from './helpers/notify-site.js';
 import { makeSyncSite, removeSite, snapshotTree, startSyncSuite, writeTree, type SyncFixture } from './helpers/sync-site.js';
 import { suiteHooks } from './helpers/suite-hooks.js';
 import { withWorker } from './helpers/temporal-env.js';
+import { slackText } from './helpers/webhook-receiver.js';
 
 let env: TestWorkflowEnvironment;
 let fx: SyncFixture;
@@ -114,4 +117,51 @@ test('waiting for ONLINE: START_FAILED fails at once (ServerStartFailed), a serv
     await removeSite(failed);
     await removeSite(stuck);
   }
+});
+
+test('a server the teardown cannot delete is reported once on both channels, with its id and its cost so far', async () => {
+  // $1 a second, so a few seconds of life show up in the cost.
+  const site = await makeSyncSite(fx, { transfer: { hourlyRate: 3600, perGbRate: 0 } });
+  await writeTree(site.dataDir, { 'a.bin': 1_000 });
+  const channels = await addNotifyChannels(fx, site.configPath);
+  const transfer = new TransferClient({ endpoint: fx.sim.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
+  // Until cleared: access denied is not retried, so the teardown gives up on its first attempt.
+  await fx.control.addFault({ service: 'transfer', operation: 'DeleteServer', errorCode: 'AccessDeniedException', message: 'not allowed to transfer:DeleteServer' });
+  let serverId: string | undefined;
+  try {
+    await withWorker(env, 'sync-server-left', async (taskQueue) => {
+      const err = await env.client.workflow
+        .execute(syncDataWorkflow, { taskQueue, workflowId: `sync-server-left-${Date.now()}`, args: [{ configPath: site.configPath }] })
+        .then(() => assert.fail('a sync whose server stays must fail'), (e: unknown) => e);
+      assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure, String(err));
+      assert.equal(err.cause.type, 'TeardownFailed');
+      serverId = (err.cause.details?.[0] as { serverId?: string } | undefined)?.serverId;
+    });
+    assert.ok(serverId, 'the failure names the server');
+    const ledger = await fx.control.ledger();
+    const left = ledger.servers.find((s) => s.serverId === serverId);
+    assert.equal(left?.deletedAt, null, 'the server is still alive (and billing)');
+
+    const posts = channels.receiver.accepted();
+    assert.equal(posts.length, 1, 'one webhook message');
+    const text = slackText(posts[0] as (typeof posts)[number]);
+    assert.match(text, new RegExp(`sample-site: Transfer server ${serverId} could not be deleted`));
+    assert.match(text, /AccessDeniedException/);
+    const cost = /\*Cost so far\*\n\$(\d+\.\d\d) \((\d+) server-seconds\)/.exec(text);
+    assert.ok(cost, text);
+    const [dollars, seconds] = [Number(cost[1]), Number(cost[2])];
+    assert.ok(seconds > 0 && seconds <= (left?.billedSeconds ?? 0) + 1, `${seconds} server-seconds, the ledger billed ${left?.billedSeconds}`);
+    assert.ok(Math.abs(dollars - seconds) <= 1, `$${dollars} for ${seconds} s at $1/s`);
+    const email = (await fx.control.snsPublished()).filter((m) => m.topicArn === channels.topicArn);
+    assert.equal(email.length, 1, 'one e-mail');
+    assert.match(email[0]?.subject ?? '', new RegExp(`Transfer server ${serverId} could not be deleted`));
+    assert.match(email[0]?.message ?? '', new RegExp(`Cost so far: +\\$${cost[1]} \\(${cost[2]} server-seconds\\)`));
+  } finally {
+    await fx.control.clearFaults();
+    if (serverId) await transfer.send(new DeleteServerCommand({ ServerId: serverId }));
+    transfer.destroy();
+    await channels.receiver.close();
+    await removeSite(site);
+  }
+  assert.equal((await fx.control.ledger()).alive, 0);
 });

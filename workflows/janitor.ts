@@ -75,9 +75,16 @@ export async function sftpJanitorWorkflow(rawInput: JanitorInput = {}): Promise<
   setHandler(janitorStatusQuery, () => asOfNow(status, startedAt));
 
   // The janitor stops billing: a broken secret reference elsewhere in the config must not stop it.
-  const config = await loadSiteConfig({ configPath: input.configPath, site: input.site, checkReferences: false });
+  let config: SiteConfigView;
+  try {
+    config = await loadSiteConfig({ configPath: input.configPath, site: input.site, checkReferences: false });
+  } catch (err) {
+    // No config, so no channels to tell: the status and the failed run say it.
+    markFailed(status, innermostMessage(err));
+    throw err;
+  }
   if (!config.aws) {
-    status.stage = 'failed';
+    markFailed(status, `Config file ${config.configPath} has no "aws" section.`);
     throw ApplicationFailure.create({
       type: 'InvalidConfig',
       message: `Config file ${config.configPath} has no "aws" section: add one such as {"region": "us-east-1"} so the janitor knows where to look.`,
@@ -88,11 +95,34 @@ export async function sftpJanitorWorkflow(rawInput: JanitorInput = {}): Promise<
   const target = { region: config.aws.region, endpoint: config.aws.endpoint, sftpEndpoint: config.aws.sftpEndpoint };
   const maxAgeHours = input.maxAgeHours ?? config.transfer?.maxServerHours ?? 6;
   const dryRun = input.dryRun ?? false;
+  const report: JanitorReport = { checked: 0, deleted: [], kept: [], failed: [], maxAgeHours, dryRun };
+  try {
+    await sweep(config, target, report, status);
+  } catch (err) {
+    // A failing run is told once, like a deletion: nobody watches a schedule's runs.
+    const cause = innermostMessage(err);
+    if (status.stage !== 'failed') markFailed(status, cause);
+    const notifier = createNotifier(config, Patches.janitorFailureNotice);
+    if (notifier) {
+      notifier.emit('janitor-failed', { kind: 'janitor-failed', site: config.site, workflowId: workflowInfo().workflowId, serverIds: report.failed.map((f) => f.serverId), cause });
+      await notifier.settle();
+    }
+    throw err;
+  }
+  status.stage = 'completed';
+  status.nextAction = 'none';
+  return report;
+}
 
+type SiteConfigView = Awaited<ReturnType<Acts['loadSiteConfig']>>;
+
+/** Lists the site's runbook servers and deletes those whose owner is gone or that are too old, into `report`. */
+async function sweep(config: SiteConfigView, target: { region: string; endpoint?: string; sftpEndpoint?: string }, report: JanitorReport, status: JanitorStatus): Promise<void> {
   status.stage = 'inspecting';
   // Each site's schedule looks after its own servers: another site's may run longer by its own config.
   const servers = (await inspectRunbookServers({ target })).filter((s) => s.site === null || s.site === config.site);
-  const report: JanitorReport = { checked: servers.length, deleted: [], kept: [], failed: [], maxAgeHours, dryRun };
+  report.checked = servers.length;
+  const { maxAgeHours, dryRun } = report;
   const doomed: JanitorEntry[] = [];
   for (const server of servers) {
     const verdict = janitorVerdict(server, maxAgeHours);
@@ -147,8 +177,7 @@ export async function sftpJanitorWorkflow(rawInput: JanitorInput = {}): Promise<
   if (report.failed.length > 0) {
     // A server the janitor could not delete still bills: the run fails so the schedule shows it.
     const first = report.failed[0] as JanitorEntry & { error: string };
-    status.stage = 'failed';
-    status.lastLine = `could not delete ${report.failed.map((f) => f.serverId).join(', ')}: ${first.error}`;
+    markFailed(status, `could not delete ${report.failed.map((f) => f.serverId).join(', ')}: ${first.error}`);
     status.nextAction = `act: delete ${report.failed.map((f) => f.serverId).join(', ')} by hand (aws transfer delete-server) or fix the cause; the next scheduled run tries again`;
     throw ApplicationFailure.create({
       type: 'JanitorDeleteFailed',
@@ -157,8 +186,12 @@ export async function sftpJanitorWorkflow(rawInput: JanitorInput = {}): Promise<
       details: [report],
     });
   }
-  status.stage = 'completed';
-  status.nextAction = 'none';
-  return report;
 }
 
+/** The status of a run that failed: the cause, and what a person does about it. */
+function markFailed(status: JanitorStatus, cause: string): void {
+  status.stage = 'failed';
+  status.step = null;
+  status.lastLine = cause;
+  status.nextAction = 'act: fix the cause in lastLine; until then every scheduled run fails the same way';
+}

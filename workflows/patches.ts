@@ -17,6 +17,8 @@ export const Patches = {
   /** Notifications (workflows/notifier.ts), one id per workflow that sends them. */
   releaseNotifications: 'release-notifications',
   janitorNotifications: 'janitor-notifications',
+  /** A failing janitor run says so: status 'failed' and a `janitor-failed` message. */
+  janitorFailureNotice: 'janitor-failure-notice',
   syncServerLeft: 'sync-server-left',
   compileStepOverrun: 'compile-step-overrun',
   /** No Transfer server for a tree the last verified sync already put there. */

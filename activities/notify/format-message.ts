@@ -89,6 +89,13 @@ export function renderEvent(event: NotifyEvent, workflowUrl: (workflowId: string
         commands: [],
         link: open(event.workflowId),
       };
+    case 'janitor-failed':
+      return {
+        title: `${site}: janitor run failed${event.serverIds.length ? `, ${event.serverIds.join(', ')} may still bill` : ''}`,
+        fields: [['Cause', event.cause], ['Servers', event.serverIds.join(', ') || 'none identified'], ['Janitor run', event.workflowId]],
+        commands: event.serverIds.map((id): [string, string] => ['Delete it', `aws transfer delete-server --server-id ${id}`]),
+        link: open(event.workflowId),
+      };
     case 'compile-step-overrun':
       return {
         title: `${site}: compile step "${event.step}" still running after ${hours(event.runningHours * 3_600_000)} (expected ${hours(event.expectedHours * 3_600_000)})`,

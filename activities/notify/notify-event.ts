@@ -42,6 +42,8 @@ export type NotifyEvent = EventBase &
       }
     | { kind: 'transfer-server-left'; serverId: string; serverSeconds: number; costSoFar: number; cause: string }
     | { kind: 'transfer-server-reaped'; serverId: string; ownerWorkflowId: string | null; reason: string; ageHours: number | null; costSoFar: number | null }
+    /** A janitor run that failed; serverIds are those it could not delete (none if it could not list them). */
+    | { kind: 'janitor-failed'; serverIds: string[]; cause: string }
     | { kind: 'compile-step-overrun'; step: string; expectedHours: number; runningHours: number; childWorkflowId: string }
   );
 

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CreateFileSystemCommand, EFSClient } from '@aws-sdk/client-efs';
+import { CreateServerCommand, TransferClient } from '@aws-sdk/client-transfer';
 import { simControl, startSim, type RunningSim } from '../../sim/index.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { makeSampleSite, type SampleSite } from './sample-site.js';
@@ -33,6 +34,27 @@ export async function startSyncSim(opts: { transferStartSeconds?: number } = {})
     remoteDir: path.join(sim.efsDir(fileSystemId), 'data'),
     close: () => sim.close(),
   };
+}
+
+/** A server made `hoursAgo` by a sync Temporal never heard of: the janitor's to delete. Answers its id. */
+export async function createOrphanedServer(fx: SyncFixture, hoursAgo: number): Promise<string> {
+  const transfer = new TransferClient({ endpoint: fx.sim.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
+  try {
+    const { ServerId } = await transfer.send(new CreateServerCommand({
+      Domain: 'EFS',
+      Protocols: ['SFTP'],
+      Tags: [
+        { Key: 'runbook:workflowId', Value: 'sync-sample-site-lost' },
+        { Key: 'runbook:runId', Value: '00000000-0000-0000-0000-000000000000' },
+        { Key: 'runbook:site', Value: 'sample-site' },
+        { Key: 'runbook:createdBy', Value: 'release-runbook' },
+        { Key: 'runbook:createdAt', Value: new Date(Date.now() - hoursAgo * 3_600_000).toISOString() },
+      ],
+    }));
+    return ServerId as string;
+  } finally {
+    transfer.destroy();
+  }
 }
 
 export interface SyncSuite {

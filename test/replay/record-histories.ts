@@ -10,7 +10,7 @@ import { compileWorkflow } from '../../workflows/compile.js';
 import { syncDataWorkflow } from '../../workflows/sync.js';
 import { makeSampleSite } from '../helpers/sample-site.js';
 import { startDevServer, uniqueTaskQueue, workflowBundle } from '../helpers/temporal-env.js';
-import { makeSyncSite, startSyncSim, writeTree } from '../helpers/sync-site.js';
+import { createOrphanedServer, makeSyncSite, startSyncSim, writeTree } from '../helpers/sync-site.js';
 import { createBucket, makeS3Site, startS3Sim } from '../helpers/s3-site.js';
 import { deployWorkflow } from '../../workflows/deploy.js';
 import { approveDeploySignal, decideDeployUpdate } from '../../workflows/deploy-status.js';
@@ -22,7 +22,6 @@ import { makeReleaseSite, startReleaseSim } from '../helpers/release-site.js';
 import { waitFor } from '../helpers/worker-process.js';
 import { addNotifyChannels } from '../helpers/notify-site.js';
 import { sftpJanitorWorkflow } from '../../workflows/janitor.js';
-import { CreateServerCommand, TransferClient } from '@aws-sdk/client-transfer';
 
 const historiesDir = fileURLToPath(new URL('./histories/', import.meta.url));
 
@@ -192,19 +191,8 @@ async function run(): Promise<void> {
       const fx = await startSyncSim();
       const janitorSite = await makeSyncSite(fx);
       const channels = await addNotifyChannels(fx, janitorSite.configPath);
-      const transfer = new TransferClient({ endpoint: fx.sim.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
       try {
-        await transfer.send(new CreateServerCommand({
-          Domain: 'EFS',
-          Protocols: ['SFTP'],
-          Tags: [
-            { Key: 'runbook:workflowId', Value: 'sync-sample-site-lost' },
-            { Key: 'runbook:runId', Value: '00000000-0000-0000-0000-000000000000' },
-            { Key: 'runbook:site', Value: 'sample-site' },
-            { Key: 'runbook:createdBy', Value: 'release-runbook' },
-            { Key: 'runbook:createdAt', Value: new Date(Date.now() - 3_600_000).toISOString() },
-          ],
-        }));
+        await createOrphanedServer(fx, 1);
         const janitorWorker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
         await janitorWorker.runUntil(async () => {
           const handle = await env.client.workflow.start(sftpJanitorWorkflow, { taskQueue, workflowId: 'replay-janitor-notify', args: [{ configPath: janitorSite.configPath }] });
@@ -215,7 +203,6 @@ async function run(): Promise<void> {
           console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
         });
       } finally {
-        transfer.destroy();
         await channels.receiver.close();
         await rm(janitorSite.dir, { recursive: true, force: true });
         await fx.close();

@@ -181,3 +181,25 @@ void describe('Elastic Beanstalk', () => {
     assert.match(await wrongType.text(), /<Code>InvalidParameterValue<\/Code>/);
   });
 });
+
+void describe('Elastic Beanstalk application version quota', () => {
+  let eb: ElasticBeanstalkClient;
+  // AWS allows 1000 per region; three makes the limit reachable in a test.
+  useFastSim((sim) => [(eb = new ElasticBeanstalkClient(sdkOptions(sim)))], { applicationVersionQuota: 3 });
+
+  void it('refuses the version past the quota, counting every application in the region, until one is deleted', async () => {
+    const create = (app: string, label: string) => eb.send(new CreateApplicationVersionCommand({ ApplicationName: app, VersionLabel: label, AutoCreateApplication: true }));
+    await create('one', 'v1');
+    await create('one', 'v2');
+    await create('two', 'v1');
+    const refused = await expectAwsError(create('one', 'v3'), 'TooManyApplicationVersionsException');
+    assert.equal(refused.$metadata?.httpStatusCode, 400);
+    assert.match(refused.message, /more than 3 Application Versions/);
+    await expectAwsError(create('three', 'v1'), 'TooManyApplicationVersionsException');
+    const { ApplicationVersions } = await eb.send(new DescribeApplicationVersionsCommand({}));
+    assert.equal(ApplicationVersions?.length, 3, 'the refused versions were not kept');
+
+    await eb.send(new DeleteApplicationVersionCommand({ ApplicationName: 'one', VersionLabel: 'v1' }));
+    await create('one', 'v3');
+  });
+});

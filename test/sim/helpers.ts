@@ -28,11 +28,11 @@ export function startFastSim(opts: StartSimOptions = {}): Promise<RunningSim> {
  * A fast sim for one describe block: started before its tests, closed after them together with
  * the SDK clients `setup` made (and returned) for it.
  */
-export function useFastSim(setup: (sim: RunningSim) => Promise<{ destroy(): void }[]> | { destroy(): void }[]): void {
+export function useFastSim(setup: (sim: RunningSim) => Promise<{ destroy(): void }[]> | { destroy(): void }[], opts: StartSimOptions = {}): void {
   let sim: RunningSim | undefined;
   let clients: { destroy(): void }[] = [];
   before(async () => {
-    sim = await startFastSim();
+    sim = await startFastSim(opts);
     clients = await setup(sim);
   });
   after(async () => {
