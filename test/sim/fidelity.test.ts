@@ -74,6 +74,14 @@ void describe('fidelity details', () => {
     await east1s3.send(new CreateBucketCommand({ Bucket: 'legacy-bucket' }));
     await east1s3.send(new CreateBucketCommand({ Bucket: 'legacy-bucket' }));
     await expectAwsError(east1s3.send(new ListObjectsV2Command({ Bucket: 'regional-bucket' })), 'AuthorizationHeaderMalformed');
+    const beanstalk = new eb.ElasticBeanstalkClient(opts());
+    await beanstalk.send(new eb.CreateApplicationCommand({ ApplicationName: 'regional-app' }));
+    await beanstalk.send(new eb.CreateApplicationVersionCommand({ ApplicationName: 'regional-app', VersionLabel: 'v1' }));
+    const env = await beanstalk.send(new eb.CreateEnvironmentCommand({
+      ApplicationName: 'regional-app', EnvironmentName: 'regional-env', VersionLabel: 'v1', SolutionStackName: '64bit Amazon Linux 2023 v4.3.0 running Docker',
+    }));
+    assert.equal(env.CNAME, 'regional-env.us-east-2.elasticbeanstalk.com');
+    assert.match(env.EndpointURL ?? '', /^127\.0\.0\.1:\d+$/);
   });
 
   void it('S3 echoes the checksum the SDK sent and honours EncodingType=url', async () => {
