@@ -50,6 +50,10 @@ void describe('fidelity details', () => {
     assert.match(denied.message, /User: arn:aws:iam::123456789012:user\/reader is not authorized to perform: transfer:CreateServer/);
     await expectAwsError(new eb.ElasticBeanstalkClient({ ...opts(), credentials }).send(new eb.CreateApplicationCommand({ ApplicationName: 'x' })), 'AccessDenied');
     await expectAwsError(new S3Client({ ...opts(), forcePathStyle: true, credentials }).send(new CreateBucketCommand({ Bucket: 'nope-bucket', CreateBucketConfiguration: { LocationConstraint: REGION } })), 'AccessDenied');
+    // EFS speaks rest-json: the SDK reads the code from x-amzn-errortype and the message from the body.
+    const efsDenied = await expectAwsError(new EFSClient({ ...opts(), credentials }).send(new DescribeFileSystemsCommand({})), 'AccessDeniedException');
+    assert.equal(efsDenied.$metadata?.httpStatusCode, 403);
+    assert.match(efsDenied.message, /User: arn:aws:iam::123456789012:user\/reader is not authorized to perform: elasticfilesystem:DescribeFileSystems/);
     const sim2 = await new IAMClient({ ...opts(), credentials }).send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: arn, ActionNames: ['transfer:ListServers', 'transfer:DeleteServer'], ResourceArns: ['*'] }));
     assert.deepEqual(sim2.EvaluationResults?.map((r) => [r.EvalActionName, r.EvalDecision]), [['transfer:ListServers', 'allowed'], ['transfer:DeleteServer', 'implicitDeny']]);
   });
