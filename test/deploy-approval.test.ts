@@ -66,7 +66,9 @@ test('happy path: build, push, approval from `npm run approve`, pinned bundle, u
   assert.equal(result.rolledBack, false);
   assert.equal(result.finalHealth?.color, 'Green');
   assert.equal(result.smoke?.status, 200);
+  // Against the sim the check goes to EndpointURL; the CNAME reported is AWS's regional name.
   assert.match(result.smoke?.url ?? '', /^http:\/\/127\.0\.0\.1:\d+\/health$/);
+  assert.match(result.cname ?? '', /^[a-z0-9-]+\.us-east-\d\.elasticbeanstalk\.com$/);
   assert.match(result.image?.digest ?? '', /^sha256:[0-9a-f]{64}$/);
   assert.ok(typeof result.deployDurationMs === 'number' && result.deployDurationMs > 0);
   assert.match(result.versionLabel ?? '', /^sample-site-\d{8}-\d{6}-[0-9a-f]{4}$/);

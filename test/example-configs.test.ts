@@ -13,5 +13,6 @@ test('the example configs (sample site, ContactTracing) are valid', async () => 
   assert.equal(ct.site, 'contact-tracing');
   assert.equal(ct.transfer?.efsFileSystem, 'contacttracing_site_fs');
   assert.equal(ct.aws?.endpoint, undefined, 'the real site talks to real AWS');
+  assert.equal(ct.aws?.region, 'us-east-2', 'the ContactTracing site runs in us-east-2');
   assert.deepEqual(ct.compile.steps[0]?.command, ['python', 'viz/data.py']);
 });

@@ -291,9 +291,11 @@ export class DeployRun {
 
   private async smoke(healthy: HealthyEnvironment): Promise<SmokeCheckResult> {
     const { beanstalk } = this.site;
-    if (!healthy.cname) throw ApplicationFailure.create({ type: 'SmokeCheckFailed', nonRetryable: true, message: `Environment ${beanstalk.environment} reports no CNAME to smoke-check.` });
-    this.stage('smoke-check', 'smokeCheck', `wait: GET http://${healthy.cname}${beanstalk.smokePath} must answer 200 within ${beanstalk.smokeTimeoutSeconds} s`);
-    return smokeActivities(beanstalk).smokeCheck({ cname: healthy.cname, path: beanstalk.smokePath, timeoutSeconds: beanstalk.smokeTimeoutSeconds });
+    // Results recorded before smokeHost existed carried the sim's host:port as the CNAME.
+    const host = healthy.smokeHost === undefined ? healthy.cname : healthy.smokeHost;
+    if (!host) throw ApplicationFailure.create({ type: 'SmokeCheckFailed', nonRetryable: true, message: `Environment ${beanstalk.environment} reports no CNAME (or EndpointURL on the sim) to smoke-check.` });
+    this.stage('smoke-check', 'smokeCheck', `wait: GET http://${host}${beanstalk.smokePath} must answer 200 within ${beanstalk.smokeTimeoutSeconds} s`);
+    return smokeActivities(beanstalk).smokeCheck({ cname: host, path: beanstalk.smokePath, timeoutSeconds: beanstalk.smokeTimeoutSeconds });
   }
 
   /**

@@ -25,6 +25,8 @@ export interface EnvironmentSnapshot {
   health: string;
   versionLabel: string | null;
   cname: string | null;
+  /** On AWS the load balancer's name; on the sim the loopback host:port the environment is served on. */
+  endpointUrl: string | null;
   abortable: boolean;
 }
 

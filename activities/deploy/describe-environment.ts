@@ -1,5 +1,6 @@
 import { DescribeEnvironmentsCommand, type EnvironmentDescription } from '@aws-sdk/client-elastic-beanstalk';
 import type { ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
+import type { AwsTarget } from '../aws/clients.js';
 import type { EnvironmentSnapshot } from './deploy-config.js';
 
 export function snapshotOf(env: EnvironmentDescription): EnvironmentSnapshot {
@@ -11,8 +12,17 @@ export function snapshotOf(env: EnvironmentDescription): EnvironmentSnapshot {
     health: env.Health ?? 'Grey',
     versionLabel: env.VersionLabel ?? null,
     cname: env.CNAME ?? null,
+    endpointUrl: env.EndpointURL ?? null,
     abortable: env.AbortableOperationInProgress ?? false,
   };
+}
+
+/**
+ * Where the site is smoke-checked: its CNAME on AWS; on the sim (an aws.endpoint) the CNAME is
+ * AWS's regional name that resolves nowhere, and the environment is served on its EndpointURL.
+ */
+export function smokeHost(aws: AwsTarget, env: Pick<EnvironmentSnapshot, 'cname' | 'endpointUrl'>): string | null {
+  return aws.endpoint ? env.endpointUrl : env.cname;
 }
 
 /** The live (not terminated) environment of that name in the application, if any. */

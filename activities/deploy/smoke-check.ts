@@ -3,7 +3,7 @@ import { nonRetryable } from '../failures.js';
 import { pause } from '../pause.js';
 
 export interface SmokeCheckInput {
-  /** The environment's CNAME (host, or host:port on the sim). */
+  /** Where the site is served: the environment's CNAME, or its EndpointURL (host:port) on the sim. */
   cname: string;
   path: string;
   timeoutSeconds: number;
@@ -17,7 +17,7 @@ export interface SmokeCheckResult {
 }
 
 /**
- * GET the site through its CNAME until it answers 200, within the timeout: Green health means
+ * GET the site (through its CNAME, or EndpointURL on the sim) until it answers 200, within the timeout: Green health means
  * the load balancer's check passes, not that the page a visitor opens does.
  */
 export async function smokeCheck(input: SmokeCheckInput): Promise<SmokeCheckResult> {

@@ -8,7 +8,7 @@ import { isTransient, rethrowAws } from '../aws/errors.js';
 import { pause, previousDetails } from '../pause.js';
 import { activityProgress } from '../progress/report-progress.js';
 import type { DeploySite, EnvironmentSnapshot } from './deploy-config.js';
-import { findEnvironment } from './describe-environment.js';
+import { findEnvironment, smokeHost } from './describe-environment.js';
 import { appendEvents, formatEvent, newEvents, type EventCursor, type EnvironmentEvent } from './environment-events.js';
 
 export type HealthWaitPurpose = 'deploy' | 'rollback' | 'restart' | 'launch';
@@ -37,6 +37,8 @@ export interface EnvironmentHealth {
 export interface HealthyEnvironment extends EnvironmentHealth {
   environment: string;
   cname: string | null;
+  /** Where to smoke-check the site (smokeHost); absent in results recorded before it was added. */
+  smokeHost?: string | null;
   waitedMs: number;
   polls: number;
   /** True when this attempt picked up where a crashed worker's attempt left off. */
@@ -172,6 +174,7 @@ async function pollUntilHealthy(ctx: {
           ...health,
           environment,
           cname: snap.cname,
+          smokeHost: smokeHost(input.site.aws, snap),
           waitedMs: Date.now() - beat.startedAt,
           polls: beat.polls,
           resumed,

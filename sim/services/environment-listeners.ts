@@ -8,7 +8,7 @@ import type { SimContext } from '../context.js';
 
 /**
  * One loopback HTTP port per Beanstalk environment, standing in for the app behind the
- * environment's CNAME so a smoke check has something real to hit: 200 while healthy, 503 when
+ * environment's EndpointURL so a smoke check has something real to hit: 200 while healthy, 503 when
  * Red or not yet launched.
  */
 export class EnvironmentListeners {
@@ -32,7 +32,7 @@ export class EnvironmentListeners {
       res.end(body);
     });
     server.keepAliveTimeout = 1000;
-    // Reuse the port a restarted sim had, so a CNAME reported before the restart still works.
+    // Reuse the port a restarted sim had, so an EndpointURL reported before the restart still works.
     const wanted = env?.port ?? 0;
     const port = await listen(server, this.host, wanted).catch(() => listen(server, this.host, 0));
     this.servers.set(environmentId, server);

@@ -5,10 +5,11 @@ import { XMLParser } from 'fast-xml-parser';
 import type { ResponseRecord } from '../../sim/index.js';
 
 // botocore's service models (what every AWS SDK is generated from) as the reference for the
-// sim's answers: each reply is walked against its operation's output shape, each error code
-// against the operation's declared errors and the errors every AWS API may return.
+// sim's answers: each reply (body and headers) is walked against its operation's output shape,
+// each error code against the operation's declared errors and the errors every AWS API may
+// return (and, for S3 only, S3's own).
 
-interface Member { shape: string; locationName?: string; location?: string; jsonName?: string; flattened?: boolean }
+interface Member { shape: string; locationName?: string; location?: string; jsonName?: string; flattened?: boolean; timestampFormat?: string; jsonvalue?: boolean }
 interface Shape {
   type: string;
   members?: Record<string, Member>;
@@ -21,6 +22,7 @@ interface Shape {
   locationName?: string;
   payload?: string;
   error?: { code?: string };
+  timestampFormat?: string;
 }
 interface Operation { name: string; output?: { shape: string; resultWrapper?: string }; errors?: { shape: string }[] }
 export interface ServiceModel { metadata: { protocol: string; endpointPrefix: string }; operations: Record<string, Operation>; shapes: Record<string, Shape> }
@@ -39,7 +41,10 @@ export const COMMON_ERRORS = new Set([
   'MissingAuthenticationToken', 'MissingAuthenticationTokenException', 'MissingParameter', 'NotAuthorized', 'OptInRequired', 'RequestExpired',
   'ServiceUnavailable', 'ServiceUnavailableException', 'ThrottlingException', 'Throttling', 'ValidationError', 'ValidationException',
   'UnrecognizedClientException', 'InvalidSignatureException', 'SignatureDoesNotMatch', 'SerializationException', 'UnknownOperationException',
-  // S3's own (its model declares few): https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
+]);
+
+/** S3's own codes, which its model declares few of: https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html */
+export const S3_ERRORS = new Set([
   'NoSuchBucket', 'NoSuchKey', 'NoSuchUpload', 'BucketNotEmpty', 'InvalidBucketName', 'InvalidArgument', 'InvalidPart', 'InvalidPartOrder',
   'EntityTooSmall', 'MalformedXML', 'InvalidRange', 'SlowDown', 'InvalidAccessKeyId', 'AuthorizationHeaderMalformed', 'IllegalLocationConstraintException',
   'BucketAlreadyOwnedByYou', 'NotImplemented', 'MethodNotAllowed', 'BadDigest', 'InvalidDigest',
@@ -123,6 +128,62 @@ class Walker {
   }
 }
 
+const RFC822 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+const ISO8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/;
+const TIMESTAMP: Record<string, RegExp> = { rfc822: RFC822, iso8601: ISO8601, unixTimestamp: /^\d+(\.\d+)?$/ };
+
+/** What is wrong with one header's value for its member, if anything. */
+function headerProblem(model: ServiceModel, member: Member, value: string): string | undefined {
+  const shape = model.shapes[member.shape] as Shape;
+  switch (shape.type) {
+    case 'string':
+      if (member.jsonvalue) {
+        try {
+          JSON.parse(Buffer.from(value, 'base64').toString('utf8'));
+        } catch {
+          return `"${value}" is not base64-encoded JSON`;
+        }
+      }
+      return shape.enum && !shape.enum.includes(value) ? `"${value}" is not one of ${shape.enum.join('|')}` : undefined;
+    case 'integer': case 'long':
+      return /^-?\d+$/.test(value) ? undefined : `expected an integer, got "${value}"`;
+    case 'double': case 'float':
+      return value.trim() !== '' && !Number.isNaN(Number(value)) ? undefined : `expected a number, got "${value}"`;
+    case 'boolean':
+      return value === 'true' || value === 'false' ? undefined : `expected true or false, got "${value}"`;
+    case 'timestamp': {
+      // Headers carry RFC 822 dates unless the model says otherwise (botocore's rule).
+      const format = member.timestampFormat ?? shape.timestampFormat ?? 'rfc822';
+      const pattern = TIMESTAMP[format];
+      return pattern && pattern.test(value) && !Number.isNaN(format === 'unixTimestamp' ? Number(value) : Date.parse(value)) ? undefined : `expected a ${format} timestamp, got "${value}"`;
+    }
+    case 'blob':
+      return /^[A-Za-z0-9+/]*={0,2}$/.test(value) ? undefined : `expected base64 data, got "${value}"`;
+    case 'list':
+      return value.split(',').map((v) => headerProblem(model, shape.member as Member, v.trim())).find((p) => p !== undefined);
+    default:
+      return undefined;
+  }
+}
+
+/** The output members bound to single headers (location "header"): present when required, typed, in their enum. */
+function checkHeaders(model: ServiceModel, shape: Shape, r: ResponseRecord, where: string): string[] {
+  const problems: string[] = [];
+  const required = new Set(shape.required ?? []);
+  for (const [name, member] of Object.entries(shape.members ?? {})) {
+    if (member.location !== 'header') continue;
+    const header = (member.locationName ?? name).toLowerCase();
+    const value = r.headers[header];
+    if (value === undefined) {
+      if (required.has(name)) problems.push(`${where}: required header ${header} (${name}) is missing`);
+      continue;
+    }
+    const problem = headerProblem(model, member, value);
+    if (problem) problems.push(`${where} header ${header} (${name}): ${problem}`);
+  }
+  return problems;
+}
+
 /** The error code a reply carries, in its protocol's framing (undefined for a success). */
 export function errorCode(r: ResponseRecord): string | undefined {
   if (r.status < 300) return undefined;
@@ -145,18 +206,18 @@ export function checkResponse(model: ServiceModel, r: ResponseRecord, allowExtra
   if (code !== undefined) {
     if (code.startsWith('HTTP ')) return [];
     const declared = new Set((op.errors ?? []).flatMap((e) => [e.shape, model.shapes[e.shape]?.error?.code ?? e.shape]));
-    return declared.has(code) || COMMON_ERRORS.has(code) ? [] : [`${where}: error ${code} is not declared for the operation (declared: ${[...declared].join(', ') || 'none'})`];
+    return declared.has(code) || COMMON_ERRORS.has(code) || (r.service === 's3' && S3_ERRORS.has(code)) ? [] : [`${where}: error ${code} is not declared for the operation (declared: ${[...declared].join(', ') || 'none'})`];
   }
   if (!op.output) return [];
-  const problems: string[] = [];
   const shape = model.shapes[op.output.shape] as Shape;
+  const problems = checkHeaders(model, shape, r, where);
   if (r.protocol === 'json' || r.protocol === 'rest-json') {
     const bodyMembers = Object.values(shape.members ?? {}).some((m) => m.location === undefined);
-    if (!bodyMembers || r.body === '') return [];
+    if (!bodyMembers || r.body === '') return problems;
     new Walker(model, 'json', allowExtra).value(op.output.shape, JSON.parse(r.body), where, problems);
     return problems;
   }
-  if (r.body === '') return [];
+  if (r.body === '') return problems;
   const parsed = xml.parse(r.body) as Record<string, unknown>;
   if (r.protocol === 'query') {
     const response = parsed[`${r.operation}Response`] as Record<string, unknown> | undefined;
@@ -168,7 +229,7 @@ export function checkResponse(model: ServiceModel, r: ResponseRecord, allowExtra
   }
   // rest-xml: the body is the output's one payload structure, or its body members.
   const [root] = Object.entries(parsed).filter(([k]) => k !== '?xml');
-  if (!root) return [];
+  if (!root) return problems;
   const target = shape.payload ? (shape.members?.[shape.payload]?.shape ?? op.output.shape) : op.output.shape;
   new Walker(model, 'xml', allowExtra).value(target, root[1], where, problems);
   return problems;

@@ -59,7 +59,7 @@ void describe('Elastic Beanstalk', () => {
     return 'Processing';
   };
 
-  const smoke = async (cname: string): Promise<number> => (await fetch(`http://${cname}/healthz`)).status;
+  const smoke = async (endpointUrl: string): Promise<number> => (await fetch(`http://${endpointUrl}/healthz`)).status;
 
   void it('processes versions from S3 bundles: Processed, or Failed without Dockerrun.aws.json', async () => {
     assert.equal(await version('v1'), 'Processed');
@@ -82,11 +82,13 @@ void describe('Elastic Beanstalk', () => {
     assert.equal(created.Status, 'Launching');
     assert.equal(created.Health, 'Grey');
     assert.match(created.EnvironmentId ?? '', /^e-[a-z0-9]{10}$/);
-    const cname = created.CNAME as string;
-    assert.match(cname, /^127\.0\.0\.1:\d+$/);
-    assert.equal(await smoke(cname), 503);
+    // AWS's regional name for the environment; the sim serves it on EndpointURL (a loopback port).
+    assert.equal(created.CNAME, 'site-prod.us-east-1.elasticbeanstalk.com');
+    const endpoint = created.EndpointURL as string;
+    assert.match(endpoint, /^127\.0\.0\.1:\d+$/);
+    assert.equal(await smoke(endpoint), 503);
     await waitUntilEnvironmentUpdated({ client: eb, ...waiter }, { EnvironmentNames: ['site-prod'] });
-    assert.equal(await smoke(cname), 200);
+    assert.equal(await smoke(endpoint), 200);
 
     assert.equal(await version('v2'), 'Processed');
     const updating = await eb.send(new UpdateEnvironmentCommand({ EnvironmentName: 'site-prod', VersionLabel: 'v2' }));
@@ -122,14 +124,14 @@ void describe('Elastic Beanstalk', () => {
     assert.equal(health.Color, 'Red');
     assert.equal(health.HealthStatus, 'Severe');
     assert.ok((health.Causes ?? []).length > 0);
-    assert.equal(await smoke(cname), 503);
+    assert.equal(await smoke(endpoint), 503);
     const warn = await eb.send(new DescribeEventsCommand({ EnvironmentName: 'site-prod', Severity: 'WARN', MaxRecords: 1 }));
     assert.match(warn.Events?.[0]?.Message ?? '', /^Environment health has transitioned from Info to Severe\./);
 
     await eb.send(new UpdateEnvironmentCommand({ EnvironmentName: 'site-prod', VersionLabel: 'v2' }));
     await waitUntilEnvironmentUpdated({ client: eb, ...waiter }, { EnvironmentNames: ['site-prod'] });
     assert.equal((await eb.send(new DescribeEnvironmentHealthCommand({ EnvironmentName: 'site-prod' }))).Color, 'Green');
-    assert.equal(await smoke(cname), 200);
+    assert.equal(await smoke(endpoint), 200);
 
     await eb.send(new RestartAppServerCommand({ EnvironmentName: 'site-prod' }));
     assert.equal((await eb.send(new DescribeEnvironmentsCommand({ EnvironmentNames: ['site-prod'] }))).Environments?.[0]?.Status, 'Updating');

@@ -264,6 +264,30 @@ void describe('conformance to botocore\'s service models', () => {
     assert.ok(records.some((r) => errorCode(r) !== undefined), 'the walk included refusals');
   });
 
+  void it('flags header-bound members that break the model, and S3\'s error codes from other services', () => {
+    const s3Model = models.get('s3') as ServiceModel;
+    const head: ResponseRecord = {
+      protocol: 'rest-xml', service: 's3', operation: 'HeadObject', status: 200, body: '',
+      headers: { 'content-length': 'five', 'last-modified': '2026-11-30T03:00:00Z', 'x-amz-server-side-encryption': 'ROT13', 'x-amz-delete-marker': 'yes', etag: '"x"' },
+    };
+    const found = checkResponse(s3Model, head);
+    assert.deepEqual(found.slice(0, 3), [
+      's3 HeadObject header x-amz-delete-marker (DeleteMarker): expected true or false, got "yes"',
+      's3 HeadObject header last-modified (LastModified): expected a rfc822 timestamp, got "2026-11-30T03:00:00Z"',
+      's3 HeadObject header content-length (ContentLength): expected an integer, got "five"',
+    ]);
+    // The enum grows with botocore's releases; only its first value is certain.
+    assert.match(found[3] ?? '', /^s3 HeadObject header x-amz-server-side-encryption \(ServerSideEncryption\): "ROT13" is not one of AES256\|/);
+    assert.equal(found.length, 4);
+    const good = { ...head, headers: { 'content-length': '5', 'last-modified': 'Mon, 30 Nov 2026 03:00:00 GMT', 'x-amz-server-side-encryption': 'AES256' } };
+    assert.deepEqual(checkResponse(s3Model, good), []);
+    const refusal = (service: string, code: string): ResponseRecord => ({
+      protocol: 'json', service, operation: 'DescribeServer', status: 400, body: '{}', headers: { 'x-amzn-errortype': code },
+    });
+    assert.equal(checkResponse(models.get('transfer') as ServiceModel, refusal('transfer', 'NoSuchBucket')).length, 1);
+    assert.deepEqual(checkResponse(models.get('transfer') as ServiceModel, refusal('transfer', 'AccessDeniedException')), []);
+  });
+
   void it('docs/SIM.md lists, per service, the operations of botocore\'s model the sim does not implement', async () => {
     const doc = await readFile(path.join(repoRoot, 'docs', 'SIM.md'), 'utf8');
     const missing: string[] = [];

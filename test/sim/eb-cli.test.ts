@@ -67,6 +67,7 @@ void describe('the eb CLI against the sim', () => {
     assert.match(status, /Deployed Version: v2/);
     assert.match(status, /Status: Ready/);
     assert.match(status, /Health: Green/);
+    assert.match(status, new RegExp(`CNAME: \\S+\\.${REGION}\\.elasticbeanstalk\\.com`));
     const health = await eb('health');
     assert.match(health, /site-env\s+Ok/);
     assert.match(health, /Deployed\s+\d+\s+v2/);

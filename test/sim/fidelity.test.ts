@@ -51,6 +51,10 @@ void describe('fidelity details', () => {
     assert.match(denied.message, /User: arn:aws:iam::123456789012:user\/reader is not authorized to perform: transfer:CreateServer/);
     await expectAwsError(new eb.ElasticBeanstalkClient({ ...opts(), credentials }).send(new eb.CreateApplicationCommand({ ApplicationName: 'x' })), 'AccessDenied');
     await expectAwsError(new S3Client({ ...opts(), forcePathStyle: true, credentials }).send(new CreateBucketCommand({ Bucket: 'nope-bucket', CreateBucketConfiguration: { LocationConstraint: REGION } })), 'AccessDenied');
+    // EFS speaks rest-json: the SDK reads the code from x-amzn-errortype and the message from the body.
+    const efsDenied = await expectAwsError(new EFSClient({ ...opts(), credentials }).send(new DescribeFileSystemsCommand({})), 'AccessDeniedException');
+    assert.equal(efsDenied.$metadata?.httpStatusCode, 403);
+    assert.match(efsDenied.message, /User: arn:aws:iam::123456789012:user\/reader is not authorized to perform: elasticfilesystem:DescribeFileSystems/);
     const sim2 = await new IAMClient({ ...opts(), credentials }).send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: arn, ActionNames: ['transfer:ListServers', 'transfer:DeleteServer'], ResourceArns: ['*'] }));
     assert.deepEqual(sim2.EvaluationResults?.map((r) => [r.EvalActionName, r.EvalDecision]), [['transfer:ListServers', 'allowed'], ['transfer:DeleteServer', 'implicitDeny']]);
   });
@@ -75,6 +79,14 @@ void describe('fidelity details', () => {
     await east1s3.send(new CreateBucketCommand({ Bucket: 'legacy-bucket' }));
     await east1s3.send(new CreateBucketCommand({ Bucket: 'legacy-bucket' }));
     await expectAwsError(east1s3.send(new ListObjectsV2Command({ Bucket: 'regional-bucket' })), 'AuthorizationHeaderMalformed');
+    const beanstalk = new eb.ElasticBeanstalkClient(opts());
+    await beanstalk.send(new eb.CreateApplicationCommand({ ApplicationName: 'regional-app' }));
+    await beanstalk.send(new eb.CreateApplicationVersionCommand({ ApplicationName: 'regional-app', VersionLabel: 'v1' }));
+    const env = await beanstalk.send(new eb.CreateEnvironmentCommand({
+      ApplicationName: 'regional-app', EnvironmentName: 'regional-env', VersionLabel: 'v1', SolutionStackName: '64bit Amazon Linux 2023 v4.3.0 running Docker',
+    }));
+    assert.equal(env.CNAME, 'regional-env.us-east-2.elasticbeanstalk.com');
+    assert.match(env.EndpointURL ?? '', /^127\.0\.0\.1:\d+$/);
   });
 
   void it('S3 echoes the checksum the SDK sent and honours EncodingType=url', async () => {

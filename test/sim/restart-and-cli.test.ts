@@ -72,7 +72,7 @@ void describe('state dir and CLI', () => {
       await waitUntilEnvironmentUpdated({ client: clients.eb, ...waiter }, { EnvironmentNames: ['app-env'] });
       const [described] = (await clients.eb.send(new DescribeEnvironmentsCommand({ EnvironmentNames: ['app-env'] }))).Environments ?? [];
       assert.equal(described?.EnvironmentId, env.EnvironmentId);
-      assert.equal((await fetch(`http://${described?.CNAME}/`)).status, 200);
+      assert.equal((await fetch(`http://${described?.EndpointURL}/`)).status, 200);
       const ledger = await simControl(sim.controlUrl).ledger();
       assert.deepEqual(ledger.servers.map((s) => s.serverId), [ServerId]);
       assert.equal(ledger.alive, 1);

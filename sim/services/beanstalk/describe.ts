@@ -51,8 +51,12 @@ export function environmentPlatform(ctx: SimContext, env: EbEnvironment): { stac
   return { stack: platform.solutionStack, arn: platformArn(ctx.region, platform) };
 }
 
+/** The DNS name AWS gives an environment (CheckDNSAvailability's FullyQualifiedCNAME). */
+export const regionalCname = (region: string, prefix: string): string => `${prefix}.${region}.elasticbeanstalk.com`;
+
 export function describeEnv(ctx: SimContext, env: EbEnvironment): Record<string, unknown> {
-  // DNS cannot point at a loopback port, so the CNAME is the listener's host:port itself.
+  // The CNAME is AWS's regional name, which resolves nowhere; the environment is served on
+  // EndpointURL, its listener's loopback host:port (where AWS puts the load balancer's name).
   const endpoint = `127.0.0.1:${env.port}`;
   const platform = environmentPlatform(ctx, env);
   return {
@@ -64,7 +68,7 @@ export function describeEnv(ctx: SimContext, env: EbEnvironment): Record<string,
     PlatformArn: platform.arn,
     Description: env.description,
     EndpointURL: endpoint,
-    CNAME: endpoint,
+    CNAME: regionalCname(ctx.region, env.cnamePrefix ?? env.environmentName),
     DateCreated: new Date(env.createdAt),
     DateUpdated: new Date(env.updatedAt),
     Status: env.status,

@@ -4,7 +4,7 @@ import { now } from '../../clock.js';
 import { paginate } from '../../pagination.js';
 import { regional } from '../../regions.js';
 import { begin, envEvent } from './state-machine.js';
-import { describeEnv } from './describe.js';
+import { describeEnv, regionalCname } from './describe.js';
 import { findEnv, getApp, getVersion, invalid, invalidToken, maxRecords, mustBeReady } from './lookup.js';
 import { mergeSettings, parseOptionSettings, parseOptionsToRemove } from './option-settings.js';
 import { platformByArn, platformByStack } from './platforms-catalogue.js';
@@ -66,7 +66,7 @@ export const environmentHandlers: Record<string, QueryHandler> = {
     if (arn !== undefined && !platformByArn(ctx.region, arn)) throw invalid(`No Platform named '${arn}' found.`);
     const cnamePrefix = input.optStr('CNAMEPrefix');
     if (cnamePrefix !== undefined && (!CNAME_PREFIX.test(cnamePrefix) || cnameTaken(ctx, cnamePrefix))) {
-      throw invalid(`DNS name (${cnamePrefix}.${ctx.region}.elasticbeanstalk.com) is not available.`);
+      throw invalid(`DNS name (${regionalCname(ctx.region, cnamePrefix)}) is not available.`);
     }
     const optionSettings = parseOptionSettings(input);
     const tier = input.optObj('Tier');
@@ -219,6 +219,6 @@ export const environmentHandlers: Record<string, QueryHandler> = {
   CheckDNSAvailability(input, ctx) {
     const prefix = input.str('CNAMEPrefix');
     if (!CNAME_PREFIX.test(prefix)) throw new AwsError('InvalidParameterValue', `Invalid CNAMEPrefix: ${prefix}`);
-    return { Available: !cnameTaken(ctx, prefix), FullyQualifiedCNAME: `${prefix}.${ctx.region}.elasticbeanstalk.com` };
+    return { Available: !cnameTaken(ctx, prefix), FullyQualifiedCNAME: regionalCname(ctx.region, prefix) };
   },
 };
