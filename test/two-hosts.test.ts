@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { releaseWorkflow } from '../workflows/release.js';
 import { releaseStatusQuery } from '../workflows/release-status.js';
@@ -84,6 +84,32 @@ interface HostView { id: string; waitMinutes: number; lastAnsweredAt: string | n
 
 const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
 
+/**
+ * The activities that read or write the site's files, its state dir or the docker engine, written
+ * out here rather than taken from workflows/host-affinity.ts: a name missing there fails here.
+ */
+const dataActivities = new Set([
+  'loadSiteConfig', 'prepareOutputDir', 'commitOutputDir', 'restorePreviousOutput', 'recordFiguresInManifest',
+  'runCompileStep', 'validateCompiledData', 'runFigureScript',
+  'checkSyncPrerequisites', 'checkLocalTreeUnchanged', 'planDryRun', 'syncDirectory', 'verifyRemoteTree',
+  'checkS3Target', 'syncS3Prefix', 'verifyS3Prefix',
+  'checkDeployTarget', 'buildImage', 'pushImage', 'uploadSourceBundle', 'sendNotification',
+]);
+
+/** Every activity the server recorded as scheduled by a run and its child workflows, with the queue it went to. */
+async function scheduledActivities(handle: WorkflowHandle): Promise<{ workflowId: string; activity: string; taskQueue: string }[]> {
+  const out: { workflowId: string; activity: string; taskQueue: string }[] = [];
+  const events = (await handle.fetchHistory()).events ?? [];
+  for (const a of events.flatMap((e) => e.activityTaskScheduledEventAttributes ?? [])) {
+    out.push({ workflowId: handle.workflowId, activity: a.activityType?.name ?? '', taskQueue: a.taskQueue?.name ?? '' });
+  }
+  for (const child of events.flatMap((e) => e.childWorkflowExecutionStartedEventAttributes ?? [])) {
+    const execution = child.workflowExecution;
+    if (execution?.workflowId) out.push(...(await scheduledActivities(env.client.workflow.getHandle(execution.workflowId, execution.runId ?? undefined))));
+  }
+  return out;
+}
+
 test('two hosts: host A dies mid-compile, host B runs none of its data work, A comes back and adopts the step; EFS and the image are A’s', async () => {
   const site = await makeReleaseSite(fx, { units: 10, unitMs: 1500 });
   const { copyA, copyB } = await twoCopies(site.dir);
@@ -113,8 +139,13 @@ test('two hosts: host A dies mid-compile, host B runs none of its data work, A c
     const remote = path.join(fx.sim.efsDir(fx.fileSystemId), 'data');
     const local = await snapshotMtimes(path.join(copyA, 'data'));
     assert.ok(local.size > 0);
+    assert.deepEqual([...(await snapshotMtimes(remote)).keys()].sort(), [...local.keys()].sort(), 'EFS holds exactly host A’s files');
     for (const file of local.keys()) assert.deepEqual(await readFile(path.join(remote, file)), await readFile(path.join(copyA, 'data', file)), `${file} on EFS is host A's`);
-    assert.deepEqual((await readdir(remote, { recursive: true })).length >= local.size, true);
+    // The server's record: every piece of data work, in the release and its children, went to A's queue.
+    const scheduled = await scheduledActivities(handle);
+    const data = scheduled.filter((a) => dataActivities.has(a.activity));
+    for (const name of ['runCompileStep', 'checkLocalTreeUnchanged', 'syncDirectory', 'buildImage']) assert.ok(data.some((a) => a.activity === name), `${name} was scheduled`);
+    assert.deepEqual(data.filter((a) => a.taskQueue !== `${taskQueue}@host-a`), [], 'data work scheduled off host A’s queue');
     assert.equal(await exists(path.join(copyB, 'data', 'compiled')), false, 'nothing compiled into B’s copy');
     // The image was built from A's context (B's copy has no Dockerfile) and is the one running.
     assert.equal((await describeEnv(fx.sim))?.VersionLabel, result.deploy?.versionLabel);

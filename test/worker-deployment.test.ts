@@ -41,7 +41,8 @@ test('docker-compose.yml wires Temporal on PostgreSQL, the UI on 8080 and the wo
   assert.ok(ui.ports?.includes('8080:8080'));
   assert.equal(ui.environment?.TEMPORAL_ADDRESS, 'temporal:7233');
 
-  assert.equal(worker.environment?.TEMPORAL_ADDRESS, 'temporal:7233');
+  // The compose server by default; a worker-only machine points it at the first machine's.
+  assert.equal(worker.environment?.TEMPORAL_ADDRESS, '${TEMPORAL_ADDRESS:-temporal:7233}');
   assert.equal(worker.environment?.TEMPORAL_TASK_QUEUE, 'release-runbook');
   assert.ok(worker.environment?.RUNBOOK_CONFIG, 'the worker is told where its site config is');
   assert.ok(worker.depends_on && 'temporal' in worker.depends_on);

@@ -4,8 +4,10 @@ import { patchIds, type PatchId } from '../workflows/patches.js';
 /**
  * RUNBOOK_HOLD_PATCHES: the workflow changes this worker leaves inactive in runs that have not
  * taken them yet (`all`, or patch ids from workflows/patches.ts, comma-separated). During a
- * rolling upgrade the new build runs with the new ids held, so it does exactly what the old build
- * does and either build can carry any run; once no old worker is left, restart without the hold.
+ * rolling upgrade the new build runs with the ids it adds held, so it does exactly what the old
+ * build does and either build can carry any run; once no old worker is left, restart without the
+ * hold. `all` is the blunt option: it also holds what the old build already did (host affinity
+ * among it) in runs started meanwhile.
  * A run that already took a change keeps it, whichever worker replays it.
  */
 export function heldPatches(env: NodeJS.ProcessEnv = process.env): PatchId[] {

@@ -21,6 +21,14 @@ import type { HostPin } from '../activities/host/host-task-queue.js';
 import { Patches } from './patches.js';
 
 /**
+ * These read the local tree and the state dir's records too: on a stale host the unchanged check
+ * would call new data "unchanged", and the S3 sync would upload that host's old tree. They go to
+ * the data host only in runs that took Patches.hostAffinityLocalReads; older runs scheduled them
+ * on the shared queue and replay that way.
+ */
+const boundSinceLocalReads = new Set<string>(['checkLocalTreeUnchanged', 'checkS3Target', 'syncS3Prefix', 'verifyS3Prefix']);
+
+/**
  * Host affinity as a workflow interceptor, so no workflow has to remember it: every activity
  * that reads or writes the site's files or uses the local docker engine goes to the task queue
  * of the one host that holds the run's data, chosen once (by the first worker to answer) and
@@ -46,7 +54,39 @@ export const hostBoundActivities = new Set<string>([
   'uploadSourceBundle',
   // Its sent records live in the site's state dir: a retry must read the same disk.
   'sendNotification',
+  ...boundSinceLocalReads,
 ]);
+
+/**
+ * Every other activity, named so that a new one must be placed in one set or the other
+ * (test/host-affinity-sets.test.ts): AWS-only or state-free work any worker can do.
+ */
+export const hostFreeActivities = new Set<string>([
+  'hostTaskQueue',
+  'claimSiteForRelease',
+  'refuseSecondRelease',
+  'searchAttributesRegistered',
+  'inspectRunbookServers',
+  'provisionSftpServer',
+  'waitForServerOnline',
+  'createSftpUser',
+  'teardownSftpServer',
+  'restartAppServer',
+  'resolvePushedImage',
+  'createApplicationVersion',
+  'createEnvironment',
+  'updateEnvironment',
+  'abortEnvironmentUpdate',
+  'waitForHealthyEnvironment',
+  'smokeCheck',
+  'pruneReleaseArtifacts',
+]);
+
+/** Whether this activity goes to the data host; the patch is asked only when a late addition is scheduled. */
+function isHostBound(activityType: string): boolean {
+  if (!hostBoundActivities.has(activityType)) return false;
+  return !boundSinceLocalReads.has(activityType) || patched(Patches.hostAffinityLocalReads);
+}
 
 /** The workflows whose data work is pinned; the janitor and the site lock run anywhere. */
 const pinnedWorkflowTypes = new Set(['releaseWorkflow', 'compileWorkflow', 'syncDataWorkflow', 'deployWorkflow']);
@@ -90,7 +130,7 @@ class HostOutbound implements WorkflowOutboundCallsInterceptor {
   constructor(private readonly state: HostState) {}
 
   async scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>): Promise<unknown> {
-    if (!this.state.enabled || !hostBoundActivities.has(input.activityType)) return next(input);
+    if (!this.state.enabled || !isHostBound(input.activityType)) return next(input);
     const pin = this.state.pin ?? (await pinHost(this.state));
     const id = this.state.nextId++;
     this.state.outstanding.set(id, { activity: input.activityType, since: new Date().toISOString() });

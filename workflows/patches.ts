@@ -6,6 +6,8 @@
 export const Patches = {
   /** Data work runs on the host that holds the run's data (workflows/host-affinity.ts). */
   hostAffinity: 'runbook-host-affinity',
+  /** The unchanged-tree check and the S3 sync read local files too: they join the pinned work. */
+  hostAffinityLocalReads: 'runbook-host-affinity-local-reads',
   /** One release per site, and approval decisions counted only at the gate. */
   siteLockAndGate: 'release-site-lock-and-gate',
   /** The deploy child reports its gate and stage to the release. */

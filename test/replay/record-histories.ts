@@ -1,6 +1,6 @@
 // Records the workflow histories the replay test replays. Run after a deliberate change of a
 // workflow's shape (with patched() for runs already in flight), then commit the new JSON:
-//   node --import tsx test/replay/record-histories.ts [compile] [sync] [deploy] [deploy-prune] [release] [release-site-lock] [release-notify] [janitor-notify] [s3-sync]   (default: all)
+//   node --import tsx test/replay/record-histories.ts [compile] [sync] [sync-pinned] [deploy] [deploy-prune] [release] [release-site-lock] [release-notify] [janitor-notify] [s3-sync] [s3-sync-pinned]   (default: all)
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +22,12 @@ import { makeReleaseSite, startReleaseSim } from '../helpers/release-site.js';
 import { waitFor } from '../helpers/worker-process.js';
 import { addNotifyChannels } from '../helpers/notify-site.js';
 import { sftpJanitorWorkflow } from '../../workflows/janitor.js';
+import { Patches, type PatchId } from '../../workflows/patches.js';
 
 const historiesDir = fileURLToPath(new URL('./histories/', import.meta.url));
+
+/** The fixtures of the shape before the local-reads pin keep it when re-recorded; the `-pinned` ones take it. */
+const heldFor = (name: string): PatchId[] => (name.endsWith('-pinned') ? [] : [Patches.hostAffinityLocalReads]);
 
 async function run(): Promise<void> {
   const env = await startDevServer();
@@ -43,18 +47,21 @@ async function run(): Promise<void> {
       console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
     });
     // A sync to an S3 target (patch s3-data-target): preflight, sync the prefix, verify; no server.
-    if (wanted('s3-sync')) {
+    // `s3-sync` keeps the shape from before its activities went to the data host (that patch
+    // held); `s3-sync-pinned` records them on the host queue.
+    for (const name of ['s3-sync', 's3-sync-pinned'] as const) {
+      if (!wanted(name)) continue;
       const fx = await startS3Sim();
       const s3Site = await makeS3Site(fx, { bucket: 'replay-data', prefix: 'data' });
       try {
         await createBucket(fx.client(), 'replay-data');
         await writeTree(s3Site.dataDir, { 'a/one.bin': 2000, 'b/two.bin': 3000, 'empty.txt': '' });
-        const s3Worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+        const s3Worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), heldPatches: heldFor(name) });
         await s3Worker.runUntil(async () => {
-          const handle = await env.client.workflow.start(syncDataWorkflow, { taskQueue, workflowId: 'replay-s3-sync', args: [{ configPath: s3Site.configPath }] });
+          const handle = await env.client.workflow.start(syncDataWorkflow, { taskQueue, workflowId: `replay-${name}`, args: [{ configPath: s3Site.configPath }] });
           await handle.result();
           const history = await handle.fetchHistory();
-          const file = path.join(historiesDir, 's3-sync.json');
+          const file = path.join(historiesDir, `${name}.json`);
           await writeFile(file, historyToJSON(history));
           console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
         });
@@ -63,19 +70,22 @@ async function run(): Promise<void> {
         await fx.close();
       }
     }
-    // A full sync against the sim: provision, wait, user, upload, verify, teardown.
-    if (wanted('sync')) {
+    // A full sync against the sim: provision, wait, user, upload, verify, teardown; `sync-pinned`
+    // with the unchanged-tree check on the host queue.
+    for (const name of ['sync', 'sync-pinned'] as const) {
+      if (!wanted(name)) continue;
       const fx = await startSyncSim();
       const syncSite = await makeSyncSite(fx);
       try {
         await writeTree(syncSite.dataDir, { 'a/one.bin': 2000, 'b/two.bin': 3000, 'empty.txt': '' });
         // A worker runs once: the sync gets its own.
-        const syncWorker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+        const syncWorker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), heldPatches: heldFor(name) });
         await syncWorker.runUntil(async () => {
-          const handle = await env.client.workflow.start(syncDataWorkflow, { taskQueue, workflowId: 'replay-sync-full', args: [{ configPath: syncSite.configPath }] });
+          const fileName = name === 'sync' ? 'sync-full' : name;
+          const handle = await env.client.workflow.start(syncDataWorkflow, { taskQueue, workflowId: `replay-${fileName}`, args: [{ configPath: syncSite.configPath }] });
           await handle.result();
           const history = await handle.fetchHistory();
-          const file = path.join(historiesDir, 'sync-full.json');
+          const file = path.join(historiesDir, `${fileName}.json`);
           await writeFile(file, historyToJSON(history));
           console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
         });
