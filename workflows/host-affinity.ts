@@ -80,6 +80,7 @@ export const hostFreeActivities = new Set<string>([
   'waitForHealthyEnvironment',
   'smokeCheck',
   'pruneReleaseArtifacts',
+  'discardSourceBundle',
 ]);
 
 /** Whether this activity goes to the data host; the patch is asked only when a late addition is scheduled. */
