@@ -27,9 +27,10 @@ test('the janitor deletes an orphaned server and tells both channels why, and wh
     const ServerId = await createOrphanedServer(fx, 3);
     const taskQueue = uniqueTaskQueue('notify-janitor');
     const worker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
-    const janitor = (name: string) => env.client.workflow.execute(sftpJanitorWorkflow, { taskQueue, workflowId: `notify-janitor-${name}-${Date.now()}`, args: [{ configPath: site.configPath }] });
+    const reapId = `notify-janitor-reaps-${Date.now()}`;
+    const janitor = (workflowId: string) => env.client.workflow.execute(sftpJanitorWorkflow, { taskQueue, workflowId, args: [{ configPath: site.configPath }] });
     // The second run finds nothing to delete.
-    const [report] = await worker.runUntil(async () => [await janitor('reaps'), await janitor('idle')]);
+    const [report] = await worker.runUntil(async () => [await janitor(reapId), await janitor(`notify-janitor-idle-${Date.now()}`)]);
     assert.deepEqual(report?.deleted.map((d) => d.serverId), [ServerId]);
     assert.equal((await fx.control.ledger()).alive, 0);
 
@@ -46,6 +47,15 @@ test('the janitor deletes an orphaned server and tells both channels why, and wh
 
     // The idle run told nobody.
     assert.equal(channels.receiver.received.length, 1);
+    // The message went to the host queue of the worker that loaded the config, whose disk holds
+    // its sent record: a retry goes back there and finds it, whichever worker took the run.
+    const scheduled = (await env.client.workflow.getHandle(reapId).fetchHistory()).events?.flatMap((e) => {
+      const a = e.activityTaskScheduledEventAttributes;
+      return a ? [[a.activityType?.name, a.taskQueue?.name]] : [];
+    });
+    const queueOf = (name: string) => scheduled?.filter(([type]) => type === name).map(([, queue]) => queue);
+    assert.equal(queueOf('sendNotification')?.length, 2);
+    assert.ok(queueOf('sendNotification')?.every((q) => q === queueOf('loadSiteConfig')?.[0] && q?.startsWith(`${taskQueue}@`)), JSON.stringify(scheduled));
   } finally {
     await channels.receiver.close();
     await removeSite(site);

@@ -89,7 +89,7 @@ function isHostBound(activityType: string): boolean {
   return !boundSinceLocalReads.has(activityType) || patched(Patches.hostAffinityLocalReads);
 }
 
-/** The workflows whose data work is pinned; the janitor and the site lock run anywhere. */
+/** The workflows whose data work is pinned; the site lock runs anywhere, the janitor from Patches.janitorNotifyOnOneHost on. */
 const pinnedWorkflowTypes = new Set(['releaseWorkflow', 'compileWorkflow', 'syncDataWorkflow', 'deployWorkflow']);
 
 export const HOST_HEADER = 'runbook-host';
@@ -172,7 +172,12 @@ class HostInbound implements WorkflowInboundCallsInterceptor {
 
   execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
     // Runs started before host affinity existed replay without it.
-    this.state.enabled = pinnedWorkflowTypes.has(workflowInfo().workflowType) && patched(Patches.hostAffinity);
+    const type = workflowInfo().workflowType;
+    // The janitor has no data, but its notifications' sent records live on the disk of the host
+    // that sent them: a retry on another host would post again. It pins at its first host-bound
+    // activity (loading the site's config), so its config and its messages come from one host.
+    this.state.enabled =
+      (pinnedWorkflowTypes.has(type) && patched(Patches.hostAffinity)) || (type === 'sftpJanitorWorkflow' && patched(Patches.janitorNotifyOnOneHost));
     const header = input.headers[HOST_HEADER];
     if (this.state.enabled && header) {
       this.state.pin = defaultPayloadConverter.fromPayload<HostPin>(header);

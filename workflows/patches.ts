@@ -19,6 +19,8 @@ export const Patches = {
   /** Notifications (workflows/notifier.ts), one id per workflow that sends them. */
   releaseNotifications: 'release-notifications',
   janitorNotifications: 'janitor-notifications',
+  /** The janitor's notifications go to one host, whose disk holds their sent records (at most once). */
+  janitorNotifyOnOneHost: 'janitor-notify-on-one-host',
   /** A failing janitor run says so: status 'failed' and a `janitor-failed` message. */
   janitorFailureNotice: 'janitor-failure-notice',
   syncServerLeft: 'sync-server-left',
