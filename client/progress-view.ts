@@ -1,5 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import { hostWaitOf, type HostWait } from './host-wait.js';
 
 /** The fields every workflow's `status` query has, plus whatever else it reports. */
 export interface StatusView {
@@ -24,7 +26,12 @@ interface HeartbeatProgress {
  * The workflow's own `status` query, refreshed with the running activity's last heartbeat,
  * which is newer than the throttled progress signals the workflow receives.
  */
-type StatusClient = { withDeadline<R>(d: number | Date, fn: () => Promise<R>): Promise<R>; workflow: { getHandle(id: string): WorkflowHandle } };
+export type StatusClient = {
+  withDeadline<R>(d: number | Date, fn: () => Promise<R>): Promise<R>;
+  workflow: { getHandle(id: string): WorkflowHandle };
+  workflowService: { describeTaskQueue(req: temporal.api.workflowservice.v1.IDescribeTaskQueueRequest): Promise<temporal.api.workflowservice.v1.IDescribeTaskQueueResponse> };
+  options: { namespace: string };
+};
 
 export async function readStatus(handle: WorkflowHandle, client: StatusClient): Promise<StatusView | undefined> {
   const status = await readOwnStatus(handle, client);
@@ -34,6 +41,8 @@ export async function readStatus(handle: WorkflowHandle, client: StatusClient): 
   if (status?.workflow === 'release' && typeof status.step === 'string') {
     const child = await readOwnStatus(client.workflow.getHandle(status.step), client);
     if (child) status.child = { workflowId: status.step, stage: child.stage, step: child.step, done: child.done, total: child.total, lastLine: child.lastLine };
+    // The release's data work is its child's: a child waiting for its host is the release waiting.
+    if (child?.hostWait) status.hostWait = child.hostWait;
   }
   return status;
 }
@@ -59,6 +68,8 @@ async function readOwnStatus(handle: WorkflowHandle, client: StatusClient): Prom
         if (beat.lastLine) status.lastLine = beat.lastLine;
       }
     }
+    const hostWait = running ? await hostWaitOf(status.host, description.raw.pendingActivities ?? [], client) : undefined;
+    if (hostWait) status.hostWait = hostWait;
   } catch {
     // The query alone is still a useful answer.
   }
@@ -91,6 +102,13 @@ function bar(done: number, total: number, width = 24): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
 }
 
+const clock = (iso: string | null): string => (iso ? `${iso.slice(11, 16)} UTC` : 'never');
+
+/** "waiting for host lab-2, last seen 14:02 UTC": what the run's data work waits for, and until when. */
+export function describeHostWait(wait: HostWait): string {
+  return `waiting for host ${wait.hostId}, last seen ${clock(wait.lastSeen)} (${wait.activities.join(', ')} queued there since ${clock(wait.since)}; fails at ${clock(wait.failsAt)} unless a worker with RUNBOOK_HOST_ID=${wait.hostId} takes it)`;
+}
+
 /** One line a person can read at a glance: stage, step, progress, time, last output. */
 export function formatStatusLine(status: StatusView, withBar: boolean): string {
   // A release reads best as "stage › what its child is doing".
@@ -102,6 +120,8 @@ export function formatStatusLine(status: StatusView, withBar: boolean): string {
     parts.push(withBar ? `${bar(shown.done, shown.total)} ${shown.done}/${shown.total}` : `${shown.done}/${shown.total}`);
   }
   parts.push(formatDuration(status.elapsedMs));
+  const hostWait = status.hostWait as HostWait | undefined;
+  if (hostWait) parts.push(`| ${describeHostWait(hostWait)}`);
   const lastLine = child?.lastLine ?? status.lastLine;
   if (lastLine) parts.push(`| ${lastLine}`);
   return parts.join('  ');

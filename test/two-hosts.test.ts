@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -8,6 +8,7 @@ import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@t
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { releaseWorkflow } from '../workflows/release.js';
 import { releaseStatusQuery } from '../workflows/release-status.js';
+import { formatStatusLine, readStatus } from '../client/progress-view.js';
 import { describeEnv } from './helpers/deploy-env.js';
 import { makeReleaseSite, startReleaseSim, type ReleaseFixture } from './helpers/release-site.js';
 import { readAudit, repoRoot } from './helpers/sample-site.js';
@@ -61,6 +62,16 @@ async function startHost(hostId: string, siteDir: string, copyDir: string, extra
       await exited;
     },
   };
+}
+
+/**
+ * The run dirs a host's copy holds for a release and its children (`<id>`, `<id>-compile`, …).
+ * Only theirs: the janitor schedule each worker ensures may fire meanwhile and load the config
+ * on either host, which is no data work of the release.
+ */
+async function runDirsOf(copy: string, releaseId: string): Promise<string[]> {
+  const names = await readdir(path.join(copy, '.runbook', 'runs')).catch(() => [] as string[]);
+  return names.filter((name) => name.startsWith(releaseId));
 }
 
 /**
@@ -120,10 +131,13 @@ test('two hosts: host A dies mid-compile, host B runs none of its data work, A c
     const pinned = await waitFor('the release to pin its host', async () => ((await handle.query(releaseStatusQuery)) as { host?: { id: string } | null }).host, 30_000);
     assert.equal(pinned?.id, 'host-a');
     await waitFor('a unit done on host A', async () => (await readAudit(path.join(copyA, 'audit.log'))).some((e) => e.event === 'done'), 120_000);
+    // A step running on a live host is not a wait for it.
+    assert.equal((await readStatus(handle, env.client))?.hostWait, undefined);
+    const killedAt = Date.now();
     await a.kill();
     // Longer than the step's heartbeat timeout (10 s): a retry would have been dispatched by now.
     await new Promise((resolve) => setTimeout(resolve, 15_000));
-    assert.equal(await exists(path.join(copyB, '.runbook', 'runs')), false, 'host B ran none of the run’s data work');
+    assert.deepEqual(await runDirsOf(copyB, handle.workflowId), [], 'host B ran none of the run’s data work');
     assert.deepEqual(await readAudit(path.join(copyB, 'audit.log')), [], 'host B compiled nothing');
     const waiting = await handle.query(releaseStatusQuery);
     assert.equal(waiting.stage, 'compile+figures', `the release waits for its host; host B said:\n${b.output()}`);
@@ -132,8 +146,24 @@ test('two hosts: host A dies mid-compile, host B runs none of its data work, A c
     assert.equal(compileStatus.host?.id, 'host-a');
     assert.ok(compileStatus.host?.dataWork.some((w) => w.activity === 'runCompileStep'), `a compile step waits on host-a: ${JSON.stringify(compileStatus.host)}`);
 
+    // What `npm run status` prints for the release: its data work waits for host-a, last seen
+    // before the kill (its step's last heartbeat or poll), not a healthy step that runs on.
+    const line = await waitFor(
+      'the release status to say it waits for host-a',
+      async () => {
+        const status = await readStatus(handle, env.client);
+        return status?.hostWait ? formatStatusLine(status, false) : undefined;
+      },
+      60_000,
+    );
+    assert.match(line ?? '', /waiting for host host-a, last seen (\d\d:\d\d) UTC \(runCompileStep queued there since \d\d:\d\d UTC; fails at \d\d:\d\d UTC unless a worker with RUNBOOK_HOST_ID=host-a takes it\)/);
+    const lastSeen = /last seen (\d\d:\d\d)/.exec(line ?? '')?.[1];
+    assert.ok(lastSeen && lastSeen <= new Date(killedAt + 1000).toISOString().slice(11, 16), `last seen ${lastSeen} is not after the kill`);
+
     a = await startHost('host-a', site.dir, copyA);
     const result = await handle.result();
+    // Once host A is back, nothing waits for it.
+    assert.equal((await readStatus(handle, env.client))?.hostWait, undefined);
     assert.equal(result.compile?.steps.find((s) => s.name === 'expression')?.adopted || result.compile?.steps.some((s) => s.adopted), true, 'host A adopted its running step');
     // The world: EFS holds host A's data byte for byte; B's copy was never read or written.
     const remote = path.join(fx.sim.efsDir(fx.fileSystemId), 'data');
@@ -190,7 +220,7 @@ test('two hosts: the data host dies during the sync and stays down; the run fail
     // touched its own copy of the site for this run.
     const ledger = await fx.control.ledger();
     assert.equal(ledger.alive, 0, `${otherId} tore the server down`);
-    assert.equal(await exists(path.join(other.copy, '.runbook', 'runs')), false, `${otherId} did none of the run's data work`);
+    assert.deepEqual(await runDirsOf(other.copy, handle.workflowId), [], `${otherId} did none of the run's data work`);
     assert.deepEqual(await readAudit(path.join(other.copy, 'audit.log')), [], `${otherId} compiled nothing`);
   } finally {
     for (const { worker } of hosts.values()) await worker.kill().catch(() => undefined);

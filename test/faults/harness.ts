@@ -415,7 +415,12 @@ export class UploadWitness {
     const inFlight: string[] = [];
     for (const key of this.temps) {
       const [file = '', attempt = ''] = key.split('\0');
-      if (completedBy.get(file) !== Number(attempt) && continuedFrom.get(file) !== Number(attempt)) inFlight.push(`${file} (attempt ${attempt})`);
+      // Re-sent: a later attempt uploaded it again, not continuing this attempt's temp. A file this
+      // attempt finished whose journal line the kill lost (lines are appended behind the uploads)
+      // is found complete and skipped by the next attempt: no line, no re-send. Sent twice after
+      // completing, it would show as a second inode instead (afterCompletion).
+      const uploadedBy = completedBy.get(file);
+      if (uploadedBy !== undefined && uploadedBy > Number(attempt) && continuedFrom.get(file) !== Number(attempt)) inFlight.push(`${file} (attempt ${attempt})`);
     }
     return { afterCompletion: [...afterCompletion], inFlight };
   }

@@ -1,0 +1,74 @@
+import proto, { type temporal } from '@temporalio/proto';
+import type { StatusClient } from './progress-view.js';
+
+/** Data work queued on its host's task queue that no worker there has taken, as the server sees it. */
+export interface HostWait {
+  hostId: string;
+  activities: string[];
+  /** When the oldest of them became due on the host's queue. */
+  since: string;
+  /** The latest sign of life from the host: a poll of its queue, or a heartbeat of this run's work. */
+  lastSeen: string | null;
+  /** When the run gives up on the host (RUNBOOK_HOST_WAIT_MINUTES after `since`). */
+  failsAt: string;
+}
+
+interface HostView {
+  id: string;
+  taskQueue: string;
+  waitMinutes: number;
+  dataWork: { activity: string; since: string }[];
+}
+
+type Pending = temporal.api.workflow.v1.IPendingActivityInfo;
+type Timestamp = { seconds?: { toNumber(): number } | number | string | null; nanos?: number | null } | null | undefined;
+
+const toMs = (t: Timestamp): number | undefined => (t?.seconds == null ? undefined : Number(t.seconds.toString()) * 1000 + Math.floor((t.nanos ?? 0) / 1e6));
+
+// A worker polling the host's queue takes due work within milliseconds; this much idle means none is.
+const UNTAKEN_AFTER_MS = 5000;
+
+/**
+ * The workflow cannot tell its queued data work from its running work (it never sees an activity
+ * start), so the reader asks the server: pending work of the host's kind that is due and not
+ * started means the host's worker is gone. Undefined when nothing waits for the host.
+ */
+export async function hostWaitOf(host: unknown, pending: Pending[], client: StatusClient): Promise<HostWait | undefined> {
+  if (!isHostView(host)) return undefined;
+  const hostWork = new Set(host.dataWork.map((w) => w.activity));
+  const now = Date.now();
+  const untaken = pending.filter((p) => {
+    if (p.state !== proto.temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED) return false;
+    if (!hostWork.has(p.activityType?.name ?? '')) return false;
+    // A retry in its backoff is not due yet: nobody could have taken it.
+    const due = toMs(p.nextAttemptScheduleTime as Timestamp) ?? toMs(p.scheduledTime as Timestamp) ?? now;
+    return now - due > UNTAKEN_AFTER_MS;
+  });
+  if (untaken.length === 0) return undefined;
+  const since = Math.min(...untaken.map((p) => toMs(p.nextAttemptScheduleTime as Timestamp) ?? toMs(p.scheduledTime as Timestamp) ?? now));
+  const seen = pending.map((p) => toMs(p.lastHeartbeatTime as Timestamp) ?? toMs(p.lastStartedTime as Timestamp) ?? 0);
+  try {
+    const queue = await client.workflowService.describeTaskQueue({
+      namespace: client.options.namespace,
+      taskQueue: { name: host.taskQueue, kind: proto.temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+    });
+    for (const poller of queue.pollers ?? []) seen.push(toMs(poller.lastAccessTime as Timestamp) ?? 0);
+  } catch {
+    // The heartbeats alone still say when the host was last seen.
+  }
+  const lastSeen = Math.max(0, ...seen);
+  return {
+    hostId: host.id,
+    activities: [...new Set(untaken.map((p) => p.activityType?.name ?? '?'))],
+    since: new Date(since).toISOString(),
+    lastSeen: lastSeen > 0 ? new Date(lastSeen).toISOString() : null,
+    // The limit is each attempt's ScheduleToStart timeout, counted from when it became due.
+    failsAt: new Date(since + host.waitMinutes * 60_000).toISOString(),
+  };
+}
+
+function isHostView(value: unknown): value is HostView {
+  const v = value as Partial<HostView> | null | undefined;
+  return typeof v?.id === 'string' && typeof v.taskQueue === 'string' && typeof v.waitMinutes === 'number' && Array.isArray(v.dataWork);
+}
