@@ -46,7 +46,10 @@ export async function hostWaitOf(host: unknown, pending: Pending[], client: Stat
   });
   if (untaken.length === 0) return undefined;
   const since = Math.min(...untaken.map((p) => toMs(p.nextAttemptScheduleTime as Timestamp) ?? toMs(p.scheduledTime as Timestamp) ?? now));
-  const seen = pending.map((p) => toMs(p.lastHeartbeatTime as Timestamp) ?? toMs(p.lastStartedTime as Timestamp) ?? 0);
+  // Only the host's own work says when the host was seen: a health wait beats on any worker.
+  const seen = pending
+    .filter((p) => hostWork.has(p.activityType?.name ?? ''))
+    .map((p) => toMs(p.lastHeartbeatTime as Timestamp) ?? toMs(p.lastStartedTime as Timestamp) ?? 0);
   try {
     const queue = await client.workflowService.describeTaskQueue({
       namespace: client.options.namespace,
