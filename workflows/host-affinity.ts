@@ -18,7 +18,7 @@ import {
 import { TimeoutType } from '@temporalio/common';
 import type { Activities as Acts } from '../activities/index.js';
 import type { HostPin } from '../activities/host/host-task-queue.js';
-import { Patches } from './patches.js';
+import { Patches, type PatchId } from './patches.js';
 
 /**
  * These read the local tree and the state dir's records too: on a stale host the unchanged check
@@ -89,8 +89,19 @@ function isHostBound(activityType: string): boolean {
   return !boundSinceLocalReads.has(activityType) || patched(Patches.hostAffinityLocalReads);
 }
 
-/** The workflows whose data work is pinned; the site lock runs anywhere, the janitor from Patches.janitorNotifyOnOneHost on. */
-const pinnedWorkflowTypes = new Set(['releaseWorkflow', 'compileWorkflow', 'syncDataWorkflow', 'deployWorkflow']);
+/**
+ * The workflows that pin their host-bound work, each from the patch that started it (runs from
+ * before it replay unpinned); the site lock runs anywhere. The janitor has no data, but its
+ * notifications' sent records live on the disk of the host that sent them: a retry on another host
+ * would post again. It pins at its first host-bound activity (loading the site's config).
+ */
+const pinnedSince: Record<string, PatchId> = {
+  releaseWorkflow: Patches.hostAffinity,
+  compileWorkflow: Patches.hostAffinity,
+  syncDataWorkflow: Patches.hostAffinity,
+  deployWorkflow: Patches.hostAffinity,
+  sftpJanitorWorkflow: Patches.janitorNotifyOnOneHost,
+};
 
 export const HOST_HEADER = 'runbook-host';
 
@@ -171,13 +182,8 @@ class HostInbound implements WorkflowInboundCallsInterceptor {
   constructor(private readonly state: HostState) {}
 
   execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
-    // Runs started before host affinity existed replay without it.
-    const type = workflowInfo().workflowType;
-    // The janitor has no data, but its notifications' sent records live on the disk of the host
-    // that sent them: a retry on another host would post again. It pins at its first host-bound
-    // activity (loading the site's config), so its config and its messages come from one host.
-    this.state.enabled =
-      (pinnedWorkflowTypes.has(type) && patched(Patches.hostAffinity)) || (type === 'sftpJanitorWorkflow' && patched(Patches.janitorNotifyOnOneHost));
+    const patch = pinnedSince[workflowInfo().workflowType];
+    this.state.enabled = patch !== undefined && patched(patch);
     const header = input.headers[HOST_HEADER];
     if (this.state.enabled && header) {
       this.state.pin = defaultPayloadConverter.fromPayload<HostPin>(header);
