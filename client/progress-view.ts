@@ -1,7 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import { hostWaitOf, type HostWait } from './host-wait.js';
+import { hostWaitOf, type HostWait } from '../activities/host/host-wait.js';
 
 /** The fields every workflow's `status` query has, plus whatever else it reports. */
 export interface StatusView {

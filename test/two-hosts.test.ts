@@ -160,7 +160,27 @@ test('two hosts: host A dies mid-compile, host B runs none of its data work, A c
     const lastSeen = /last seen (\d\d:\d\d)/.exec(line ?? '')?.[1];
     assert.ok(lastSeen && lastSeen <= new Date(killedAt + 1000).toISOString().slice(11, 16), `last seen ${lastSeen} is not after the kill`);
 
+    // The release's own status (what the UI's Queries tab shows) says the same, kept by the
+    // workflow itself: what waits on which host, until when, and what to do.
+    const own = await waitFor('the release’s own status to show the host wait', async () => {
+      const status = await handle.query(releaseStatusQuery);
+      return status.waiting?.for === 'host' ? status : undefined;
+    }, 60_000);
+    assert.equal(own?.waiting?.workflowId, `${handle.workflowId}-compile`);
+    assert.equal(own?.waiting?.workflowType, 'compileWorkflow');
+    assert.match(own?.waiting?.what ?? '', /host host-a holds this release's data, and no worker there has taken runCompileStep since \d\d:\d\d UTC \(host last seen \d\d:\d\d UTC\)/);
+    assert.ok(own?.waiting?.until && Date.parse(own.waiting.until) > Date.now(), `the wait names when the stage gives up: ${own?.waiting?.until}`);
+    assert.match(own?.waiting?.ui ?? '', /RUNBOOK_HOST_ID=host-a npm run worker/);
+    assert.match(own?.nextAction ?? '', /^act: .*RUNBOOK_HOST_ID=host-a/);
+    assert.equal(own?.stages.find((s) => s.stage === 'compile')?.state, 'waiting');
+
     a = await startHost('host-a', site.dir, copyA);
+    // Once A takes the work again, the release stops saying it waits (while its compile still runs).
+    const resumed = await waitFor('the release’s own status to drop the host wait', async () => {
+      const status = await handle.query(releaseStatusQuery);
+      return status.waiting?.for !== 'host' ? status : undefined;
+    }, 90_000);
+    assert.notEqual(resumed?.stages.find((s) => s.stage === 'compile')?.state, 'waiting');
     const result = await handle.result();
     // Once host A is back, nothing waits for it.
     assert.equal((await readStatus(handle, env.client))?.hostWait, undefined);

@@ -63,6 +63,8 @@ export const hostBoundActivities = new Set<string>([
  */
 export const hostFreeActivities = new Set<string>([
   'hostTaskQueue',
+  // Asks the server about another run's work; it must run when the data host is the one gone.
+  'watchDataHost',
   'claimSiteForRelease',
   'refuseSecondRelease',
   'searchAttributesRegistered',

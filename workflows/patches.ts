@@ -10,6 +10,8 @@ export const Patches = {
   hostAffinityLocalReads: 'runbook-host-affinity-local-reads',
   /** One release per site, and approval decisions counted only at the gate. */
   siteLockAndGate: 'release-site-lock-and-gate',
+  /** The release watches its running child for a data host that stopped taking work, and shows the wait itself. */
+  releaseWatchesDataHost: 'release-watches-data-host',
   /** The deploy child reports its gate and stage to the release. */
   deployReportsToRelease: 'deploy-reports-to-release',
   /** After a healthy deploy: stray bundles and unreferenced images are deleted. */

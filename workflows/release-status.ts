@@ -24,7 +24,8 @@ export interface StageView {
  * reading the Queries tab needs nothing else to act.
  */
 export interface WaitingView {
-  for: 'approval' | 'rollback';
+  /** approval: a person decides; rollback: it ends by itself; host: the data host's worker must come back. */
+  for: 'approval' | 'rollback' | 'host';
   /** The workflow that waits (the release's child), as the UI lists it. */
   workflowType: string;
   workflowId: string;
@@ -58,7 +59,7 @@ export interface ReleaseStatus {
   workflowId: string;
   site: string | null;
   stage: string;
-  /** Set while the release waits for something (a person's approval, a rollback), with how to move it on. */
+  /** Set while the release waits for something (a person's approval, a rollback, its data host), with how to move it on. */
   waiting: WaitingView | null;
   nextAction: string;
   error: string | null;

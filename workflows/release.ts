@@ -45,6 +45,8 @@ import { syncDataWorkflow, type SyncResult } from './sync.js';
 import { Patches } from './patches.js';
 import { missingSection } from '../config/stage-sections.js';
 import { stageFailureMessage } from './failure-message.js';
+import { hostWaitingView, watchDataHostOf, type DataHostWatch } from './host-wait-watch.js';
+import type { HostWait } from '../activities/host/host-wait.js';
 
 const quickActivity = {
   startToCloseTimeout: '2 minutes',
@@ -107,6 +109,9 @@ function nextActionAfter(err: unknown, status: ReleaseStatus): string {
   if (status.deployStage === 'rolled-back') return `the deploy was rolled back and the environment is healthy on its previous version: fix the cause named in the error, then ${again}.`;
   return `fix the cause named in the error, then ${again}.`;
 }
+
+/** What the host watch needs of a started child. */
+type StartedChild = Pick<ChildWorkflowHandle<typeof compileWorkflow>, 'workflowId' | 'firstExecutionRunId'>;
 
 /** One child workflow run by the release: which stages it covers and how to start it. */
 interface Group {
@@ -204,6 +209,25 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
     if (claim.searchAttributes) upsertSearchAttributes([{ key: runbookSiteKey, value: site }, { key: runbookStageKey, value: stage }]);
   };
 
+  // A child whose data host stopped taking its work makes the release wait too: shown as its own.
+  let nextActionBeforeHostWait: string | null = null;
+  const showHostWait = (wait: HostWait | null, group: Group, childId: string): void => {
+    if (wait) {
+      // A person's decision or a rollback in progress is what the reader must see first.
+      if (status.waiting && status.waiting.for !== 'host') return;
+      if (!status.waiting) nextActionBeforeHostWait = status.nextAction;
+      status.waiting = hostWaitingView(wait, { workflowType: childWorkflowType[group.name], workflowId: childId }, workflowId);
+      status.nextAction = `act: ${status.waiting.what} To move it on: ${status.waiting.ui.replace(/^nothing to click: /, '')}.`;
+      mark(group.stages, { state: 'waiting' });
+      return;
+    }
+    if (status.waiting?.for !== 'host') return;
+    status.waiting = null;
+    if (nextActionBeforeHostWait !== null) status.nextAction = nextActionBeforeHostWait;
+    nextActionBeforeHostWait = null;
+    for (const stage of group.stages) if (view(stage)?.state === 'waiting') mark([stage], { state: 'running' });
+  };
+
   const groups: Group[] = [];
   const compileStages = selected.filter((s) => s === 'compile' || s === 'figures');
   if (compileStages.length) groups.push({ name: 'compile', stages: compileStages });
@@ -236,8 +260,12 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
           : `wait: ${childWorkflowType[group.name]} ${childId} is running. ${progressHow(childId, workflowId).sentence} ` +
             `To stop the release: in the Temporal UI, Request Cancellation on ${workflowId}; with the CLI: temporal workflow cancel --workflow-id ${workflowId} (its teardown still runs).`;
       let summary: string;
+      let watch: DataHostWatch | undefined;
+      const watchChild = (child: StartedChild): void => {
+        watch = watchDataHostOf(child, (wait) => showHostWait(wait, group, childId));
+      };
       try {
-        summary = await runGroup(group, childId, common, input, result, onDeployStarted);
+        summary = await runGroup(group, childId, common, input, result, onDeployStarted, watchChild);
       } catch (err) {
         const failedState = isCancellation(err) ? 'cancelled' : 'failed';
         mark(group.stages, { state: failedState, endedAt: new Date(Date.now()).toISOString(), durationMs: Date.now() - began, summary: stageFailureMessage(err) });
@@ -250,6 +278,8 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
           cause: err instanceof Error ? err : undefined,
           details: [{ stage: group.name, workflowId: childId }],
         });
+      } finally {
+        watch?.stop();
       }
       const durationMs = Date.now() - began;
       mark(group.stages, { state: 'completed', endedAt: new Date(Date.now()).toISOString(), durationMs, summary });
@@ -492,6 +522,7 @@ async function runGroup(
   input: ReturnType<typeof releaseInputSchema.parse>,
   result: ReleaseResult,
   onDeployStarted: (handle: ChildWorkflowHandle<typeof deployWorkflow>) => Promise<void>,
+  watchChild: (child: StartedChild) => void,
 ): Promise<string> {
   switch (group.name) {
     case 'compile': {
@@ -501,12 +532,14 @@ async function runGroup(
         workflowId,
         args: [{ ...common, skipFigures: !group.stages.includes('figures'), ...(onlyFigures ? { steps: [] } : {}) }],
       });
+      watchChild(child);
       const compiled = await child.result();
       result.compile = compiled;
       return `${compiled.steps.length} steps, ${compiled.manifest.files} files, ${compiled.manifest.rows} rows${compiled.figures.length ? `, figures ${compiled.figures.join(', ')}` : ''}`;
     }
     case 'sync': {
       const child = await startChild(syncDataWorkflow, { ...childDefaults, workflowId, args: [{ ...common, ...(input.dryRun ? { dryRun: true } : {}) }] });
+      watchChild(child);
       const synced = await child.result();
       result.sync = synced;
       return `${synced.dryRun ? 'would upload' : 'uploaded'} ${synced.uploaded.files} files (${synced.uploaded.bytes} bytes), ${synced.dryRun ? 'would delete' : 'deleted'} ${synced.deleted.files}, server ${synced.serverId ?? 'none'} for ${Math.round(synced.serverSeconds)} s`;
@@ -519,6 +552,7 @@ async function runGroup(
         args: [{ ...common, restartOnly, skipBuild: !group.stages.includes('image'), ...(input.autoApprove ? { autoApprove: true } : {}) }],
       });
       await onDeployStarted(child);
+      watchChild(child);
       const deployed = await child.result();
       result.deploy = deployed;
       if (!deployed.deployed) {

@@ -1,6 +1,6 @@
 // Records the workflow histories the replay test replays. Run after a deliberate change of a
 // workflow's shape (with patched() for runs already in flight), then commit the new JSON:
-//   node --import tsx test/replay/record-histories.ts [compile] [sync] [sync-pinned] [deploy] [deploy-prune] [release] [release-site-lock] [release-notify] [janitor-notify] [s3-sync] [s3-sync-pinned]   (default: all)
+//   node --import tsx test/replay/record-histories.ts [compile] [sync] [sync-pinned] [deploy] [deploy-prune] [release] [release-site-lock] [release-host-watch] [release-notify] [janitor-notify] [s3-sync] [s3-sync-pinned]   (default: all)
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -145,19 +145,23 @@ async function run(): Promise<void> {
       }
     }
     // A release on the site lock, its deploy reporting the gate, approved by the decideDeploy Update:
-    // the release's history and its deploy child's (replayed under the child's own id).
-    if (wanted('release-site-lock')) {
+    // the release's history and its deploy child's (replayed under the child's own id), from before
+    // the data host watch (patch held). `release-host-watch` records the release after that patch:
+    // each child watched for a host that stops taking its work, the watch cancelled when it ends.
+    for (const name of ['release-site-lock', 'release-host-watch'] as const) {
+      if (!wanted(name)) continue;
       const fx = await startReleaseSim();
       const releaseSite = await makeReleaseSite(fx);
       try {
-        const releaseWorker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+        const heldPatches = name === 'release-site-lock' ? [Patches.releaseWatchesDataHost] : [];
+        const releaseWorker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), heldPatches });
         await releaseWorker.runUntil(async () => {
-          const workflowId = 'replay-release-site-lock';
+          const workflowId = `replay-${name}`;
           const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId, args: [{ configPath: releaseSite.configPath }] });
           await waitFor('the release to show the gate', async () => (await handle.query(releaseStatusQuery)).approval?.waiting, 180_000, 250);
           await handle.executeUpdate(decideDeployUpdate, { args: [{ decision: 'approve', by: 'replay-recorder', note: 'recorded for the replay test' }] });
           await handle.result();
-          for (const id of [workflowId, `${workflowId}-deploy`]) {
+          for (const id of name === 'release-site-lock' ? [workflowId, `${workflowId}-deploy`] : [workflowId]) {
             const history = await env.client.workflow.getHandle(id).fetchHistory();
             const file = path.join(historiesDir, `${id.replace(/^replay-/, '')}.json`);
             await writeFile(file, historyToJSON(history));
