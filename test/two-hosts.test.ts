@@ -15,6 +15,8 @@ import { readAudit, repoRoot } from './helpers/sample-site.js';
 import { startDevServer, uniqueTaskQueue } from './helpers/temporal-env.js';
 import { snapshotMtimes } from './helpers/tree-times.js';
 import { waitFor } from './helpers/worker-process.js';
+import { addNotifyChannels } from './helpers/notify-site.js';
+import { slackText } from './helpers/webhook-receiver.js';
 
 // Two workers as two machines: each in its own mount namespace, where the site's path holds that
 // host's private copy of the site. The run's data work must stay on the host that holds its data.
@@ -208,8 +210,10 @@ test('two hosts: host A dies mid-compile, host B runs none of its data work, A c
   }
 });
 
-test('two hosts: the data host dies during the sync and stays down; the run fails naming it, and the other host still deletes the Transfer server', async () => {
+test('two hosts: the data host dies during the sync and stays down; the run fails naming it, the other host still deletes the Transfer server and says so', async () => {
   const site = await makeReleaseSite(fx);
+  // Both hosts' copies notify: the news that the data host is gone must come from the other one.
+  const channels = await addNotifyChannels(fx, path.join(site.dir, 'runbook.config.json'));
   const { copyA, copyB } = await twoCopies(site.dir);
   const wait = { RUNBOOK_HOST_WAIT_MINUTES: '0.25' };
   // Both hosts up before the run: whichever answers first holds its data.
@@ -242,7 +246,17 @@ test('two hosts: the data host dies during the sync and stays down; the run fail
     assert.equal(ledger.alive, 0, `${otherId} tore the server down`);
     assert.deepEqual(await runDirsOf(other.copy, handle.workflowId), [], `${otherId} did none of the run's data work`);
     assert.deepEqual(await readAudit(path.join(other.copy, 'audit.log')), [], `${otherId} compiled nothing`);
+    // The people hear it once per channel, naming the host: sent from the surviving host, since
+    // the data host's worker (where other messages go) is the one gone.
+    const failed = channels.receiver.accepted().map((p) => slackText(p)).filter((t) => /release failed at sync/.test(t));
+    assert.equal(failed.length, 1, channels.receiver.received.map((p) => p.body.text).join('\n'));
+    assert.match(failed[0] ?? '', new RegExp(`Host ${pinned} holds this run's data`));
+    const emails = (await fx.control.snsPublished()).filter((m) => m.topicArn === channels.topicArn && /release failed at sync/.test(m.subject ?? ''));
+    assert.equal(emails.length, 1);
+    const sentFrom = (await scheduledActivities(handle)).filter((a) => a.activity === 'sendNotificationFromAnyHost');
+    assert.deepEqual(sentFrom.map((a) => a.taskQueue), [taskQueue, taskQueue], 'the failure notice went to the shared queue, once per channel');
   } finally {
+    await channels.receiver.close();
     for (const { worker } of hosts.values()) await worker.kill().catch(() => undefined);
     await fx.control.clearFaults();
     await handle.terminate('test cleanup').catch(() => undefined);

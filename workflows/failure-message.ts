@@ -21,3 +21,11 @@ export function stageFailureMessage(err: unknown): string {
   }
   return raised ?? messages.at(-1) ?? String(err);
 }
+
+/** Whether the runbook raised a failure of this type anywhere in the chain (e.g. HostUnavailable). */
+export function hasFailureType(err: unknown, type: string): boolean {
+  for (let current: unknown = err; current instanceof Error; current = current.cause) {
+    if (current instanceof ApplicationFailure && current.type === type) return true;
+  }
+  return false;
+}

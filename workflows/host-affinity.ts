@@ -83,6 +83,8 @@ export const hostFreeActivities = new Set<string>([
   'smokeCheck',
   'pruneReleaseArtifacts',
   'discardSourceBundle',
+  // Only for a message saying the data host is gone: sent from there it would never go out.
+  'sendNotificationFromAnyHost',
 ]);
 
 /** Whether this activity goes to the data host; the patch is asked only when a late addition is scheduled. */

@@ -2,7 +2,7 @@ import { CancellationScope, condition, log, patched, proxyActivities, workflowIn
 import type { Activities as Acts } from '../activities/index.js';
 import type { NotifyEvent } from '../activities/notify/notify-event.js';
 import type { SiteConfig } from '../config/load.js';
-import type { PatchId } from './patches.js';
+import { Patches, type PatchId } from './patches.js';
 import { innermostMessage } from './failure-message.js';
 
 // Notifications go out beside the work, never in its way: each (event, channel) is its own
@@ -27,8 +27,11 @@ export interface NotificationsView {
 }
 
 export interface Notifier {
-  /** Sends once per key per run; a second emit with the same key is ignored. */
-  emit(key: string, event: NotifyEvent): void;
+  /**
+   * Sends once per key per run; a second emit with the same key is ignored. `anyHost`: the news
+   * is that the data host is gone, so any worker sends it rather than that host's.
+   */
+  emit(key: string, event: NotifyEvent, options?: { anyHost?: boolean }): void;
   /** Waits (bounded) for deliveries still in flight; cancelling the run does not cut it short. */
   settle(): Promise<void>;
   view(): NotificationsView;
@@ -45,7 +48,7 @@ export function createNotifier(config: NotifySettings, patchId: PatchId): Notifi
   if (!notify || !config.aws || !patched(patchId)) return undefined;
   const aws = { region: config.aws.region, ...(config.aws.endpoint ? { endpoint: config.aws.endpoint } : {}) };
   const attemptSeconds = notify.timeoutSeconds * 2 + 5;
-  const { sendNotification } = proxyActivities<Acts>({
+  const { sendNotification, sendNotificationFromAnyHost } = proxyActivities<Acts>({
     // Reading the webhook secret and one request; a worker that died mid-attempt is noticed after this.
     startToCloseTimeout: `${attemptSeconds} seconds`,
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: notify.attempts },
@@ -57,9 +60,10 @@ export function createNotifier(config: NotifySettings, patchId: PatchId): Notifi
   let inFlight = 0;
 
   return {
-    emit(key, event) {
+    emit(key, event, options) {
       if (sentKeys.has(key)) return;
       sentKeys.add(key);
+      const send = options?.anyHost && patched(Patches.hostGoneNoticeFromAnyHost) ? sendNotificationFromAnyHost : sendNotification;
       for (const channel of notify.channels) {
         if (!channel.events.includes(event.kind)) continue;
         const target = channel.webhook ? { name: channel.name, webhook: channel.webhook } : { name: channel.name, snsTopicArn: channel.snsTopicArn as string };
@@ -68,7 +72,7 @@ export function createNotifier(config: NotifySettings, patchId: PatchId): Notifi
         inFlight += 1;
         // Not cancellable: a cancelled release still tells people what happened before it.
         void CancellationScope.nonCancellable(() =>
-          sendNotification({
+          send({
             eventId: `${workflowId}/${runId}/${key}`,
             event,
             channel: target,

@@ -21,6 +21,8 @@ export const Patches = {
   /** Notifications (workflows/notifier.ts), one id per workflow that sends them. */
   releaseNotifications: 'release-notifications',
   janitorNotifications: 'janitor-notifications',
+  /** A message that the data host is unreachable goes out from any host (from that host it never would). */
+  hostGoneNoticeFromAnyHost: 'host-gone-notice-from-any-host',
   /** The janitor's notifications go to one host, whose disk holds their sent records (at most once). */
   janitorNotifyOnOneHost: 'janitor-notify-on-one-host',
   /** A failing janitor run says so: status 'failed' and a `janitor-failed` message. */

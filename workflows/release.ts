@@ -44,7 +44,7 @@ import { releaseSiteLockSignal, siteLockId, siteLockWorkflow } from './site-lock
 import { syncDataWorkflow, type SyncResult } from './sync.js';
 import { Patches } from './patches.js';
 import { missingSection } from '../config/stage-sections.js';
-import { stageFailureMessage } from './failure-message.js';
+import { hasFailureType, stageFailureMessage } from './failure-message.js';
 import { hostWaitingView, watchDataHostOf, type DataHostWatch } from './host-wait-watch.js';
 import type { HostWait } from '../activities/host/host-wait.js';
 
@@ -270,7 +270,11 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
         const failedState = isCancellation(err) ? 'cancelled' : 'failed';
         mark(group.stages, { state: failedState, endedAt: new Date(Date.now()).toISOString(), durationMs: Date.now() - began, summary: stageFailureMessage(err) });
         if (isCancellation(err)) throw err;
-        notifier?.emit('stage-failed', { kind: 'stage-failed', site, workflowId, stage: group.stages.join('+'), childWorkflowId: childId, cause: stageFailureMessage(err) });
+        notifier?.emit(
+          'stage-failed',
+          { kind: 'stage-failed', site, workflowId, stage: group.stages.join('+'), childWorkflowId: childId, cause: stageFailureMessage(err) },
+          { anyHost: hasFailureType(err, 'HostUnavailable') },
+        );
         throw ApplicationFailure.create({
           type: 'ReleaseStageFailed',
           message: `Release stage "${group.stages.join('+')}" failed in child workflow ${childId} (see /namespaces/${namespace}/workflows/${childId} in the Temporal UI): ${stageFailureMessage(err)}`,
