@@ -429,7 +429,8 @@ function gateDecisions(status: ReleaseStatus, hasGate: boolean, limits: GateLimi
         cli: `nothing to do; to follow it: ${watch.cli}`,
       };
       status.nextAction = `wait: rollback in progress until ${until ?? "the deploy's time limit"}. ${status.waiting.what}`;
-    } else {
+    } else if (status.waiting?.for !== 'host') {
+      // A host that stopped taking the deploy's work stays shown until the watch clears it.
       status.waiting = null;
       status.nextAction = `${report.nextAction}. ${watch.sentence}`;
     }
