@@ -87,9 +87,10 @@ test('a full release started as from the UI with {} : compile, sync, image, appr
     assert.equal(environment?.VersionLabel, result.deploy?.versionLabel);
     assert.equal(environment?.Health, 'Green');
     assert.equal((await fx.control.ledger()).alive, 0);
-    // The release's own history stays small: the children keep theirs.
+    // The release's own history stays small: the children keep theirs (the host watch adds a few
+    // events per child, not one per poll).
     const events = (await handle.fetchHistory()).events?.length ?? 0;
-    assert.ok(events < 120, `release history has ${events} events`);
+    assert.ok(events < 150, `release history has ${events} events`);
     // The UI's list can be filtered by site and stage.
     const description = await handle.describe();
     assert.equal(description.typedSearchAttributes.get(runbookSiteKey), 'sample-site');
