@@ -1,7 +1,9 @@
 /**
  * `npm run bench [-- <id>...] [--quick]`: runs the benchmarks (all, or the named ones), keeps
  * each one's figures under bench/tmp/results/, and rewrites bench/RESULTS.md from them.
- * `--report` rewrites RESULTS.md only. Benchmarks measure and report; a missed target never fails the run.
+ * `--report` rewrites RESULTS.md only. Sections with no figures under bench/tmp/results/ keep their
+ * text from the existing RESULTS.md, so `npm run bench -- s3-sync` rewrites only that section.
+ * Benchmarks measure and report; a missed target never fails the run.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,10 +15,12 @@ import { syncWanBenchmark } from './sync-wan.js';
 import { resumeCostBenchmark } from './resume-cost.js';
 import { healthDetectionBenchmark } from './health-detection.js';
 import { engineOverheadBenchmark } from './engine-overhead.js';
+import { s3SyncBenchmark } from './s3-sync-vs-awscli.js';
+import { keptSections } from './lib/kept-sections.js';
 
-const benchmarks: Benchmark[] = [ceilingBenchmark, syncBenchmark, syncResumeBenchmark, syncWanBenchmark, resumeCostBenchmark, healthDetectionBenchmark, engineOverheadBenchmark];
+const benchmarks: Benchmark[] = [ceilingBenchmark, syncBenchmark, syncResumeBenchmark, syncWanBenchmark, resumeCostBenchmark, healthDetectionBenchmark, engineOverheadBenchmark, s3SyncBenchmark];
 const resultsDir = path.join(scratchDir, 'results');
-const order = ['ceiling', 'sync', 'sync-wan', 'upload-resume', 'big-file-resume', 'compile-resume', 'health', 'engine'];
+const order = ['ceiling', 'sync', 'sync-wan', 's3-sync', 'upload-resume', 'big-file-resume', 'compile-resume', 'health', 'engine'];
 
 async function run(): Promise<void> {
   const args = process.argv.slice(2);
@@ -61,13 +65,18 @@ async function writeResults(): Promise<void> {
   sections.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const whyFile = path.join(benchDir, 'WHY.md');
   const why = await readFile(whyFile, 'utf8').catch(() => '');
+  const whyHeadings = [...why.matchAll(/^## (.+)$/gm)].map((m) => (m[1] ?? '').trim());
+  const oldResults = await readFile(path.join(benchDir, 'RESULTS.md'), 'utf8').catch(() => '');
+  const kept = keptSections(oldResults, sections.map((s) => s.title), ['Machine', 'Summary', ...whyHeadings]);
   const modes = [...new Set(sections.map((s) => s.mode))];
   const lines: string[] = [
     '# Benchmark results',
     '',
     'Written by `npm run bench` (bench/run.ts); do not edit by hand. Benchmarks measure and report: a missed target is reported here, never tuned away, and never fails CI.',
     '',
-    `Mode: ${modes.join(' and ')}${modes.includes('quick') ? ' (`--quick`: a smaller tree and 3 runs, a sanity pass only — not the figures to quote)' : ' (the full run: 5 runs each, the 1 GiB tree)'}. Every figure is the median of the runs, with min and max.`,
+    // Kept sections keep the line that described their run; each section's first line names its own mode.
+    (kept.blocks.size > 0 ? /^Mode: .*$/m.exec(oldResults)?.[0] : undefined) ??
+      `Mode: ${modes.join(' and ')}${modes.includes('quick') ? ' (`--quick`: a smaller tree and 3 runs, a sanity pass only — not the figures to quote)' : ' (the full run: 5 runs each, the 1 GiB tree)'}. Every figure is the median of the runs, with min and max.`,
     '',
     '## Machine',
     '',
@@ -88,6 +97,8 @@ async function writeResults(): Promise<void> {
       lines.push(`| ${s.title}: ${f.name} | ${fmt(f.value.median)} ${f.unit} | ${fmt(f.value.min)} | ${fmt(f.value.max)} | ${f.target} | ${f.met ? 'met' : '**missed**'} |`);
     }
   }
+  lines.push(...kept.summaryRows);
+  for (const block of kept.blocks.values()) lines.push('', block);
   for (const s of sections) {
     lines.push('', `## ${s.title}`, '', `${s.mode} run, ${s.figures[0]?.value.runs.length ?? 0} runs, started ${s.startedAt}, took ${s.durationSeconds} s; load average before ${s.loadBefore.join(' ')}, after ${s.loadAfter.join(' ')}.`, '');
     lines.push('| figure | median | min | max | target | verdict | runs |', '|---|---|---|---|---|---|---|');

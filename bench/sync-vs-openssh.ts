@@ -3,7 +3,7 @@ import { open as openFile } from 'node:fs/promises';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { TEMP_SUFFIX } from '../activities/sync/local-tree.js';
-import { scratchDir, type BenchContext, type Benchmark } from './lib/context.js';
+import { inTurn, scratchDir, type BenchContext, type Benchmark } from './lib/context.js';
 import { cpuOfTree, openSshPut } from './lib/clients.js';
 import { missingOpenSsh, startSshd, type RunningSshd } from './lib/sshd.js';
 import { fmt, loadAverage, sectionRun, spread, type Figure, type Section } from './lib/stats.js';
@@ -140,14 +140,7 @@ async function syncVsOpenSsh(fx: Fixture, ctx: BenchContext): Promise<Section> {
       if (landed.bytes !== fx.totalBytes) throw new Error(`put -r left ${landed.bytes} bytes, expected ${fx.totalBytes} (nested dir?)`);
       await rm(remoteOnDisk(fx, '/tree'), { recursive: true, force: true });
     };
-    // Alternate who goes first, so neither always gets the warmer (or busier) machine.
-    if (i % 2 === 0) {
-      await ours();
-      await openssh();
-    } else {
-      await openssh();
-      await ours();
-    }
+    await inTurn(i, ours, openssh);
     oursFull.push(of);
     oursIncr.push(oi);
     osshFull.push(sf);

@@ -87,8 +87,14 @@ function printSyncSummary(result: unknown): void {
   console.log(`  ${verb} ${r.uploaded.files} files (${mb(r.uploaded.bytes)}), ${r.dryRun ? 'would delete' : 'deleted'} ${r.deleted?.files ?? 0} (${mb(r.deleted?.bytes ?? 0)}), unchanged ${r.skipped.files} (${mb(r.skipped.bytes)})`);
   if (r.s3) {
     // An S3 target: no server; what it cost is requests (and, from now on, storage).
-    const { requests, estimatedCost, verified, resumedUploads, abortedUploads } = r.s3;
-    if (r.dryRun) console.log('  dry run: the bucket was checked; the comparison with its objects happens in the real sync');
+    const { requests, estimatedCost, verified, resumedUploads, abortedUploads, plan } = r.s3;
+    if (r.dryRun && plan) {
+      // Compared with the bucket's objects (size, then S3's SHA-256); nothing was written.
+      const list = (paths: string[], more: number): string => `${paths.join(', ')}${more ? ` and ${more} more` : ''}`;
+      console.log('  dry run: compared with the bucket\'s objects by size and SHA-256; nothing was written');
+      if (plan.upload.length) console.log(`  would upload: ${list(plan.upload, plan.more.upload)}`);
+      if (plan.delete.length) console.log(`  would delete: ${list(plan.delete, plan.more.delete)}`);
+    } else if (r.dryRun) console.log('  dry run: the bucket was checked; the comparison with its objects happens in the real sync');
     if (verified) console.log(`  verified: ${verified.files} sizes, ${verified.checksummed} S3 SHA-256 checksums`);
     if (resumedUploads) console.log(`  ${resumedUploads} multipart upload(s) resumed from parts already sent`);
     if (abortedUploads) console.log(`  ${abortedUploads} unfinished multipart upload(s) of this run aborted`);

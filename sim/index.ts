@@ -17,7 +17,7 @@ export { inRegion, simControl } from './control-client.js';
 export type { FaultSpecInput, FaultRecord } from './fault-spec.js';
 export type { Ledger, LedgerServer } from './ledger.js';
 export type { PrincipalInput } from './auth/principals.js';
-export type { ResponseRecord } from './observe.js';
+export type { ResponseObserver, ResponseRecord } from './observe.js';
 export type { PolicyDocument } from './auth/policy.js';
 
 export interface StartSimOptions {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rm, writeFile } from 'node:fs/promises';
+import { rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
@@ -37,6 +37,7 @@ test('S3 target: byte-identical, then nothing, then exactly the 1% changed; dele
   const files: Record<string, string | number> = Object.fromEntries(Array.from({ length: 198 }, (_, i) => [`matrix/part-${String(i).padStart(3, '0')}.bin`, 2_000 + i]));
   Object.assign(files, { 'index.html': '<h1>hello</h1>', 'big/matrix.cxg': 12 * MiB + 123, 'ünï cödé/名前.txt': 'x', empty: '' });
   await writeTree(site.dataDir, files);
+  const writes = () => fx.count('PutObject') + fx.count('UploadPart') + fx.count('CreateMultipartUpload') + fx.count('DeleteObjects');
   const run = (taskQueue: string, id: string, extra: Record<string, unknown> = {}) =>
     env.client.workflow.execute(syncDataWorkflow, { taskQueue, workflowId: `s3-sync-${id}-${Date.now()}`, args: [{ configPath: site.configPath, ...extra }] });
   try {
@@ -53,20 +54,33 @@ test('S3 target: byte-identical, then nothing, then exactly the 1% changed; dele
       assert.ok((first.s3?.requests?.put ?? 0) >= 205 && (first.s3?.estimatedCost?.requests ?? 0) > 0);
       assert.equal(await openUploads(s3, 'site-data'), 0);
 
-      // 2. Unchanged: nothing is sent again.
+      // 2. Unchanged, though every file has a new mtime (all that aws s3 sync compares besides size): nothing is sent again.
       const stamps = await objectStamps(fx, 'site-data');
-      const puts = fx.count('PutObject') + fx.count('UploadPart') + fx.count('CreateMultipartUpload');
+      const later = new Date(Date.now() + 3_600_000);
+      for (const rel of Object.keys(filesOnly(await snapshotTree(site.dataDir)))) await utimes(path.join(site.dataDir, rel), later, later);
+      const puts = writes();
       const second = await run(taskQueue, 'second');
       assert.deepEqual(second.uploaded, { files: 0, bytes: 0 });
-      assert.equal(fx.count('PutObject') + fx.count('UploadPart') + fx.count('CreateMultipartUpload'), puts, 'a second run sends nothing');
+      assert.equal(writes(), puts, 'a second run sends nothing');
       assert.deepEqual(await objectStamps(fx, 'site-data'), stamps);
 
       // 3. 1% of the files change (same size for one, so only the checksum can tell): exactly those go up.
       const changed = ['matrix/part-007.bin', 'index.html'];
       await writeTree(site.dataDir, { 'matrix/part-007.bin': 2_007 });
       await writeFile(path.join(site.dataDir, 'index.html'), '<h1>hello, world</h1>');
+      // A dry run names exactly those, and writes nothing.
+      const beforeDry = writes();
+      const dry = await run(taskQueue, 'dry', { dryRun: true });
+      assert.equal(writes(), beforeDry, 'a dry run writes nothing');
+      assert.deepEqual(await objectStamps(fx, 'site-data'), stamps);
+      assert.deepEqual(dry.uploaded, { files: 2, bytes: 2_007 + 21 });
+      assert.deepEqual(dry.s3?.plan?.upload, [...changed].sort());
+      assert.deepEqual(dry.s3?.plan?.delete, []);
+      const [putsBefore, partsBefore] = [fx.count('PutObject'), fx.count('UploadPart')];
       const third = await run(taskQueue, 'third');
       assert.deepEqual(third.uploaded.files, 2);
+      assert.equal(fx.count('PutObject') - putsBefore, 2, 'one PutObject per changed file, as the sim counted them');
+      assert.equal(fx.count('UploadPart') - partsBefore, 0, 'the unchanged big file sends no part');
       const after3 = await objectStamps(fx, 'site-data');
       const resent = Object.keys(after3).filter((k) => after3[k] !== stamps[k]).sort();
       assert.deepEqual(resent, changed.map((c) => `cellxgene/data/${c}`).sort());
@@ -74,6 +88,9 @@ test('S3 target: byte-identical, then nothing, then exactly the 1% changed; dele
 
       // 4. A file removed locally stays in the bucket without deleteExtraneous, and goes with it.
       await rm(path.join(site.dataDir, 'matrix/part-000.bin'));
+      const dryPrune = await run(taskQueue, 'dry-prune', { dryRun: true, deleteExtraneous: true });
+      assert.deepEqual(dryPrune.s3?.plan, { upload: [], delete: ['matrix/part-000.bin'], more: { upload: 0, delete: 0 } });
+      assert.ok((await objectStamps(fx, 'site-data'))['cellxgene/data/matrix/part-000.bin'], 'a dry run deletes nothing');
       const kept = await run(taskQueue, 'keep');
       assert.deepEqual(kept.deleted, { files: 0, bytes: 0 });
       assert.ok((await objectStamps(fx, 'site-data'))['cellxgene/data/matrix/part-000.bin'], 'kept without deleteExtraneous');

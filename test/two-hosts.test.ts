@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { releaseWorkflow } from '../workflows/release.js';
@@ -12,6 +13,8 @@ import { formatStatusLine, readStatus } from '../client/progress-view.js';
 import { describeEnv } from './helpers/deploy-env.js';
 import { makeReleaseSite, startReleaseSim, type ReleaseFixture } from './helpers/release-site.js';
 import { readAudit, repoRoot } from './helpers/sample-site.js';
+import { filesOnly, snapshotPrefix } from './helpers/s3-site.js';
+import { snapshotTree } from './helpers/sync-site.js';
 import { startDevServer, uniqueTaskQueue } from './helpers/temporal-env.js';
 import { snapshotMtimes } from './helpers/tree-times.js';
 import { waitFor } from './helpers/worker-process.js';
@@ -260,6 +263,50 @@ test('two hosts: the data host dies during the sync and stays down; the run fail
     for (const { worker } of hosts.values()) await worker.kill().catch(() => undefined);
     await fx.control.clearFaults();
     await handle.terminate('test cleanup').catch(() => undefined);
+    await rm(path.dirname(copyA), { recursive: true, force: true });
+    await rm(site.dir, { recursive: true, force: true });
+  }
+});
+
+test('two hosts, S3 target: the sync uploads the data host’s tree, never the other’s', async () => {
+  const bucket = 'two-hosts-data';
+  const s3 = new S3Client({ endpoint: fx.sim.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const site = await makeReleaseSite(fx, {
+    edit: (config) => {
+      config.data = { localDir: 'data', deleteExtraneous: true, parallelism: 3, verify: 'all', target: { kind: 's3', bucket, prefix: 'site', retryInitialSeconds: 0.5 } };
+      delete config.transfer;
+    },
+  });
+  const { copyA, copyB } = await twoCopies(site.dir);
+  // Each copy also holds a file of its own: the bucket says whose tree went up.
+  for (const [copy, id] of [[copyA, 'host-a'], [copyB, 'host-b']] as const) {
+    await mkdir(path.join(copy, 'data'), { recursive: true });
+    await writeFile(path.join(copy, 'data', `${id}-only.txt`), `${id}\n`);
+  }
+  // Both hosts up before the run: whichever answers first holds its data.
+  const hosts = new Map([['host-a', { worker: await startHost('host-a', site.dir, copyA), copy: copyA }], ['host-b', { worker: await startHost('host-b', site.dir, copyB), copy: copyB }]]);
+  const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: `release-two-hosts-s3-${Date.now()}`, args: [{ configPath: path.join(site.dir, 'runbook.config.json'), stages: ['compile', 'sync'] }] });
+  try {
+    const result = await handle.result();
+    const pinned = (await handle.query(releaseStatusQuery) as { host?: { id: string } | null }).host?.id ?? '';
+    const dataHost = hosts.get(pinned);
+    const [otherId, other] = [...hosts].find(([id]) => id !== pinned) ?? [];
+    assert.ok(dataHost && other && otherId, `pinned to ${pinned}`);
+    assert.equal(result.sync?.s3?.bucket, bucket);
+    // The world: the bucket holds the data host's tree byte for byte, the other's file is not there.
+    const local = filesOnly(await snapshotTree(path.join(dataHost.copy, 'data')));
+    assert.ok(local[`${pinned}-only.txt`] && Object.keys(local).length > 2);
+    assert.deepEqual(await snapshotPrefix(s3, bucket, 'site'), local, `the bucket holds exactly ${pinned}'s files`);
+    assert.deepEqual(await runDirsOf(other.copy, handle.workflowId), [], `${otherId} did none of the run's data work`);
+    const scheduled = (await scheduledActivities(handle)).filter((a) => dataActivities.has(a.activity));
+    for (const name of ['checkS3Target', 'syncS3Prefix', 'verifyS3Prefix']) assert.ok(scheduled.some((a) => a.activity === name), `${name} was scheduled`);
+    assert.deepEqual(scheduled.filter((a) => a.taskQueue !== `${taskQueue}@${pinned}`), [], `data work scheduled off ${pinned}'s queue`);
+    assert.equal((await fx.control.ledger()).alive, 0, 'no Transfer server for an S3 target');
+  } finally {
+    for (const { worker } of hosts.values()) await worker.kill().catch(() => undefined);
+    await handle.terminate('test cleanup').catch(() => undefined);
+    s3.destroy();
     await rm(path.dirname(copyA), { recursive: true, force: true });
     await rm(site.dir, { recursive: true, force: true });
   }

@@ -33,6 +33,8 @@ export const Patches = {
   skipUnchangedTree: 'skip-unchanged-tree',
   /** An S3 data target syncs to its bucket prefix, with no Transfer server (workflows/sync-s3.ts). */
   s3DataTarget: 's3-data-target',
+  /** An S3 dry run compares with the bucket and names what would be uploaded and deleted. */
+  s3DryRunPlan: 's3-dry-run-plan',
 } as const;
 
 export type PatchId = (typeof Patches)[keyof typeof Patches];

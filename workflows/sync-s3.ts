@@ -1,4 +1,4 @@
-import { ActivityCancellationType, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities as Acts } from '../activities/index.js';
 import type { SiteConfig } from '../config/load.js';
 import type { S3SyncSettings } from '../activities/s3-sync/check-s3-target.js';
@@ -9,6 +9,7 @@ import { syncProgressSignal, type SyncStatus } from './sync-status.js';
 import type { SyncResult } from './sync.js';
 import { awsBackoff, dataTransferRetry, restartAfterSync } from './activity-options.js';
 import { restartForNewData } from './sync-restart.js';
+import { Patches } from './patches.js';
 
 /** What the result says about an S3 target, beside the fields every sync result has. */
 export interface S3SyncOutcome extends Partial<S3SyncReport> {
@@ -61,8 +62,41 @@ export async function runS3Sync(
     plan: null,
     unchangedSinceLastSync: null,
   };
+  const target = { aws: s.aws, bucket: s.bucket, prefix: s.prefix, stateDir: s.stateDir, deleteExtraneous: s.deleteExtraneous };
+  const syncInput = {
+    ...target,
+    localDir: s.localDir,
+    website: s.website,
+    parallelism: s.parallelism,
+    multipartThresholdBytes: s.multipartThresholdBytes,
+    partSizeBytes: s.partSizeBytes,
+    runStartedAt: workflowInfo().runStartTime.toISOString(),
+    progressSignal: syncProgressSignal.name,
+  };
+  if (input.dryRun && patched(Patches.s3DryRunPlan)) {
+    // The same comparison as the sync (sizes, then S3's checksums), stopping before any write.
+    status.stage = 'planning';
+    status.nextAction = `wait: comparing the local tree with ${s.remote}`;
+    const plan = await longActivities(s).syncS3Prefix({ ...syncInput, dryRun: true });
+    status.stage = 'completed';
+    status.nextAction = `none: dry run; ${plan.uploaded.files} files would be uploaded and ${plan.deleted.files} objects deleted: start without dryRun to do it`;
+    return {
+      ...base,
+      dryRun: true,
+      uploaded: plan.uploaded,
+      deleted: plan.deleted,
+      skipped: plan.skipped,
+      estimatedCost: plan.estimatedCost.requests,
+      verified: null,
+      restarted: null,
+      uploadAttempt: 0,
+      bytesPerSecond: 0,
+      durationMs: Date.now() - startedAt,
+      s3: { ...plan, bucket: s.bucket, prefix: s.prefix, verified: null },
+    };
+  }
   if (input.dryRun) {
-    // The comparison with the bucket reads every object's checksum; a dry run stops at the preflight.
+    // Runs from before Patches.s3DryRunPlan stopped at the preflight and claimed the whole tree.
     status.stage = 'completed';
     status.nextAction = 'none: dry run; the preflight passed, start without dryRun to upload what differs';
     return {
@@ -84,17 +118,7 @@ export async function runS3Sync(
   const acts = longActivities(s);
   status.stage = 'syncing';
   status.nextAction = `wait: uploading what differs to ${s.remote}; cancel the workflow to stop (unfinished multipart uploads are aborted)`;
-  const target = { aws: s.aws, bucket: s.bucket, prefix: s.prefix, stateDir: s.stateDir, deleteExtraneous: s.deleteExtraneous };
-  const report = await acts.syncS3Prefix({
-    ...target,
-    localDir: s.localDir,
-    website: s.website,
-    parallelism: s.parallelism,
-    multipartThresholdBytes: s.multipartThresholdBytes,
-    partSizeBytes: s.partSizeBytes,
-    runStartedAt: workflowInfo().runStartTime.toISOString(),
-    progressSignal: syncProgressSignal.name,
-  });
+  const report = await acts.syncS3Prefix(syncInput);
   status.filesDone = report.uploaded.files;
   status.bytesDone = report.uploaded.bytes;
   status.bytesPerSecond = report.bytesPerSecond;

@@ -32,6 +32,16 @@ export interface S3SyncInput {
   /** When the workflow run began: multipart uploads under the prefix begun since then for a key this run sends are this run's. */
   runStartedAt: string;
   progressSignal?: string;
+  /** Compare with the bucket and say what would be uploaded and deleted; write nothing. */
+  dryRun?: boolean;
+}
+
+/** A dry run's answer: the totals of the report, and which paths (the first few). */
+export interface S3SyncPlan {
+  upload: string[];
+  delete: string[];
+  /** Paths beyond those listed, so a big plan never fills the workflow history. */
+  more: { upload: number; delete: number };
 }
 
 export interface S3SyncReport {
@@ -48,7 +58,11 @@ export interface S3SyncReport {
   estimatedCost: { requests: number; storagePerMonth: number };
   attempt: number;
   bytesPerSecond: number;
+  /** Dry runs only: what `uploaded` and `deleted` would be, by path. */
+  plan?: S3SyncPlan;
 }
+
+const PLAN_PATHS = 50;
 
 /** Where the sync leaves the local digests for the verify activity: the run's dir, not history. */
 export const digestManifest = (stateDir: string): string => path.join(runDir(stateDir), 's3-local-digests.json');
@@ -102,6 +116,9 @@ export async function syncS3Prefix(aws: AwsClientFactory, input: S3SyncInput): P
       }
     });
     checkCancel();
+    const local = new Set(tree.files.map((f) => f.path));
+    const extra = input.deleteExtraneous ? [...remote.entries()].filter(([rel]) => !local.has(rel)) : [];
+    if (input.dryRun) return dryRunReport(toSend, extra.map(([rel, o]) => ({ path: rel, size: o.size })), skipped, requests, activityInfo().attempt);
 
     const uploaded: Totals = { files: 0, bytes: 0 };
     const bytesToSend = toSend.reduce((s, f) => s + f.size, 0);
@@ -136,9 +153,7 @@ export async function syncS3Prefix(aws: AwsClientFactory, input: S3SyncInput): P
     });
 
     const deleted: Totals = { files: 0, bytes: 0 };
-    if (input.deleteExtraneous) {
-      const local = new Set(tree.files.map((f) => f.path));
-      const extra = [...remote.entries()].filter(([rel]) => !local.has(rel));
+    if (extra.length > 0) {
       progress.update({ phase: 'deleting' });
       for (let i = 0; i < extra.length; i += 1000) {
         checkCancel();
@@ -189,6 +204,28 @@ export async function syncS3Prefix(aws: AwsClientFactory, input: S3SyncInput): P
   } finally {
     progress.stop();
   }
+}
+
+/** What a dry run says: the files that differ and the objects deleteExtraneous would remove. */
+function dryRunReport(send: { path: string; size: number }[], remove: { path: string; size: number }[], skipped: Totals, requests: S3Requests, attempt: number): S3SyncReport {
+  const sum = (xs: { size: number }[]): Totals => ({ files: xs.length, bytes: xs.reduce((s, f) => s + f.size, 0) });
+  const paths = (xs: { path: string }[]): string[] => xs.map((f) => f.path).sort().slice(0, PLAN_PATHS);
+  const report: S3SyncReport = {
+    uploaded: sum(send),
+    skipped,
+    deleted: sum(remove),
+    resumedUploads: 0,
+    bytesReused: 0,
+    abortedUploads: 0,
+    requests,
+    // The real run repeats the comparison and adds at least one PUT per file that differs.
+    estimatedCost: estimateS3Cost({ ...requests, put: requests.put * 2 + send.length }, 0),
+    attempt,
+    bytesPerSecond: 0,
+    plan: { upload: paths(send), delete: paths(remove), more: { upload: Math.max(0, send.length - PLAN_PATHS), delete: Math.max(0, remove.length - PLAN_PATHS) } },
+  };
+  log.info('S3 sync dry run planned', { upload: report.uploaded, delete: report.deleted, skip: skipped });
+  return report;
 }
 
 /**

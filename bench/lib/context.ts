@@ -18,3 +18,8 @@ export interface Benchmark {
   describe: string;
   run: (ctx: BenchContext) => Promise<Section[]>;
 }
+
+/** Runs two contenders one after the other, the first going first in even runs: neither always gets the warmer (or busier) machine. */
+export async function inTurn(run: number, first: () => Promise<void>, second: () => Promise<void>): Promise<void> {
+  for (const contender of run % 2 === 0 ? [first, second] : [second, first]) await contender();
+}

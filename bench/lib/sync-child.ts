@@ -18,6 +18,7 @@ import type { AwsClientFactory, AwsClients } from '../../activities/aws/clients.
 import { syncDirectory, type SyncDirectoryResult } from '../../activities/sync/sync-directory.js';
 import type { SyncHeartbeat } from '../../activities/sync/sync-progress.js';
 import { verifyRemoteTree } from '../../activities/sync/verify-remote-tree.js';
+import { quietLogger } from './quiet-logger.js';
 import { memoryOf } from './rss.js';
 
 export interface SyncChildInput {
@@ -78,14 +79,6 @@ function cutUsername(): void {
   };
 }
 
-const quiet = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string, meta?: unknown) => console.error(`warn: ${message} ${meta ? JSON.stringify(meta) : ''}`),
-  error: (message: string, meta?: unknown) => console.error(`error: ${message} ${meta ? JSON.stringify(meta) : ''}`),
-};
 
 async function run(): Promise<void> {
   const input = JSON.parse(process.argv[2] ?? '{}') as SyncChildInput;
@@ -94,7 +87,7 @@ async function run(): Promise<void> {
   const login = { target: { region: 'us-east-1', sftpEndpoint: `127.0.0.1:${input.sshPort}` }, serverId: 's-0bench0000000000', userName: 'root' };
   const common = { login, fileSystemId: input.fileSystemId, remoteDir: input.remoteDir, localDir: input.localDir, stateDir: input.stateDir, deleteExtraneous: true };
   const info = { attempt: input.attempt, heartbeatDetails: input.heartbeatDetails, workflowExecution: { workflowId: input.workflowId, runId: 'bench' }, heartbeatTimeoutMs: 60_000 };
-  const env = new MockActivityEnvironment(info, { logger: quiet });
+  const env = new MockActivityEnvironment(info, { logger: quietLogger });
   env.on('heartbeat', (details: unknown) => {
     const message: SyncChildProgress = { type: 'heartbeat', details: details as Partial<SyncHeartbeat> };
     process.send?.(message);
@@ -109,7 +102,7 @@ async function run(): Promise<void> {
   let verifySeconds: number | null = null;
   if (input.verify) {
     const verifyStarted = process.hrtime.bigint();
-    await new MockActivityEnvironment(info, { logger: quiet }).run((i: Parameters<typeof verifyRemoteTree>[1]) => verifyRemoteTree(aws, i), { ...common, mode: input.verify, sample: 20 });
+    await new MockActivityEnvironment(info, { logger: quietLogger }).run((i: Parameters<typeof verifyRemoteTree>[1]) => verifyRemoteTree(aws, i), { ...common, mode: input.verify, sample: 20 });
     verifySeconds = Number(process.hrtime.bigint() - verifyStarted) / 1e9;
   }
   const out: SyncChildResult = { syncSeconds, verifySeconds, result, hwm: memoryOf('self')?.hwm ?? 0, cpuSeconds };

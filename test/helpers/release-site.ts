@@ -1,7 +1,7 @@
 import { CreateFileSystemCommand, EFSClient } from '@aws-sdk/client-efs';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { RunbookWorker } from '../../worker/create-worker.js';
-import { simControl, startSim, type RunningSim } from '../../sim/index.js';
+import { simControl, startSim, type ResponseObserver, type RunningSim } from '../../sim/index.js';
 import { dockerDouble, seedSite } from './deploy-env.js';
 import { makeSampleSite, type SampleSite } from './sample-site.js';
 import { FS_NAME } from './sync-site.js';
@@ -17,9 +17,9 @@ export interface ReleaseFixture {
 }
 
 /** A sim holding what a site has before a release: its EFS, ECR Public repo, app and environment. */
-export async function startReleaseSim(opts: { region?: string } = {}): Promise<ReleaseFixture> {
+export async function startReleaseSim(opts: { region?: string; observer?: ResponseObserver } = {}): Promise<ReleaseFixture> {
   const region = opts.region ?? 'us-east-1';
-  const sim = await startSim({ transferStartSeconds: 0.3, beanstalkUpdateSeconds: 0.5, versionProcessSeconds: 0.2 });
+  const sim = await startSim({ transferStartSeconds: 0.3, beanstalkUpdateSeconds: 0.5, versionProcessSeconds: 0.2, ...(opts.observer ? { observer: opts.observer } : {}) });
   const efs = new EFSClient({ endpoint: sim.endpoint, region, credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
   const created = await efs.send(new CreateFileSystemCommand({ CreationToken: 'release-test', Tags: [{ Key: 'Name', Value: FS_NAME }] }));
   efs.destroy();
@@ -28,7 +28,7 @@ export async function startReleaseSim(opts: { region?: string } = {}): Promise<R
 }
 
 /** The sample site with every section pointing at the sim and test-sized timings. */
-export function makeReleaseSite(fx: ReleaseFixture, opts: { units?: number; unitMs?: number } = {}): Promise<SampleSite> {
+export function makeReleaseSite(fx: ReleaseFixture, opts: { units?: number; unitMs?: number; edit?: (config: SampleSite['config']) => void } = {}): Promise<SampleSite> {
   return makeSampleSite({
     units: opts.units ?? 3,
     unitMs: opts.unitMs ?? 30,
@@ -53,6 +53,7 @@ export function makeReleaseSite(fx: ReleaseFixture, opts: { units?: number; unit
         timeoutMinutes: 2,
         approvalTimeoutHours: 1,
       };
+      opts.edit?.(config);
     },
   });
 }
