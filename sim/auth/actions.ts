@@ -12,6 +12,9 @@ const s3Actions: Record<string, string> = {
   UploadPart: 'PutObject',
   CompleteMultipartUpload: 'PutObject',
   AbortMultipartUpload: 'AbortMultipartUpload',
+  PutPublicAccessBlock: 'PutBucketPublicAccessBlock',
+  GetPublicAccessBlock: 'GetBucketPublicAccessBlock',
+  DeletePublicAccessBlock: 'PutBucketPublicAccessBlock',
 };
 
 export function iamActionFor(service: string, operation: string): string {
