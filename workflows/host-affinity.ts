@@ -81,6 +81,8 @@ export const hostFreeActivities = new Set<string>([
   'smokeCheck',
   'pruneReleaseArtifacts',
   'discardSourceBundle',
+  'checkWebsiteTarget',
+  'smokeCheckWebsite',
 ]);
 
 /** Whether this activity goes to the data host; the patch is asked only when a late addition is scheduled. */
@@ -100,6 +102,7 @@ const pinnedSince: Record<string, PatchId> = {
   compileWorkflow: Patches.hostAffinity,
   syncDataWorkflow: Patches.hostAffinity,
   deployWorkflow: Patches.hostAffinity,
+  websiteWorkflow: Patches.hostAffinity,
   sftpJanitorWorkflow: Patches.janitorNotifyOnOneHost,
 };
 

@@ -29,6 +29,8 @@ export const Patches = {
   skipUnchangedTree: 'skip-unchanged-tree',
   /** An S3 data target syncs to its bucket prefix, with no Transfer server (workflows/sync-s3.ts). */
   s3DataTarget: 's3-data-target',
+  /** A release of `{}` for a website site without Beanstalk runs compile → sync → website (→ image) (workflows/release.ts). */
+  websiteRelease: 'website-release',
 } as const;
 
 export type PatchId = (typeof Patches)[keyof typeof Patches];
