@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { PutBucketWebsiteCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { readHtanWorld, seedHtanAccount, writeHtanConfig } from '../client/demo-sites/htan-dashboard.js';
+import { htanDashboard, readHtanWorld, seedHtanAccount, writeHtanConfig } from '../client/demo-sites/htan-dashboard.js';
 import { releaseWorkflow, type ReleaseResult } from '../workflows/release.js';
 import { historyText } from './helpers/history-text.js';
 import { createBucket, startS3Sim, type S3Fixture } from './helpers/s3-site.js';
@@ -86,6 +86,8 @@ test('the HTAN release: {} runs compile → sync → website → image; the buck
   assert.match(digest, /^sha256:[0-9a-f]{64}$/);
   assert.ok(world.imageDigests.includes(digest), 'the pushed digest is in the sim\'s private ECR');
   assert.match(result.website?.image?.repository ?? '', /^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/htan-pipeline$/);
+  // What `npm run demo -- --site htan-dashboard` checks after its release says the same.
+  assert.equal((await htanDashboard.verify(fx.sim, configPath)).length, 3);
 
   // The same site again: the same pages, nothing re-uploaded.
   const before = uploads();
