@@ -43,6 +43,10 @@ export const NonRetryable = {
   BucketNotFound: 'BucketNotFound',
   /** The bucket lives in another region than aws.region: every request would be redirected or refused. */
   BucketInOtherRegion: 'BucketInOtherRegion',
+  /** A website release's bucket has no static website hosting (or redirects everything elsewhere). */
+  NoWebsiteHosting: 'NoWebsiteHosting',
+  /** The website's smoke page was not served (status and bytes in the message): nothing a retry fixes. */
+  WebsiteNotServed: 'WebsiteNotServed',
 } as const;
 
 export const Retryable = {

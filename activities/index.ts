@@ -2,6 +2,7 @@ import { createAwsClientFactory, type AwsClientFactory } from './aws/clients.js'
 import { createCompileActivities } from './compile/index.js';
 import { createSyncActivities } from './sync/index.js';
 import { createS3SyncActivities } from './s3-sync/index.js';
+import { createWebsiteActivities } from './website/index.js';
 import { createDeployActivities } from './deploy/index.js';
 import { createReleaseActivities } from './release/index.js';
 import { createNotifyActivities } from './notify/index.js';
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps = defaultActivityDeps()) {
     ...createCompileActivities(deps),
     ...createSyncActivities(deps),
     ...createS3SyncActivities(deps),
+    ...createWebsiteActivities(deps),
     ...createDeployActivities(deps),
     ...createReleaseActivities(),
     ...createNotifyActivities(deps),

@@ -191,6 +191,19 @@ export const awsSchema = z.strictObject({
     .string()
     .regex(/^[^\s:]+:\d+$/, 'must be "host:port", such as "127.0.0.1:2222"')
     .optional(),
+  // The sim's S3 website endpoint: requests go there with the real website host in Host.
+  websiteEndpoint: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'must be "host:port", such as "127.0.0.1:4567" (the sim\'s website endpoint; leave it out on AWS)')
+    .optional(),
+});
+
+/** A static website served by S3 from the data target's bucket: the page the release checks once the data is synced. */
+export const websiteSchema = z.strictObject({
+  smokePath: z
+    .string({ error: 'must name the page the release fetches from the website once the data is synced, such as "/dashboard/index.html"' })
+    .regex(/^\//, 'must start with "/", such as "/dashboard/index.html" (a path on the bucket\'s website endpoint, so it includes data.target.prefix)'),
+  smokeTimeoutSeconds: z.number({ error: 'must be a number of seconds' }).positive('must be greater than 0').max(3600, 'must be at most 3600 seconds').default(60),
 });
 
 export const transferSchema = z.strictObject({
@@ -290,6 +303,7 @@ export const runbookConfigSchema = z.strictObject({
   transfer: transferSchema.optional(),
   image: imageSchema.optional(),
   beanstalk: beanstalkSchema.optional(),
+  website: websiteSchema.optional(),
   notify: notifySchema.optional(),
 }).superRefine((config, ctx) => {
   // References are read through AWS, in the config's region.
@@ -310,6 +324,12 @@ export const runbookConfigSchema = z.strictObject({
   // An S3 target is reached through AWS in the config's region, which the preflight checks the bucket against.
   if (config.data?.target.kind === 's3' && !config.aws) {
     ctx.addIssue({ code: 'custom', path: ['data', 'target'], message: 'is an S3 bucket, reached through AWS: add an "aws" section such as {"region": "us-east-1"} naming the bucket\'s region' });
+  }
+}).superRefine((config, ctx) => {
+  // The website is the data target's bucket served by S3: without such a target there is nothing to check.
+  const target = config.data?.target;
+  if (config.website && (target?.kind !== 's3' || !target.website)) {
+    ctx.addIssue({ code: 'custom', path: ['website'], message: 'checks a page of an S3 static website, so data.target must be {"kind": "s3", "bucket": "…", "prefix": "…", "website": true}: set that, or remove the "website" section' });
   }
 }).superRefine((config, ctx) => {
   const notify = config.notify;

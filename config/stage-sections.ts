@@ -4,8 +4,8 @@
  * activities both use it.
  */
 
-export type SectionName = 'aws' | 'data' | 'transfer' | 'image' | 'beanstalk';
-export type StageNeedingSections = 'sync' | 'image' | 'deploy' | 'restart';
+export type SectionName = 'aws' | 'data' | 'transfer' | 'image' | 'beanstalk' | 'website';
+export type StageNeedingSections = 'sync' | 'image' | 'deploy' | 'restart' | 'website';
 
 const examples: Record<SectionName, string> = {
   aws: '{"region": "us-east-1"}',
@@ -13,6 +13,7 @@ const examples: Record<SectionName, string> = {
   transfer: '{"efsFileSystem": "fs-0123456789abcdef0", "userRole": "transfer-efs-access"}',
   image: '{"name": "ct-site", "repository": "public.ecr.aws/abc123/ct-site"}',
   beanstalk: '{"application": "ct-site", "environment": "ct-site-prod"}',
+  website: '{"smokePath": "/dashboard/index.html"}',
 };
 
 export const stageSections: Record<StageNeedingSections, readonly SectionName[]> = {
@@ -20,6 +21,7 @@ export const stageSections: Record<StageNeedingSections, readonly SectionName[]>
   image: ['aws', 'image', 'beanstalk'],
   deploy: ['aws', 'image', 'beanstalk'],
   restart: ['aws', 'beanstalk'],
+  website: ['aws', 'data', 'website'],
 };
 
 export interface MissingSection {
@@ -34,7 +36,10 @@ export function missingSection(
   stage: StageNeedingSections,
 ): MissingSection | undefined {
   // An S3 data target is reached through the AWS API alone: no Transfer server, no transfer section.
-  const needs = stage === 'sync' && config.data?.target?.kind === 's3' ? stageSections.sync.filter((name) => name !== 'transfer') : stageSections[stage];
+  // A website release pushes its pipeline image for no environment: no beanstalk section.
+  const needs = stage === 'sync' && config.data?.target?.kind === 's3'
+    ? stageSections.sync.filter((name) => name !== 'transfer')
+    : stage === 'image' && config.website !== undefined ? ['aws', 'image'] as const : stageSections[stage];
   const section = needs.find((name) => config[name] === undefined);
   if (!section) return undefined;
   return {

@@ -1,6 +1,7 @@
 export interface SimCliArgs {
   port: number;
   sftpPort: number;
+  websitePort: number;
   stateDir?: string;
   json: boolean;
   transferStartSeconds?: number;
@@ -9,7 +10,7 @@ export interface SimCliArgs {
 
 export class CliArgError extends Error {}
 
-const USAGE = 'npm run sim -- [--port 4566] [--sftp-port 2222] [--state-dir DIR] [--json] [--transfer-start-seconds S] [--beanstalk-update-seconds S]';
+const USAGE = 'npm run sim -- [--port 4566] [--sftp-port 2222] [--website-port 0] [--state-dir DIR] [--json] [--transfer-start-seconds S] [--beanstalk-update-seconds S]';
 
 function portValue(flag: string, raw: string | undefined): number {
   if (raw === undefined || !/^\d+$/.test(raw) || Number(raw) > 65535) {
@@ -25,7 +26,7 @@ function secondsValue(flag: string, raw: string | undefined): number {
 
 /** Parses `--flag value` and `--flag=value`; every mistake names the flag and the fix. */
 export function parseSimArgs(argv: string[]): SimCliArgs {
-  const args: SimCliArgs = { port: 4566, sftpPort: 2222, json: false };
+  const args: SimCliArgs = { port: 4566, sftpPort: 2222, websitePort: 0, json: false };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i] as string;
     const eq = raw.indexOf('=');
@@ -35,6 +36,7 @@ export function parseSimArgs(argv: string[]): SimCliArgs {
     switch (flag) {
       case '--port': args.port = portValue(flag, value()); break;
       case '--sftp-port': args.sftpPort = portValue(flag, value()); break;
+      case '--website-port': args.websitePort = portValue(flag, value()); break;
       case '--state-dir': {
         const dir = value();
         if (dir === undefined || dir === '' || dir.startsWith('--')) throw new CliArgError('--state-dir needs a directory path, e.g. --state-dir ./.sim-state.');

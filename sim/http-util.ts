@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { AwsError } from './errors.js';
 
 // A body already read (to check its signature) before the handler asks for it.
@@ -43,3 +43,35 @@ export function signingScope(req: IncomingMessage): { region?: string; service?:
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Listens on host:port (0 picks a free port) and resolves with the port taken, or rejects (EADDRINUSE). */
+export async function listenOn(server: { once(e: 'error', l: (err: Error) => void): unknown; off(e: 'error', l: (err: Error) => void): unknown; listen(port: number, host: string, cb: () => void): unknown; address(): unknown }, host: string, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as { port: number }).port;
+}
+
+/** An HTTP server whose close also drops kept-alive connections (SDK clients keep sockets open). */
+export async function startHttpServer(handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>, label: string, host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    handler(req, res).catch((err: unknown) => {
+      console.error(`sim: ${label} request failed`, err);
+      if (!res.headersSent) send(res, 500, { 'content-type': 'application/json' }, JSON.stringify({ message: 'sim internal error' }));
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  const taken = await listenOn(server, host, port);
+  return {
+    port: taken,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}

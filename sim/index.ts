@@ -6,6 +6,7 @@ import { FaultRegistry } from './faults.js';
 import { StateStore } from './state-store.js';
 import { startSftpServer } from './sftp-server.js';
 import { startApiServer } from './server.js';
+import { startWebsiteServer } from './website-server.js';
 import { EnvironmentListeners } from './services/environment-listeners.js';
 import { REGION_DEFAULT } from './ids.js';
 import { everyRegion } from './regions.js';
@@ -25,6 +26,8 @@ export interface StartSimOptions {
   port?: number;
   /** SFTP port; 0 (default) picks a free one. */
   sftpPort?: number;
+  /** Port of the S3 website endpoints (told apart by Host); 0 (default) picks a free one. */
+  websitePort?: number;
   /** Where state lives; default a new temp dir, removed again on close. */
   stateDir?: string;
   /** Interface to bind; default 127.0.0.1. */
@@ -52,6 +55,8 @@ export interface RunningSim {
   endpoint: string;
   sftpHost: string;
   sftpPort: number;
+  /** `host:port` serving every bucket's S3 website endpoint, keyed by the Host header AWS's name would send. */
+  websiteEndpoint: string;
   /** endpoint + '/_sim' */
   controlUrl: string;
   stateDir: string;
@@ -97,7 +102,10 @@ export async function startSim(opts: StartSimOptions = {}): Promise<RunningSim> 
   let api;
   let sftp;
   let listeners;
+  let website;
   try {
+    website = await startWebsiteServer(ctx, host, opts.websitePort ?? 0);
+    undo.unshift(website.close);
     sftp = await startSftpServer(ctx, host, opts.sftpPort ?? 0);
     undo.unshift(sftp.close);
     ctx.hostKeyFingerprint = sftp.hostKeyFingerprint;
@@ -120,20 +128,21 @@ export async function startSim(opts: StartSimOptions = {}): Promise<RunningSim> 
     if (api) await api.close();
     throw err;
   }
-  const running = { api, sftp, listeners };
+  const running = { api, sftp, listeners, website };
   const endpoint = `http://${host}:${running.api.port}`;
   let closed = false;
   return {
     endpoint,
     sftpHost: host,
     sftpPort: running.sftp.port,
+    websiteEndpoint: `${host}:${running.website.port}`,
     controlUrl: `${endpoint}/_sim`,
     stateDir,
     efsDir: (fileSystemId) => join(stateDir, 'efs', fileSystemId),
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all([running.api.close(), running.sftp.close(), running.listeners.closeAll()]);
+      await Promise.all([running.api.close(), running.sftp.close(), running.listeners.closeAll(), running.website.close()]);
       ctx.store.save();
       if (ownsStateDir) await rm(stateDir, { recursive: true, force: true });
     },

@@ -15,15 +15,16 @@ async function run(): Promise<void> {
   const sim = await startSim({
     port: args.port,
     sftpPort: args.sftpPort,
+    websitePort: args.websitePort,
     stateDir: args.stateDir,
     transferStartSeconds: args.transferStartSeconds,
     beanstalkUpdateSeconds: args.beanstalkUpdateSeconds,
   });
   const sftp = `${sim.sftpHost}:${sim.sftpPort}`;
   if (args.json) {
-    console.log(JSON.stringify({ endpoint: sim.endpoint, sftp, control: sim.controlUrl, stateDir: sim.stateDir }));
+    console.log(JSON.stringify({ endpoint: sim.endpoint, sftp, website: sim.websiteEndpoint, control: sim.controlUrl, stateDir: sim.stateDir }));
   } else {
-    console.log(`sim ready: endpoint ${sim.endpoint}  sftp ${sftp}  control ${sim.controlUrl}  state ${sim.stateDir}`);
+    console.log(`sim ready: endpoint ${sim.endpoint}  sftp ${sftp}  website ${sim.websiteEndpoint}  control ${sim.controlUrl}  state ${sim.stateDir}`);
   }
   const stop = (): void => {
     sim.close().then(() => process.exit(0), (err: unknown) => {
@@ -38,7 +39,7 @@ async function run(): Promise<void> {
 run().catch((err: unknown) => {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') {
-    console.error(`sim: a port is already in use (${(err as Error).message}); pick another with --port/--sftp-port, or 0 for a free one.`);
+    console.error(`sim: a port is already in use (${(err as Error).message}); pick another with --port/--sftp-port/--website-port, or 0 for a free one.`);
     process.exit(2);
   }
   console.error('sim: failed to start', err);

@@ -1,9 +1,7 @@
-import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { AwsError } from './errors.js';
 import { newRequestId } from './ids.js';
-import { preloadBody, readBody, send, signingScope } from './http-util.js';
+import { preloadBody, readBody, send, signingScope, startHttpServer } from './http-util.js';
 import { AuthFailure, verifySignature } from './auth/sigv4.js';
 import { authFailureError } from './auth/authorize.js';
 import { resourceOf } from './auth/resources.js';
@@ -137,27 +135,5 @@ export interface RunningApi {
 }
 
 export async function startApiServer(ctx: SimContext, host: string, port: number): Promise<RunningApi> {
-  const server = createServer((req, res) => {
-    route(req, res, ctx).catch((err: unknown) => {
-      console.error('sim: request failed', err);
-      if (!res.headersSent) send(res, 500, { 'content-type': 'application/json' }, JSON.stringify({ message: 'sim internal error' }));
-      else res.destroy();
-    });
-  });
-  // SDK clients keep sockets alive; closing must not wait for their idle timeout.
-  server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-  };
+  return startHttpServer((req, res) => route(req, res, ctx), 'API', host, port);
 }

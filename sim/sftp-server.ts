@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { listenOn } from './http-util.js';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ParsedKey, PublicKeyAuthContext, Server } from 'ssh2';
 import { everyRegion } from './regions.js';
@@ -157,16 +157,10 @@ export async function startSftpServer(ctx: Omit<SimContext, 'hostKeyFingerprint'
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  const listening = await listenOn(server, host, port);
 
   return {
-    port: (server.address() as AddressInfo).port,
+    port: listening,
     hostKeyFingerprint: hostKeyFingerprint(hostKey),
     closeSessions(serverId, userName) {
       for (const c of [...open]) {

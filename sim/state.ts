@@ -68,6 +68,27 @@ export interface S3Bucket {
   region: string;
   createdAt: number;
   objects: Record<string, S3Object>;
+  /** PutBucketWebsite: served on the sim's website endpoint (sim/website-server.ts). */
+  website?: S3WebsiteConfig;
+  /** PutBucketPolicy, as JSON text. */
+  policy?: string;
+  /** PutPublicAccessBlock; new buckets get all four on, as S3 does since April 2023. Absent: none set. */
+  publicAccessBlock?: S3PublicAccessBlock;
+}
+
+export interface S3WebsiteConfig {
+  indexSuffix?: string;
+  errorKey?: string;
+  redirectAllRequestsTo?: { hostName: string; protocol?: string };
+  /** Kept and returned as sent (each rule's Condition and Redirect fields); the sim does not apply them. */
+  routingRules?: { condition?: Record<string, string>; redirect: Record<string, string> }[];
+}
+
+export interface S3PublicAccessBlock {
+  blockPublicAcls: boolean;
+  ignorePublicAcls: boolean;
+  blockPublicPolicy: boolean;
+  restrictPublicBuckets: boolean;
 }
 
 export interface MultipartUpload {

@@ -27,6 +27,9 @@ const s3Actions: Record<string, string> = {
   CreateMultipartUpload: 'PutObject',
   UploadPart: 'PutObject',
   CompleteMultipartUpload: 'PutObject',
+  DeleteObjects: 'DeleteObject',
+  ListParts: 'ListMultipartUploadParts',
+  ListMultipartUploads: 'ListBucketMultipartUploads',
 };
 
 async function sourceFiles(dir: string): Promise<string[]> {
@@ -44,7 +47,7 @@ async function actionsUsed(): Promise<Map<string, string>> {
   const used = new Map<string, string>();
   for (const file of await sourceFiles(path.join(repoRoot, 'activities'))) {
     const text = await readFile(file, 'utf8');
-    for (const m of text.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'@aws-sdk\/client-([a-z-]+)'/g)) {
+    for (const m of text.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'@aws-sdk\/client-([a-z0-9-]+)'/g)) {
       const service = m[2]!;
       for (const spec of m[1]!.split(',')) {
         const [name, alias] = spec.trim().replace(/^type\s+/, '').split(/\s+as\s+/);

@@ -83,6 +83,8 @@ export const hostFreeActivities = new Set<string>([
   'smokeCheck',
   'pruneReleaseArtifacts',
   'discardSourceBundle',
+  'checkWebsiteTarget',
+  'smokeCheckWebsite',
   // Only for a message saying the data host is gone: sent from there it would never go out.
   'sendNotificationFromAnyHost',
 ]);
@@ -104,6 +106,7 @@ const pinnedSince: Record<string, PatchId> = {
   compileWorkflow: Patches.hostAffinity,
   syncDataWorkflow: Patches.hostAffinity,
   deployWorkflow: Patches.hostAffinity,
+  websiteWorkflow: Patches.hostAffinity,
   sftpJanitorWorkflow: Patches.janitorNotifyOnOneHost,
 };
 

@@ -5,3 +5,4 @@ export { syncDataWorkflow } from './sync.js';
 export { sftpJanitorWorkflow } from './janitor.js';
 export { releaseWorkflow } from './release.js';
 export { siteLockWorkflow } from './site-lock.js';
+export { websiteWorkflow } from './website.js';

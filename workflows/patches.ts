@@ -35,6 +35,8 @@ export const Patches = {
   s3DataTarget: 's3-data-target',
   /** An S3 dry run compares with the bucket and names what would be uploaded and deleted. */
   s3DryRunPlan: 's3-dry-run-plan',
+  /** A release of `{}` for a website site without Beanstalk runs compile → sync → website (→ image) (workflows/release.ts). */
+  websiteRelease: 'website-release',
 } as const;
 
 export type PatchId = (typeof Patches)[keyof typeof Patches];

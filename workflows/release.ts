@@ -37,7 +37,8 @@ import {
 import { parseInput } from './inputs.js';
 import { createNotifier, type NotificationsView, type Notifier } from './notifier.js';
 import { approvalNotifications, releaseFinished } from './release-notifications.js';
-import { defaultReleaseStages, releaseInputSchema, type ReleaseInput, type ReleaseStage } from './release-input.js';
+import { defaultReleaseStages, releaseInputSchema, websiteReleaseStages, type ReleaseInput, type ReleaseStage } from './release-input.js';
+import { websiteWorkflow, type WebsiteResult } from './website.js';
 import { releaseStatusQuery, type ReleaseStatus, type StageView } from './release-status.js';
 import { runbookSiteKey, runbookStageKey } from './search-attributes.js';
 import { releaseSiteLockSignal, siteLockId, siteLockWorkflow } from './site-lock.js';
@@ -53,7 +54,7 @@ const quickActivity = {
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
 } as const;
 
-const { loadSiteConfig, claimSiteForRelease, refuseSecondRelease, searchAttributesRegistered } = proxyActivities<Acts>(quickActivity);
+const { loadSiteConfig, claimSiteForRelease, refuseSecondRelease, searchAttributesRegistered, checkWebsiteTarget } = proxyActivities<Acts>(quickActivity);
 
 /** Children are cancelled (never terminated) with the release, and the release waits for their teardown. */
 const childDefaults = {
@@ -69,17 +70,20 @@ export interface ReleaseResult {
   compile: CompileResult | null;
   sync: SyncResult | null;
   deploy: DeployResult | null;
+  /** Only for a release with the "website" stage. */
+  website?: WebsiteResult | null;
   durationMs: number;
   /** Only for a config with a `notify` section. */
   notifications?: NotificationsView;
 }
 
-const childWorkflowType = { compile: 'compileWorkflow', sync: 'syncDataWorkflow', deploy: 'deployWorkflow' } as const;
+const childWorkflowType = { compile: 'compileWorkflow', sync: 'syncDataWorkflow', deploy: 'deployWorkflow', website: 'websiteWorkflow' } as const;
 
-/** The child workflow a stage runs in. */
-function groupOf(stage: ReleaseStage): keyof typeof childWorkflowType {
+/** The child workflow a stage runs in; the image goes with the website's stage when no deploy runs it. */
+function groupOf(stage: ReleaseStage, selected: readonly ReleaseStage[]): keyof typeof childWorkflowType {
   if (stage === 'compile' || stage === 'figures') return 'compile';
   if (stage === 'sync') return 'sync';
+  if (stage === 'website' || (stage === 'image' && selected.includes('website') && !selected.includes('deploy'))) return 'website';
   return 'deploy';
 }
 
@@ -115,7 +119,7 @@ type StartedChild = Pick<ChildWorkflowHandle<typeof compileWorkflow>, 'workflowI
 
 /** One child workflow run by the release: which stages it covers and how to start it. */
 interface Group {
-  name: 'compile' | 'sync' | 'deploy';
+  name: keyof typeof childWorkflowType;
   stages: ReleaseStage[];
 }
 
@@ -128,21 +132,22 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
   const input = parseInput(releaseInputSchema, rawInput, 'releaseWorkflow');
   const { workflowId, namespace } = workflowInfo();
   const startedAt = Date.now();
-  const selected = input.stages ?? defaultReleaseStages;
+  let selected = input.stages ?? defaultReleaseStages;
   // Each stage names its child from the start, so a person can find it before it runs.
-  const stageViews: StageView[] = selected.map((stage) => {
-    const runs = !input.dryRun || groupOf(stage) === 'sync';
+  const viewsOf = (stages: readonly ReleaseStage[]): StageView[] => stages.map((stage) => {
+    const runs = !input.dryRun || groupOf(stage, stages) === 'sync';
     return {
       stage,
       state: 'pending',
-      workflowType: runs ? childWorkflowType[groupOf(stage)] : null,
-      workflowId: runs ? `${workflowId}-${groupOf(stage)}` : null,
+      workflowType: runs ? childWorkflowType[groupOf(stage, stages)] : null,
+      workflowId: runs ? `${workflowId}-${groupOf(stage, stages)}` : null,
       startedAt: null,
       endedAt: null,
       durationMs: null,
       summary: null,
     };
   });
+  const stageViews: StageView[] = viewsOf(selected);
   const status: ReleaseStatus = {
     workflow: 'release',
     workflowType: 'releaseWorkflow',
@@ -184,8 +189,16 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
   };
 
   const config = await loadSiteConfig({ configPath: input.configPath, site: input.site });
+  // `{}` for a static website without Beanstalk is that site's whole release, not a deploy it has no environment for.
+  if (!input.stages && !config.beanstalk && config.website && patched(Patches.websiteRelease)) {
+    selected = websiteReleaseStages(config);
+    stageViews.splice(0, stageViews.length, ...viewsOf(selected));
+    status.total = selected.length;
+  }
   // Before a day of compiling: a section a later stage needs must exist now.
   requireSections(config, selected, input.dryRun ?? false);
+  // The bucket, its region and its website hosting are checked before the pipeline runs: nothing compiled, nothing uploaded.
+  if (selected.includes('website')) await checkWebsiteTarget({ config });
   const site = config.site;
   status.site = site;
   limits.rollbackMinutes = config.beanstalk?.timeoutMinutes ?? null;
@@ -232,8 +245,10 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
   const compileStages = selected.filter((s) => s === 'compile' || s === 'figures');
   if (compileStages.length) groups.push({ name: 'compile', stages: compileStages });
   if (selected.includes('sync')) groups.push({ name: 'sync', stages: ['sync'] });
-  const deployStages = selected.filter((s) => s === 'image' || s === 'deploy' || s === 'restart');
+  const deployStages = selected.filter((s) => groupOf(s, selected) === 'deploy');
   if (deployStages.length) groups.push({ name: 'deploy', stages: deployStages });
+  const websiteStages = selected.filter((s) => groupOf(s, selected) === 'website');
+  if (websiteStages.length) groups.push({ name: 'website', stages: websiteStages });
 
   const result: ReleaseResult = { site, workflowId, dryRun: input.dryRun ?? false, stages: [], compile: null, sync: null, deploy: null, durationMs: 0 };
   const common = { site, ...(input.configPath ? { configPath: input.configPath } : {}) };
@@ -530,6 +545,14 @@ async function runGroup(
   watchChild: (child: StartedChild) => void,
 ): Promise<string> {
   switch (group.name) {
+    case 'website': {
+      const pushImage = group.stages.includes('image');
+      const child = await startChild(websiteWorkflow, { ...childDefaults, workflowId, args: [{ ...common, ...(pushImage ? { pushImage } : {}) }] });
+      watchChild(child);
+      const checked = await child.result();
+      result.website = checked;
+      return `${checked.smoke.url} served ${checked.smoke.bytes} bytes${checked.image ? `; pipeline image ${checked.image.reference}` : ''}`;
+    }
     case 'compile': {
       const onlyFigures = !group.stages.includes('compile');
       const child = await startChild(compileWorkflow, {
@@ -578,7 +601,7 @@ async function runGroup(
 }
 
 function requireSections(config: Parameters<typeof missingSection>[0], stages: ReleaseStage[], dryRun: boolean): void {
-  for (const stage of ['sync', 'image', 'deploy', 'restart'] as const) {
+  for (const stage of ['sync', 'image', 'deploy', 'restart', 'website'] as const) {
     if (!stages.includes(stage) || (dryRun && stage !== 'sync')) continue;
     const missing = missingSection(config, stage);
     if (missing) throw ApplicationFailure.create({ type: 'InvalidConfig', nonRetryable: true, message: missing.message, details: [{ field: missing.section }] });

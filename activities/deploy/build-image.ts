@@ -5,11 +5,11 @@ import { nonRetryable, retryable } from '../failures.js';
 import { tailLines } from '../process/log-follower.js';
 import { runTrackedProcess } from '../process/tracked-process.js';
 import { runDir } from '../run-dir.js';
-import { dockerEnv, type DeploySite } from './deploy-config.js';
+import { dockerEnv, type ImageSite } from './deploy-config.js';
 import { dockerOutput } from './docker-process.js';
 
 export interface BuildImageInput {
-  site: DeploySite;
+  site: ImageSite;
   tag: string;
   progressSignal?: string;
 }

@@ -16,6 +16,9 @@ export interface DeploySite {
   beanstalk: BeanstalkSettings;
 }
 
+/** What building and pushing an image reads: a website release pushes its pipeline image with no Beanstalk section. */
+export type ImageSite = Omit<DeploySite, 'beanstalk'>;
+
 /** What `describeEnvironment` and the preflight report about an environment. */
 export interface EnvironmentSnapshot {
   name: string;
@@ -31,7 +34,7 @@ export interface EnvironmentSnapshot {
 }
 
 /** Environment variables the docker CLI needs: the sim's double finds the sim through AWS_ENDPOINT_URL. */
-export function dockerEnv(site: DeploySite, dockerConfigDir?: string): Record<string, string> {
+export function dockerEnv(site: Pick<DeploySite, 'aws'>, dockerConfigDir?: string): Record<string, string> {
   return {
     ...(site.aws.endpoint ? { AWS_ENDPOINT_URL: site.aws.endpoint } : {}),
     ...(dockerConfigDir ? { DOCKER_CONFIG: dockerConfigDir } : {}),

@@ -8,12 +8,12 @@ import { nonRetryable, retryable } from '../failures.js';
 import { tailLines } from '../process/log-follower.js';
 import { runDir } from '../run-dir.js';
 import { awsErrorCode, rethrowAws } from '../aws/errors.js';
-import { dockerEnv, type DeploySite } from './deploy-config.js';
+import { dockerEnv, type ImageSite } from './deploy-config.js';
 import { currentAttemptLog, dockerOutput, runBoundedProcess } from './docker-process.js';
 import { loginToRegistry, parseRepository, type RegistryRef } from './registry-login.js';
 
 export interface PushImageInput {
-  site: DeploySite;
+  site: ImageSite;
   /** `name:tag` as built. */
   localRef: string;
   tag: string;
@@ -32,7 +32,7 @@ export interface PushedImage {
 }
 
 /** Clients for the registry's own API region (ECR Public answers in us-east-1 only). */
-export function registryClients(aws: AwsClientFactory, site: DeploySite, ref: RegistryRef): AwsClients {
+export function registryClients(aws: AwsClientFactory, site: Pick<ImageSite, 'aws'>, ref: RegistryRef): AwsClients {
   return aws({ ...site.aws, region: ref.kind === 'ecr-public' ? 'us-east-1' : (ref.region ?? site.aws.region) });
 }
 
@@ -124,7 +124,7 @@ async function confirmDigest(clients: AwsClients, ref: RegistryRef, digest: stri
 }
 
 export interface ResolveImageInput {
-  site: DeploySite;
+  site: ImageSite;
   tag: string;
 }
 

@@ -4,7 +4,7 @@ import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { DescribeEnvironmentsCommand } from '@aws-sdk/client-elastic-beanstalk';
 import { log } from '@temporalio/activity';
 import type { SiteConfig } from '../../config/load.js';
-import type { AwsClientFactory, AwsTarget } from '../aws/clients.js';
+import type { AwsClientFactory, AwsClients, AwsTarget } from '../aws/clients.js';
 import { awsErrorCode, isNotFound, rethrowAws } from '../aws/errors.js';
 import { nonRetryable } from '../failures.js';
 import { walkLocalTree } from '../sync/local-tree.js';
@@ -44,6 +44,34 @@ export interface S3SyncSettings {
 const MiB = 1024 * 1024;
 
 /**
+ * data.target.bucket exists and lives in aws.region; otherwise a non-retryable failure naming
+ * the field. The S3 sync's preflight and the website release's (before compile) both use it.
+ */
+export async function checkBucketRegion(clients: AwsClients, bucket: string, region: string, endpoint?: string): Promise<void> {
+  let bucketRegion: string | undefined;
+  try {
+    const head = await clients.s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    bucketRegion = head.BucketRegion;
+  } catch (err) {
+    // S3 names the bucket's region in x-amz-bucket-region, also on the refusal of a misdirected request.
+    const headers = (err as { $response?: { headers?: Record<string, string> } }).$response?.headers;
+    bucketRegion = headers?.['x-amz-bucket-region'];
+    if (bucketRegion === undefined) {
+      if (isNotFound(err) || awsErrorCode(err) === 'NotFound') {
+        throw nonRetryable('BucketNotFound', `data.target.bucket "${bucket}" does not exist (${region}${endpoint ? ` at ${endpoint}` : ''}): create it, or fix the name.`, { field: 'data.target.bucket' });
+      }
+      if (awsErrorCode(err) === 'Forbidden' || awsErrorCode(err) === 'AccessDenied') {
+        throw nonRetryable('MissingPermission', `data.target.bucket "${bucket}" cannot be read by the worker's credentials (403): allow s3:ListBucket on it, or fix the name.`, { field: 'data.target.bucket' });
+      }
+      rethrowAws(err, `the check of data.target.bucket "${bucket}"`);
+    }
+  }
+  if (bucketRegion !== undefined && bucketRegion !== region) {
+    throw nonRetryable('BucketInOtherRegion', `data.target.bucket "${bucket}" is in ${bucketRegion}, but the site's region (aws.region) is ${region}: set aws.region to ${bucketRegion}, or use a bucket in ${region}.`, { field: 'data.target.bucket' });
+  }
+}
+
+/**
  * The S3 target's preflight: the local dir, the bucket (it exists, and in the config's region)
  * and the environment to restart. Every failure is non-retryable, one sentence naming the
  * field, and comes before any upload.
@@ -76,27 +104,7 @@ export async function checkS3Target(aws: AwsClientFactory, input: CheckS3TargetI
   }
 
   const clients = aws(awsTarget);
-  let bucketRegion: string | undefined;
-  try {
-    const head = await clients.s3.send(new HeadBucketCommand({ Bucket: target.bucket }));
-    bucketRegion = head.BucketRegion;
-  } catch (err) {
-    // S3 names the bucket's region in x-amz-bucket-region, also on the refusal of a misdirected request.
-    const headers = (err as { $response?: { headers?: Record<string, string> } }).$response?.headers;
-    bucketRegion = headers?.['x-amz-bucket-region'];
-    if (bucketRegion === undefined) {
-      if (isNotFound(err) || awsErrorCode(err) === 'NotFound') {
-        throw nonRetryable('BucketNotFound', `data.target.bucket "${target.bucket}" does not exist (${region}${config.aws.endpoint ? ` at ${config.aws.endpoint}` : ''}): create it, or fix the name.`, { field: 'data.target.bucket' });
-      }
-      if (awsErrorCode(err) === 'Forbidden' || awsErrorCode(err) === 'AccessDenied') {
-        throw nonRetryable('MissingPermission', `data.target.bucket "${target.bucket}" cannot be read by the worker's credentials (403): allow s3:ListBucket on it, or fix the name.`, { field: 'data.target.bucket' });
-      }
-      rethrowAws(err, `the check of data.target.bucket "${target.bucket}"`);
-    }
-  }
-  if (bucketRegion !== undefined && bucketRegion !== region) {
-    throw nonRetryable('BucketInOtherRegion', `data.target.bucket "${target.bucket}" is in ${bucketRegion}, but the site's region (aws.region) is ${region}: set aws.region to ${bucketRegion}, or use a bucket in ${region}.`, { field: 'data.target.bucket' });
-  }
+  await checkBucketRegion(clients, target.bucket, region, config.aws.endpoint);
 
   let restartEnvironment: string | undefined;
   if (config.beanstalk?.restartAfterSync) {

@@ -1,4 +1,7 @@
 import type { DemoSite } from './demo-site.js';
+import { htanDashboard } from './htan-dashboard.js';
 
 /** The example sites the demo can run, by `--site` name. */
-export const demoSites: Record<string, DemoSite> = {};
+export const demoSites: Record<string, DemoSite> = {
+  'htan-dashboard': htanDashboard,
+};

@@ -12,6 +12,12 @@ const s3Actions: Record<string, string> = {
   UploadPart: 'PutObject',
   CompleteMultipartUpload: 'PutObject',
   AbortMultipartUpload: 'AbortMultipartUpload',
+  DeleteObjects: 'DeleteObject',
+  ListParts: 'ListMultipartUploadParts',
+  ListMultipartUploads: 'ListBucketMultipartUploads',
+  PutPublicAccessBlock: 'PutBucketPublicAccessBlock',
+  GetPublicAccessBlock: 'GetBucketPublicAccessBlock',
+  DeletePublicAccessBlock: 'PutBucketPublicAccessBlock',
 };
 
 export function iamActionFor(service: string, operation: string): string {

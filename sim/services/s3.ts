@@ -15,6 +15,7 @@ import { runOperation } from '../operation.js';
 import type { RestService } from '../protocols/types.js';
 import type { SimContext } from '../context.js';
 import type { MultipartUpload, S3Bucket, S3Object } from '../state.js';
+import { bucketConfigOperation, DEFAULT_PUBLIC_ACCESS_BLOCK, handleBucketConfig } from './s3-bucket-config.js';
 
 const NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 const MIN_PART = 5 * 1024 * 1024;
@@ -44,6 +45,11 @@ export async function deleteStoredObject(ctx: SimContext, bucketName: string, ke
 
 function bucketDir(ctx: SimContext, bucket: string): string {
   return join(ctx.stateDir, 's3', bucket);
+}
+
+/** Where an object's bytes are on disk (the website endpoint serves them too). */
+export function storedObjectPath(ctx: SimContext, bucket: string, obj: S3Object): string {
+  return join(bucketDir(ctx, bucket), obj.file);
 }
 
 /**
@@ -128,7 +134,7 @@ function checksumHeaders(req: IncomingMessage, obj: S3Object): Record<string, st
   return { 'x-amz-checksum-sha256': obj.checksumSha256, 'x-amz-checksum-type': /-\d+$/.test(obj.checksumSha256) ? 'COMPOSITE' : 'FULL_OBJECT' };
 }
 
-function objectHeaders(obj: S3Object): Record<string, string | number> {
+export function objectHeaders(obj: S3Object): Record<string, string | number> {
   const headers: Record<string, string | number> = {
     'last-modified': new Date(obj.lastModified).toUTCString(),
     etag: obj.etag,
@@ -256,7 +262,8 @@ export const s3Service: RestService = {
   signingName: 's3',
   operations: ['ListBuckets', 'CreateBucket', 'HeadBucket', 'DeleteBucket', 'ListObjects', 'ListObjectsV2', 'PutObject', 'GetObject', 'HeadObject',
     'DeleteObject', 'DeleteObjects', 'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'AbortMultipartUpload', 'ListParts',
-    'ListMultipartUploads'],
+    'ListMultipartUploads', 'PutBucketWebsite', 'GetBucketWebsite', 'DeleteBucketWebsite', 'PutBucketPolicy', 'GetBucketPolicy', 'DeleteBucketPolicy',
+    'PutPublicAccessBlock', 'GetPublicAccessBlock', 'DeletePublicAccessBlock'],
   matches: () => true,
   renderError(res: ServerResponse, err: AwsError, requestId: string, req: IncomingMessage): void {
     // The region S3 points a misdirected client at, in the header the SDKs' redirectors read.
@@ -293,6 +300,11 @@ export const s3Service: RestService = {
     }
 
     if (key === '') {
+      const configOperation = bucketConfigOperation(method, q);
+      if (configOperation) {
+        await handleBucketConfig(configOperation, req, res, requestId, op, () => getBucket(ctx, bucketName));
+        return;
+      }
       switch (method) {
         case 'PUT': {
           const body = (await readBody(req)).toString('utf8');
@@ -308,7 +320,7 @@ export const s3Service: RestService = {
                 throw new AwsError('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', 409, { BucketName: bucketName });
               }
             } else {
-              state.buckets[bucketName] = { name: bucketName, region, createdAt: now(), objects: {} };
+              state.buckets[bucketName] = { name: bucketName, region, createdAt: now(), objects: {}, publicAccessBlock: { ...DEFAULT_PUBLIC_ACCESS_BLOCK } };
               await mkdir(bucketDir(ctx, bucketName), { recursive: true });
             }
             send(res, 200, { location: region === 'us-east-1' ? `/${bucketName}` : `http://${bucketName}.s3.amazonaws.com/`, 'x-amz-request-id': requestId });

@@ -48,6 +48,7 @@ export const S3_ERRORS = new Set([
   'NoSuchBucket', 'NoSuchKey', 'NoSuchUpload', 'BucketNotEmpty', 'InvalidBucketName', 'InvalidArgument', 'InvalidPart', 'InvalidPartOrder',
   'EntityTooSmall', 'MalformedXML', 'InvalidRange', 'SlowDown', 'InvalidAccessKeyId', 'AuthorizationHeaderMalformed', 'IllegalLocationConstraintException',
   'BucketAlreadyOwnedByYou', 'NotImplemented', 'MethodNotAllowed', 'BadDigest', 'InvalidDigest',
+  'NoSuchWebsiteConfiguration', 'NoSuchBucketPolicy', 'NoSuchPublicAccessBlockConfiguration', 'MalformedPolicy',
 ]);
 
 const xml = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: false });

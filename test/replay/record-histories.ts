@@ -1,7 +1,8 @@
 // Records the workflow histories the replay test replays. Run after a deliberate change of a
 // workflow's shape (with patched() for runs already in flight), then commit the new JSON:
-//   node --import tsx test/replay/record-histories.ts [compile] [sync] [sync-pinned] [deploy] [deploy-prune] [release] [release-site-lock] [release-host-watch] [release-notify] [janitor-notify] [s3-sync] [s3-sync-pinned]   (default: all)
-import { rm, writeFile } from 'node:fs/promises';
+//   node --import tsx test/replay/record-histories.ts [compile] [sync] [sync-pinned] [deploy] [deploy-prune] [release] [release-site-lock] [release-host-watch] [release-notify] [janitor-notify] [s3-sync] [s3-sync-pinned] [release-website]   (default: all)
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -23,6 +24,7 @@ import { waitFor } from '../helpers/worker-process.js';
 import { addNotifyChannels } from '../helpers/notify-site.js';
 import { sftpJanitorWorkflow } from '../../workflows/janitor.js';
 import { Patches, type PatchId } from '../../workflows/patches.js';
+import { seedHtanAccount, writeHtanConfig } from '../../client/demo-sites/htan-dashboard.js';
 
 const historiesDir = fileURLToPath(new URL('./histories/', import.meta.url));
 
@@ -67,6 +69,28 @@ async function run(): Promise<void> {
         });
       } finally {
         await rm(s3Site.dir, { recursive: true, force: true });
+        await fx.close();
+      }
+    }
+    // A website release (patch website-release): `{}` for a site without Beanstalk runs the
+    // preflight, then compile → sync → website (smoke page, pipeline image).
+    if (wanted('release-website')) {
+      const fx = await startS3Sim();
+      const demoDir = await mkdtemp(path.join(tmpdir(), 'replay-htan-'));
+      try {
+        await seedHtanAccount(fx.sim);
+        const configPath = await writeHtanConfig(fx.sim, demoDir);
+        const websiteWorker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle() });
+        await websiteWorker.runUntil(async () => {
+          const handle = await env.client.workflow.start(releaseWorkflow, { taskQueue, workflowId: 'replay-release-website', args: [{ configPath }] });
+          await handle.result();
+          const history = await handle.fetchHistory();
+          const file = path.join(historiesDir, 'release-website.json');
+          await writeFile(file, historyToJSON(history));
+          console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
+        });
+      } finally {
+        await rm(demoDir, { recursive: true, force: true });
         await fx.close();
       }
     }

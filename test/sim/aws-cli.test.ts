@@ -6,6 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { CreateApplicationCommand, CreateApplicationVersionCommand, CreateEnvironmentCommand, DescribeEventsCommand, ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { RunningSim } from '../../sim/index.js';
+import { fetchPage } from '../../activities/website/fetch-page.js';
+import { websiteHost } from '../../config/website-endpoint.js';
 import { awsCli, mustRun, runTool, toolEnv } from '../helpers/python-tools.js';
 import { sdkOptions, startFastSim } from './helpers.js';
 
@@ -83,5 +85,27 @@ void describe('the AWS CLI against the sim', () => {
     // A second mb outside us-east-1 is AWS's 409, not the legacy 200.
     const again = await runTool(awsCli(), ['s3api', 'create-bucket', '--bucket', 'trend-data', '--create-bucket-configuration', 'LocationConstraint=us-east-2', '--region', 'us-east-2'], { env: toolEnv(sim, 'us-east-2') });
     assert.match(again.stderr, /BucketAlreadyOwnedByYou/);
+  });
+
+  void it('aws s3 website, s3api put-public-access-block/put-bucket-policy and get-bucket-website set up a public static site the website endpoint serves', async () => {
+    const site = path.join(dir, 'site');
+    await mkdir(site, { recursive: true });
+    await writeFile(path.join(site, 'index.html'), '<h1>HTAN</h1>');
+    await aws('us-west-2', 's3', 'mb', 's3://htan-site');
+    const none = await runTool(awsCli(), ['s3api', 'get-bucket-website', '--bucket', 'htan-site', '--region', 'us-west-2'], { env: toolEnv(sim, 'us-west-2') });
+    assert.match(none.stderr, /NoSuchWebsiteConfiguration/);
+    await aws('us-west-2', 's3', 'website', 's3://htan-site/', '--index-document', 'index.html', '--error-document', 'error.html');
+    const website = JSON.parse(await aws('us-west-2', 's3api', 'get-bucket-website', '--bucket', 'htan-site')) as { IndexDocument: { Suffix: string }; ErrorDocument: { Key: string } };
+    assert.deepEqual(website, { IndexDocument: { Suffix: 'index.html' }, ErrorDocument: { Key: 'error.html' } });
+    await aws('us-west-2', 's3api', 'put-public-access-block', '--bucket', 'htan-site', '--public-access-block-configuration',
+      'BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=false,RestrictPublicBuckets=false');
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::htan-site/*' }] });
+    await aws('us-west-2', 's3api', 'put-bucket-policy', '--bucket', 'htan-site', '--policy', policy);
+    assert.equal((JSON.parse(await aws('us-west-2', 's3api', 'get-bucket-policy', '--bucket', 'htan-site')) as { Policy: string }).Policy, policy);
+    await aws('us-west-2', 's3', 'sync', site, 's3://htan-site/');
+    const page = await fetchPage(`http://${websiteHost('htan-site', 'us-west-2')}/`, { connectTo: sim.websiteEndpoint, timeoutMs: 5000 });
+    assert.equal(page.status, 200);
+    assert.equal(page.body.toString(), '<h1>HTAN</h1>');
+    assert.equal(page.contentType, 'text/html');
   });
 });

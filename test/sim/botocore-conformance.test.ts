@@ -207,6 +207,17 @@ void describe('conformance to botocore\'s service models', () => {
       await ob.send(new s3.DeleteObjectsCommand({ Bucket, Delete: { Objects: [{ Key: 'sum.txt' }, { Key: 'never-was' }] } }));
       await ob.send(new s3.DeleteObjectCommand({ Bucket, Key: 'big' }));
       await ob.send(new s3.DeleteObjectCommand({ Bucket, Key: 'dir/a b.txt' }));
+      await attempt(ob.send(new s3.GetBucketWebsiteCommand({ Bucket })));
+      await ob.send(new s3.PutBucketWebsiteCommand({ Bucket, WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' }, ErrorDocument: { Key: 'error.html' } } }));
+      await ob.send(new s3.GetBucketWebsiteCommand({ Bucket }));
+      await ob.send(new s3.DeleteBucketWebsiteCommand({ Bucket }));
+      await ob.send(new s3.GetPublicAccessBlockCommand({ Bucket }));
+      await ob.send(new s3.PutPublicAccessBlockCommand({ Bucket, PublicAccessBlockConfiguration: { BlockPublicPolicy: false } }));
+      await ob.send(new s3.DeletePublicAccessBlockCommand({ Bucket }));
+      await attempt(ob.send(new s3.GetBucketPolicyCommand({ Bucket })));
+      await ob.send(new s3.PutBucketPolicyCommand({ Bucket, Policy: JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${Bucket}/*` }] }) }));
+      await ob.send(new s3.GetBucketPolicyCommand({ Bucket }));
+      await ob.send(new s3.DeleteBucketPolicyCommand({ Bucket }));
       await ob.send(new s3.DeleteBucketCommand({ Bucket }));
 
       // Elastic Beanstalk
