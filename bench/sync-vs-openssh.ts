@@ -320,7 +320,7 @@ async function uploadResume(fx: Fixture, ctx: BenchContext): Promise<Section> {
     { name: 'bytes sent again', unit: 'MiB', value: spread(resent), target: '≤ 1', met: spread(resent).median <= 1 },
     { name: 'the retry, wall time (lists, continues the temps, reads each resumed file back)', unit: 's', value: spread(runs.map((r) => r.retrySeconds)) },
   ], [
-    `The sync child (as above) is SIGKILLed at its first heartbeat (one a second) reporting ≥ 50% of the bytes; a new child runs attempt 2 of the same activity (same workflow id, same state dir, the last heartbeat as details), which lists the remote side, continues each temp file from what the killed attempt proved written (acknowledged writes, recorded in the run dir as they come: activities/sync/partial-uploads.ts), reads each resumed file back in full and compares its sha256 before the rename. Bytes sent again = (complete files + bytes written into temp files, by allocated blocks, at the kill) + bytes the retry wrote − the tree's total. Worst run: ${fmt(Math.max(...resent))} MiB.`,
+    `The sync child (as above) is SIGKILLed at its first heartbeat (one a second) reporting ≥ 50% of the bytes; a new child runs attempt 2 of the same activity (same workflow id, same state dir, the last heartbeat as details), which lists the remote side and continues each temp file of the killed attempt, whatever its size: from what the attempt proved written (acknowledged writes, recorded in the run dir as they come: activities/sync/partial-uploads.ts), then past that as far as the temp reads back equal to the local bytes (activities/sync/transfer-file.ts, provenByContent: what the server wrote but the killed process never saw acknowledged), and reads each resumed file back in full and compares its sha256 before the rename. Bytes sent again = (complete files + bytes written into temp files, by allocated blocks, at the kill) + bytes the retry wrote − the tree's total. Worst run: ${fmt(Math.max(...resent))} MiB.`,
   ]);
 }
 
@@ -372,7 +372,7 @@ async function bigFileResume(fx: Fixture, ctx: BenchContext): Promise<Section> {
     { name: 'bytes sent again', unit: 'MiB', value: spread(resent), target: '≤ 64', met: spread(resent).median <= 64 },
     { name: 'the retry, wall time (the rest of the file, then the whole file read back and hashed)', unit: 's', value: spread(runs.map((r) => r.retrySeconds)) },
   ], [
-    `One ${fmt(size / MiB, 0)} MiB incompressible file, cut into 32 MiB pieces that the ${PARALLELISM} connections × 2 sessions write at once, each piece's proven (acknowledged, contiguous) end recorded as it grows. Killed and resumed as above; the retry writes each piece from its proven end, then reads the whole temp file back and compares sha256 with the local file before the rename (a mismatch would send the file again from byte 0). Worst run: ${fmt(Math.max(...resent))} MiB.`,
+    `One ${fmt(size / MiB, 0)} MiB incompressible file, cut into 32 MiB pieces that the ${PARALLELISM} connections × 2 sessions write at once, each piece's proven (acknowledged, contiguous) end recorded as it grows. Killed and resumed as above; the retry reads each piece back past its recorded end while it equals the local bytes, writes the piece from there, then reads the whole temp file back and compares sha256 with the local file before the rename (a mismatch would send the file again from byte 0). Worst run: ${fmt(Math.max(...resent))} MiB.`,
   ]);
 }
 
