@@ -78,8 +78,8 @@ test('a worker killed halfway through a big file: the retry sends only what was 
 
 test('a worker killed mid-file: each file in flight continues from what the server holds, nothing it wrote is sent again', async (t) => {
   const files = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`part-${String(i).padStart(2, '0')}.bin`, 4 * MiB]));
-  // Slowed to ~8 MB/s so the worker dies with files half-written; every file is far below the
-  // size of a big file's pieces, so a retry that sends small files again from byte 0 shows.
+  // Slowed to ~8 MB/s so the worker dies with files half-written. Each file is small (the engine
+  // once sent files under 16 MiB again from byte 0 after a crash).
   const { proxy, site } = await siteBehindProxy(8e6);
   await writeTree(site.dataDir, files);
   const taskQueue = uniqueTaskQueue('sync-resume-small');
