@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { open as openFile } from 'node:fs/promises';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { TEMP_SUFFIX } from '../activities/sync/local-tree.js';
 import { inTurn, scratchDir, type BenchContext, type Benchmark } from './lib/context.js';
@@ -194,10 +194,58 @@ async function syncVsOpenSsh(fx: Fixture, ctx: BenchContext): Promise<Section> {
 interface ResumeRun {
   /** Fraction of the bytes the server held (complete files + written temp bytes) at the kill. */
   heldAtKill: number;
+  /** Where the temps' bytes stood at the kill (see tempBreakdown). */
+  breakdown: TempBreakdown;
   /** Bytes the server already held that the retry wrote again. */
   resent: number;
   tempsAtKill: number;
   retrySeconds: number;
+}
+
+/**
+ * The temps on the server at the kill, set against what the killed attempt's partials record
+ * (activities/sync/partial-uploads.ts) proved written: bytes written beyond the proven extents
+ * are what a retry trusting only the record sends again.
+ */
+interface TempBreakdown {
+  temps: number;
+  /** Bytes written into temps (allocated blocks). */
+  written: number;
+  /** Of those, covered by the record's proven extents. */
+  proven: number;
+  /** Temps the record did not know (or knew at 0). */
+  unknownTemps: number;
+}
+
+async function tempBreakdown(stateDir: string, remoteDir: string, workflowId: string): Promise<TempBreakdown> {
+  const out: TempBreakdown = { temps: 0, written: 0, proven: 0, unknownTemps: 0 };
+  const runs = path.join(stateDir, 'runs', workflowId.replace(/[^A-Za-z0-9_.-]/g, '_'));
+  const records = (await readdir(runs, { recursive: true }).catch(() => [] as string[])).filter((f) => f.endsWith('sync-partials.jsonl'));
+  const proven = new Map<string, Map<number, number>>();
+  for (const r of records) {
+    for (const line of (await readFile(path.join(runs, r), 'utf8')).split('\n')) {
+      if (!line.trim()) continue;
+      const e = JSON.parse(line) as { t: string; i: number; o: number };
+      const byPiece = proven.get(e.t) ?? new Map<number, number>();
+      if (e.i < 0) byPiece.clear();
+      else byPiece.set(e.i, e.o);
+      proven.set(e.t, byPiece);
+    }
+  }
+  for (const e of await readdir(remoteDir, { recursive: true, withFileTypes: true }).catch(() => [])) {
+    if (!e.isFile() || !e.name.endsWith(TEMP_SUFFIX)) continue;
+    const full = path.join(e.parentPath, e.name);
+    const s = await stat(full);
+    out.temps += 1;
+    out.written += Math.min(s.size, s.blocks * 512);
+    const pieces = proven.get(path.relative(remoteDir, full));
+    let p = 0;
+    // Pieces are 32 MiB apart in files above 64 MiB (activities/sync/upload-files.ts); piece 0 starts at 0.
+    for (const [i, o] of pieces ?? []) p += o - (s.size > 64 * MiB ? i * 32 * MiB : 0);
+    if (p === 0) out.unknownTemps += 1;
+    out.proven += p;
+  }
+  return out;
 }
 
 /**
@@ -211,6 +259,7 @@ async function killAndResume(fx: Fixture, localDir: string, remoteDir: string, w
   const first = await runSyncChild({ ...base, attempt: 1 }, (hb) => hb.phase === 'uploading' && (hb.bytesTotal ?? 0) > 0 && (hb.bytesDone ?? 0) >= 0.5 * (hb.bytesTotal ?? 0));
   if (!first.killedAt) throw new Error('the upload finished before it reached 50%: too small for one heartbeat a second');
   const held = await dirBytes(remoteOnDisk(fx, remoteDir));
+  const breakdown = await tempBreakdown(base.stateDir, remoteOnDisk(fx, remoteDir), workflowId);
   // The retry is itself retried (as Temporal would) if its connection drops: on this shared
   // machine a load average above 20 once starved sshd past ssh2's keepalive (3 × 5 s).
   let resent = 0;
@@ -236,11 +285,15 @@ async function killAndResume(fx: Fixture, localDir: string, remoteDir: string, w
   const heldBytes = held.bytes + held.tempWritten;
   return {
     heldAtKill: heldBytes / totalBytes,
+    breakdown,
     resent,
     tempsAtKill: held.temps,
     retrySeconds,
   };
 }
+
+const describeBreakdown = (b: TempBreakdown): string =>
+  `at the kill: ${b.temps} temps held ${fmt(b.written / MiB)} MiB, the partials record proved ${fmt(b.proven / MiB)} MiB of it (${b.unknownTemps} temps with nothing proven)`;
 
 async function uploadResume(fx: Fixture, ctx: BenchContext): Promise<Section> {
   const startedAt = new Date();
@@ -250,7 +303,7 @@ async function uploadResume(fx: Fixture, ctx: BenchContext): Promise<Section> {
     const remoteDir = `/resume-${i}`;
     const run = await killAndResume(fx, fx.treeDir, remoteDir, `bench-resume-${i}`, fx.totalBytes);
     runs.push(run);
-    ctx.log(`upload resume ${i + 1}: killed with ${fmt(100 * run.heldAtKill, 0)}% on the server (${run.tempsAtKill} temp files), ${fmt(run.resent / MiB)} MiB sent again`);
+    ctx.log(`upload resume ${i + 1}: killed with ${fmt(100 * run.heldAtKill, 0)}% on the server (${run.tempsAtKill} temp files), ${fmt(run.resent / MiB)} MiB sent again; ${describeBreakdown(run.breakdown)}`);
     await rm(remoteOnDisk(fx, remoteDir), { recursive: true, force: true });
   }
   const resent = runs.map((r) => r.resent / MiB);
@@ -260,7 +313,7 @@ async function uploadResume(fx: Fixture, ctx: BenchContext): Promise<Section> {
     { name: 'bytes sent again', unit: 'MiB', value: spread(resent), target: '≤ 1', met: spread(resent).median <= 1 },
     { name: 'the retry, wall time (lists, continues the temps, reads each resumed file back)', unit: 's', value: spread(runs.map((r) => r.retrySeconds)) },
   ], [
-    `The sync child (as above) is SIGKILLed at its first heartbeat (one a second) reporting ≥ 50% of the bytes; a new child runs attempt 2 of the same activity (same workflow id, same state dir, the last heartbeat as details), which lists the remote side, continues each temp file from what the killed attempt proved written (acknowledged writes, recorded in the run dir as they come: activities/sync/partial-uploads.ts), reads each resumed file back in full and compares its sha256 before the rename. Bytes sent again = (complete files + bytes written into temp files, by allocated blocks, at the kill) + bytes the retry wrote − the tree's total. Worst run: ${fmt(Math.max(...resent))} MiB.`,
+    `The sync child (as above) is SIGKILLed at its first heartbeat (one a second) reporting ≥ 50% of the bytes; a new child runs attempt 2 of the same activity (same workflow id, same state dir, the last heartbeat as details), which lists the remote side and continues each temp file of the killed attempt, whatever its size: from what the attempt proved written (acknowledged writes, recorded in the run dir as they come: activities/sync/partial-uploads.ts), then past that as far as the temp reads back equal to the local bytes (activities/sync/transfer-file.ts, provenByContent: what the server wrote but the killed process never saw acknowledged), and reads each resumed file back in full and compares its sha256 before the rename. Bytes sent again = (complete files + bytes written into temp files, by allocated blocks, at the kill) + bytes the retry wrote − the tree's total. Worst run: ${fmt(Math.max(...resent))} MiB.`,
   ]);
 }
 
@@ -300,7 +353,7 @@ async function bigFileResume(fx: Fixture, ctx: BenchContext): Promise<Section> {
       const remoteDir = `/big-${i}`;
       const run = await killAndResume(fx, dir, remoteDir, `bench-big-${i}`, size);
       runs.push(run);
-      ctx.log(`big file resume ${i + 1}: killed with ${fmt(100 * run.heldAtKill, 0)}% written, ${fmt(run.resent / MiB)} MiB sent again, retry ${fmt(run.retrySeconds)} s`);
+      ctx.log(`big file resume ${i + 1}: killed with ${fmt(100 * run.heldAtKill, 0)}% written, ${fmt(run.resent / MiB)} MiB sent again, retry ${fmt(run.retrySeconds)} s; ${describeBreakdown(run.breakdown)}`);
       await rm(remoteOnDisk(fx, remoteDir), { recursive: true, force: true });
     }
   } finally {
@@ -312,7 +365,7 @@ async function bigFileResume(fx: Fixture, ctx: BenchContext): Promise<Section> {
     { name: 'bytes sent again', unit: 'MiB', value: spread(resent), target: '≤ 64', met: spread(resent).median <= 64 },
     { name: 'the retry, wall time (the rest of the file, then the whole file read back and hashed)', unit: 's', value: spread(runs.map((r) => r.retrySeconds)) },
   ], [
-    `One ${fmt(size / MiB, 0)} MiB incompressible file, cut into 32 MiB pieces that the ${PARALLELISM} connections × 2 sessions write at once, each piece's proven (acknowledged, contiguous) end recorded as it grows. Killed and resumed as above; the retry writes each piece from its proven end, then reads the whole temp file back and compares sha256 with the local file before the rename (a mismatch would send the file again from byte 0). Worst run: ${fmt(Math.max(...resent))} MiB.`,
+    `One ${fmt(size / MiB, 0)} MiB incompressible file, cut into 32 MiB pieces that the ${PARALLELISM} connections × 2 sessions write at once, each piece's proven (acknowledged, contiguous) end recorded as it grows. Killed and resumed as above; the retry reads each piece back past its recorded end while it equals the local bytes, writes the piece from there, then reads the whole temp file back and compares sha256 with the local file before the rename (a mismatch would send the file again from byte 0). Worst run: ${fmt(Math.max(...resent))} MiB.`,
   ]);
 }
 

@@ -47,6 +47,12 @@ export interface SimContext {
   timings: SimTimings;
   limits: SimLimits;
   hooks: SimHooks;
+  /**
+   * File bytes each SFTP WRITE put on disk, summed per file (its path relative to the state dir,
+   * as it was opened: a temp keeps its name after a rename). Lets a test count what a client
+   * sent again. Cleared by reset.
+   */
+  sftpWrites: Map<string, number>;
   /** SHA256 fingerprint of the SFTP host key, as DescribeServer reports it. */
   hostKeyFingerprint: string;
 }

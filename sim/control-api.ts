@@ -34,6 +34,9 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, p
       case 'GET /_sim/sns/published':
         sendJson(res, 200, { published: publishedMessages(ctx.store.state) });
         return;
+      case 'GET /_sim/sftp/writes':
+        sendJson(res, 200, { writes: Object.fromEntries(ctx.sftpWrites) });
+        return;
       case 'GET /_sim/faults':
         sendJson(res, 200, { faults: ctx.faults.list() });
         return;
@@ -85,6 +88,7 @@ async function resetSim(ctx: SimContext): Promise<void> {
     for (const env of Object.values(region.eb.environments)) await ctx.hooks.closeEnvironmentListener(env.environmentId);
   }
   ctx.faults.clear();
+  ctx.sftpWrites.clear();
   ctx.store.replace(emptyState());
   await rm(join(ctx.stateDir, 'efs'), { recursive: true, force: true });
   await rm(join(ctx.stateDir, 's3'), { recursive: true, force: true });

@@ -30,6 +30,11 @@ export interface SimControl {
   clearFaults(): Promise<void>;
   /** Forgets every resource and file and clears faults. */
   reset(): Promise<void>;
+  /**
+   * File bytes SFTP WRITEs put on disk, per file (path relative to the sim's state dir, as
+   * opened: a temp file keeps its name after a rename), since the start or the last reset.
+   */
+  sftpWrites(): Promise<Record<string, number>>;
   /** Every message an SNS topic accepted, in every region, oldest first. */
   snsPublished(): Promise<PublishedMessage[]>;
   /** Makes an identity known (or replaces its policy); answers its IAM user ARN. */
@@ -64,6 +69,7 @@ export function simControl(controlUrl: string): SimControl {
     reset: async () => {
       await call('POST', '/reset');
     },
+    sftpWrites: async () => (await call<{ writes: Record<string, number> }>('GET', '/sftp/writes')).writes,
     snsPublished: async () => (await call<{ published: PublishedMessage[] }>('GET', '/sns/published')).published,
     addPrincipal: (principal) => call<{ arn: string }>('POST', '/principals', principal),
   };

@@ -82,6 +82,7 @@ export async function startSim(opts: StartSimOptions = {}): Promise<RunningSim> 
     region: opts.region ?? REGION_DEFAULT,
     store: new StateStore(stateDir),
     faults: new FaultRegistry(),
+    sftpWrites: new Map(),
     timings: {
       transferStartMs: startMs,
       transferStopMs: startMs,

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { join, posix, relative } from 'node:path';
 import { listenOn } from './http-util.js';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ParsedKey, PublicKeyAuthContext, Server } from 'ssh2';
@@ -147,7 +147,10 @@ export async function startSftpServer(ctx: Omit<SimContext, 'hostKeyFingerprint'
         const session = acceptSession();
         session.on('sftp', (acceptSftp) => {
           const sftp = acceptSftp();
-          new SftpSession(sftp, mounts, home, dropAfter, () => record.drop(), fault?.latencyMs ?? 0).attach();
+          new SftpSession(sftp, mounts, home, dropAfter, () => record.drop(), fault?.latencyMs ?? 0, (disk, n) => {
+            const key = relative(ctx.stateDir, disk);
+            ctx.sftpWrites.set(key, (ctx.sftpWrites.get(key) ?? 0) + n);
+          }).attach();
         });
         // Transfer Family offers no shell or exec.
         session.on('exec', (_accept, reject) => reject());

@@ -80,6 +80,8 @@ export class SftpSession {
     private readonly drop: () => void,
     /** Fault: each WRITE is answered this much later, as on a slow link (per file, writes stay in order). */
     private readonly writeLatencyMs = 0,
+    /** Told the bytes each WRITE put on disk, and the file's disk path. */
+    private readonly onWritten: (disk: string, bytes: number) => void = () => undefined,
   ) {
     this.jail = new SessionJail(mounts, home);
   }
@@ -212,6 +214,7 @@ export class SftpSession {
         const { bytesWritten } = await h.fh.write(data, written, data.length - written, offset + written);
         written += bytesWritten;
       }
+      this.onWritten(h.path, written);
       this.ok(reqid);
     }));
 

@@ -18,11 +18,9 @@ suiteHooks(() => startSyncSuite({ workers }), (suite) => ({ env, fx } = suite));
 
 const MiB = 2 ** 20;
 
-test('a worker killed halfway through a big file: the retry sends only what was not proven written, then the file is whole', async () => {
-  const size = 48 * MiB;
-  // The sim's SFTP behind a proxy that counts what clients send and slows them to ~16 MB/s, so
-  // the upload is still halfway when the worker dies.
-  const proxy = await startCountingProxy(fx.sim.sftpHost, fx.sim.sftpPort, { bytesPerSecond: 16e6 });
+/** One connection to the sim's SFTP, through a proxy that counts what it sends and caps its rate. */
+async function siteBehindProxy(bytesPerSecond: number) {
+  const proxy = await startCountingProxy(fx.sim.sftpHost, fx.sim.sftpPort, { bytesPerSecond });
   const site = await makeSyncSite(fx, {
     data: { parallelism: 1 },
     transfer: { heartbeatTimeoutSeconds: 3 },
@@ -30,6 +28,14 @@ test('a worker killed halfway through a big file: the retry sends only what was 
       (config.aws as Record<string, unknown>).sftpEndpoint = `127.0.0.1:${proxy.port}`;
     },
   });
+  return { proxy, site };
+}
+
+test('a worker killed halfway through a big file: the retry sends only what was not proven written, then the file is whole', async () => {
+  const size = 48 * MiB;
+  // The sim's SFTP behind a proxy that counts what clients send and slows them to ~16 MB/s, so
+  // the upload is still halfway when the worker dies.
+  const { proxy, site } = await siteBehindProxy(16e6);
   await writeTree(site.dataDir, { 'big.feather': size });
   const taskQueue = uniqueTaskQueue('sync-resume');
   try {
@@ -62,6 +68,60 @@ test('a worker killed halfway through a big file: the retry sends only what was 
     assert.equal(result.uploadAttempt, 2, 'the upload resumed on its second attempt');
     const ledger = await fx.control.ledger();
     assert.equal(ledger.alive, 0, 'the server is deleted');
+    await second.stop();
+  } finally {
+    await proxy.close();
+    await removeSite(site);
+    await rm(fx.remoteDir, { recursive: true, force: true });
+  }
+});
+
+test('a worker killed mid-file: each file in flight continues from what the server holds, nothing it wrote is sent again', async (t) => {
+  const files = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`part-${String(i).padStart(2, '0')}.bin`, 4 * MiB]));
+  // Slowed to ~8 MB/s so the worker dies with files half-written. Each file is small (the engine
+  // once sent files under 16 MiB again from byte 0 after a crash).
+  const { proxy, site } = await siteBehindProxy(8e6);
+  await writeTree(site.dataDir, files);
+  const taskQueue = uniqueTaskQueue('sync-resume-small');
+  // What the sim's SFTP server wrote to disk, per local file (its temps, under any attempt's name).
+  const remoteRel = path.relative(fx.sim.stateDir, fx.remoteDir);
+  const writtenPerFile = async (): Promise<Map<string, number>> => {
+    const out = new Map<string, number>();
+    for (const [where, bytes] of Object.entries(await fx.control.sftpWrites())) {
+      if (path.dirname(where) !== remoteRel) continue;
+      const name = path.basename(where).replace(/^\.(.*)\.a\d+\.runbook-part$/, '$1');
+      // The sim counts since its start: the other tests' files share the dir.
+      if (name in files) out.set(name, (out.get(name) ?? 0) + bytes);
+    }
+    return out;
+  };
+  try {
+    const first = await startWorkerProcess({ address: env.address, taskQueue });
+    workers.push(first);
+    const handle = await env.client.workflow.start(syncDataWorkflow, { taskQueue, workflowId: `sync-resume-small-${Date.now()}`, args: [{ configPath: site.configPath }] });
+    const halfWritten = async (): Promise<string[]> => [...(await writtenPerFile())].filter(([, n]) => n >= MiB && n <= 3 * MiB).map(([name]) => name);
+    await waitFor('files half-written on the server', async () => (await halfWritten()).length >= 2, 120_000, 10);
+    await first.crash();
+    const atCrash = await writtenPerFile();
+    const midFile = [...atCrash].filter(([, n]) => n > 0 && n < 4 * MiB);
+
+    const second = await startWorkerProcess({ address: env.address, taskQueue });
+    workers.push(second);
+    const result = await handle.result();
+    assert.deepEqual(await snapshotTree(fx.remoteDir), await snapshotTree(site.dataDir), 'every file on EFS is the local file, byte for byte');
+    assert.deepEqual((await readdir(fx.remoteDir)).filter((n) => n.endsWith('.runbook-part')), [], 'no temp file left');
+    assert.equal(result.uploadAttempt, 2, 'the upload resumed on its second attempt');
+    assert.ok(midFile.length >= 2, `files were mid-way when the worker died (${midFile.length})`);
+
+    // Bytes the server wrote for a file beyond its size were sent again. The killed worker's
+    // writes the server had not yet answered are proven by reading them back, so none is.
+    const after = await writtenPerFile();
+    const resent = [...after].map(([name, n]) => [name, n - 4 * MiB] as const);
+    const report = midFile.map(([name, n]) => `${name}: ${(n / MiB).toFixed(2)} MiB at the crash, ${((after.get(name) ?? 0) - 4 * MiB) / 1024} KiB sent again`).join('; ');
+    t.diagnostic(report);
+    for (const [name, extra] of resent) assert.ok(extra <= 64 * 1024, `${name} was written ${extra} bytes beyond its size (${report})`);
+    assert.ok(resent.reduce((sum, [, extra]) => sum + extra, 0) <= 256 * 1024, `at most 256 KiB sent again in all (${report})`);
+    assert.equal((await fx.control.ledger()).alive, 0, 'the server is deleted');
     await second.stop();
   } finally {
     await proxy.close();

@@ -56,6 +56,8 @@ function fingerprint(key: Buffer): string {
 
 /** SFTP pflags for writing into an existing temp file without truncating it. */
 export const OPEN_WRITE = 0x00000002 | 0x00000008; // WRITE | CREAT
+/** As OPEN_WRITE, and readable: a resumed temp's unacknowledged tail is read back before writing on. */
+export const OPEN_RESUME = 0x00000001 | OPEN_WRITE; // READ | WRITE | CREAT
 
 /** How many SSH connections, and SFTP sessions (channels) on each, one sync opens. */
 export interface PoolShape {

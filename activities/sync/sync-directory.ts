@@ -17,7 +17,7 @@ import { withSftpPool } from './sftp-session.js';
 import { journalPath, JournalWriter, readJournal } from './sync-journal.js';
 import { formatBytes, SyncProgress, type SyncHeartbeat } from './sync-progress.js';
 import { remoteRoot, type SftpTree } from './sync-target.js';
-import { RESUME_ABOVE, uploadFiles } from './upload-files.js';
+import { resumableTemps, uploadFiles } from './upload-files.js';
 
 export { tempName } from './upload-files.js';
 
@@ -103,7 +103,7 @@ export async function syncDirectory(aws: AwsClientFactory, input: SyncDirectoryI
         const plan = planSync(local, remote, record, input.deleteExtraneous);
         // Temps this run proved partly written are continued, not removed.
         const liveTemps = new Set(remote.temps);
-        const resumable = new Map([...earlierPartials].filter(([, p]) => liveTemps.has(p.temp) && p.size > RESUME_ABOVE));
+        const resumable = resumableTemps(earlierPartials, liveTemps, plan.upload, root, info.attempt);
         const adopted = new Set([...resumable.values()].map((p) => p.temp));
         const staleTemps = plan.temps.filter((t) => !adopted.has(t));
         const planPath = await writePlan(dir, info.attempt, plan);

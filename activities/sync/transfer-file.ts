@@ -107,6 +107,58 @@ export async function sendRange(
   if (failure !== undefined) throw failure;
 }
 
+/**
+ * How far past `from` the remote bytes already equal the local ones: reads [from, end) back with
+ * pipelined requests and compares each chunk with the local file, stopping at the first chunk
+ * that differs or is short (a hole reads as zeros, the end of the file as EOF). A killed attempt
+ * leaves written bytes whose acks it never saw (in flight, or not yet read off its socket);
+ * this proves them by content, so the retry need not send them again. Returns the offset up to
+ * which the remote file is proven equal. Reads only: what it proves is still checked by the
+ * whole-file read-back before the rename.
+ */
+export async function provenByContent(sftp: Sftp, local: number, handle: Buffer, from: number, end: number, shouldStop: () => boolean): Promise<number> {
+  const chunk = Math.min(sftp.maxReadLen, 256 * 1024);
+  const window = Math.max(4, Math.floor((2 * 1024 * 1024) / chunk));
+  const mine = Buffer.allocUnsafe(chunk);
+  let proven = from;
+  let issued = from;
+  const reads: { at: number; data: Promise<Buffer | undefined> }[] = [];
+  const issue = (): void => {
+    while (reads.length < window && issued < end) {
+      const at = issued;
+      const buffer = Buffer.allocUnsafe(Math.min(chunk, end - at));
+      // EOF and errors end the probe at this chunk; the upload then writes from there.
+      reads.push({ at, data: sftp.read(handle, buffer, at).then((n) => buffer.subarray(0, n), () => undefined) });
+      issued += buffer.length;
+    }
+  };
+  issue();
+  // Reads still on their way when this stops are left to settle on their own (they never reject).
+  while (reads.length > 0 && !shouldStop()) {
+    const { at, data } = reads.shift()!;
+    const theirs = await data;
+    const want = Math.min(chunk, end - at);
+    if (!theirs || readSync(local, mine, 0, want, at) !== want) break;
+    // A chunk that is short (the end of what was written) or differs (a hole, a torn write)
+    // still proves its equal head.
+    const equal = equalPrefix(theirs, mine.subarray(0, want));
+    proven = at + equal;
+    if (equal < want) break;
+    issue();
+  }
+  return proven;
+}
+
+/** How many leading bytes of `a` equal `b`'s, in steps of 4 KiB (a file system block). */
+function equalPrefix(a: Buffer, b: Buffer): number {
+  const n = Math.min(a.length, b.length);
+  if (n === b.length && a.subarray(0, n).equals(b)) return n;
+  const STEP = 4096;
+  let at = 0;
+  while (at < n && a.subarray(at, Math.min(n, at + STEP)).equals(b.subarray(at, Math.min(n, at + STEP)))) at = Math.min(n, at + STEP);
+  return at;
+}
+
 /** sha256 of a remote file, read with pipelined requests of the server's largest size. */
 export async function hashRemote(sftp: Sftp, remotePath: string, size: number, onBytes: (n: number) => void): Promise<string> {
   const hash = createHash('sha256');

@@ -5,10 +5,10 @@ import { log } from '@temporalio/activity';
 import { TEMP_SUFFIX, type LocalFile } from './local-tree.js';
 import type { PartialLog, PartialUpload } from './partial-uploads.js';
 import { isNoSuchFile } from './remote-tree.js';
-import { OPEN_WRITE, type Sftp } from './sftp-session.js';
+import { OPEN_RESUME, OPEN_WRITE, type Sftp } from './sftp-session.js';
 import type { JournalWriter } from './sync-journal.js';
 import type { SyncProgress } from './sync-progress.js';
-import { ByteBudget, hashRemote, SESSION_BUDGET, sendRange, sha256Local } from './transfer-file.js';
+import { ByteBudget, hashRemote, provenByContent, SESSION_BUDGET, sendRange, sha256Local } from './transfer-file.js';
 
 /** Files above this are cut into pieces of PIECE bytes that go over different connections. */
 const SPLIT_ABOVE = 64 * 1024 * 1024;
@@ -19,11 +19,14 @@ const PIECE = 32 * 1024 * 1024;
  */
 export const FILES_PER_SESSION = 4;
 /**
- * Only files above this continue an earlier attempt's temp: a resumed file is read back in full
- * before its rename, and for small files sending again costs less than reading back (on a link
- * that drops every few MB, reading back every small file in flight would never finish).
+ * Whether an earlier attempt's temp may be continued for this local file: it was started from
+ * this very file (size and mtime). Any size: what a resume trusts is proven by acks or by content
+ * and read back whole before the rename, so continuing costs reads, never bytes sent again
+ * (bench/RESULTS.md, the resume sections).
  */
-export const RESUME_ABOVE = 16 * 1024 * 1024;
+export function canResume(earlier: PartialUpload | undefined, file: { size: number; mtimeMs: number }): earlier is PartialUpload {
+  return earlier !== undefined && earlier.size === file.size && earlier.mtimeMs === file.mtimeMs;
+}
 
 export interface UploadOptions {
   localDir: string;
@@ -37,6 +40,30 @@ export interface UploadOptions {
   /** Resolves once the remote dir (relative; "" the root) exists. */
   dirReady?: (dir: string) => Promise<void>;
   shouldStop: () => boolean;
+}
+
+/**
+ * The earlier attempts' temps this attempt continues, by local path: those the record names for
+ * the same local file, and temps under an earlier attempt's name that the record never got to
+ * (the killed process had not yet appended the line). The latter start with nothing proven:
+ * reading back proves what they hold, and the whole-file read-back still decides.
+ */
+export function resumableTemps(earlier: Map<string, PartialUpload>, liveTemps: Set<string>, upload: LocalFile[], root: string, attempt: number): Map<string, PartialUpload> {
+  const out = new Map<string, PartialUpload>();
+  for (const file of upload) {
+    const known = earlier.get(file.path);
+    if (known && liveTemps.has(known.temp)) {
+      if (canResume(known, file)) out.set(file.path, known);
+      continue;
+    }
+    for (let a = attempt - 1; a >= 1; a--) {
+      const temp = posix.relative(root, tempName(`${root}/${file.path}`, a));
+      if (!liveTemps.has(temp)) continue;
+      out.set(file.path, { temp, attempt: a, size: file.size, mtimeMs: file.mtimeMs, proven: new Map() });
+      break;
+    }
+  }
+  return out;
 }
 
 /** Temp name in the same dir (rename stays on one file system), kept under 255 bytes. */
@@ -144,7 +171,7 @@ export async function uploadFiles(sessions: Sftp[], files: LocalFile[], o: Uploa
 function makeJob(file: LocalFile, o: UploadOptions): FileJob {
   const target = `${o.root}/${file.path}`;
   const earlier = o.resumable.get(file.path);
-  const usable = earlier && file.size > RESUME_ABOVE && earlier.size === file.size && earlier.mtimeMs === file.mtimeMs ? earlier : undefined;
+  const usable = canResume(earlier, file) ? earlier : undefined;
   const job: FileJob = {
     file,
     target,
@@ -175,7 +202,7 @@ async function sendPiece(sftp: Sftp, budget: ByteBudget, piece: Piece, o: Upload
   if (o.dirReady) await o.dirReady(parent === '.' ? '' : parent);
   let handle: Buffer;
   if (job.resumed) {
-    handle = await sftp.open(job.temp, OPEN_WRITE);
+    handle = await sftp.open(job.temp, OPEN_RESUME);
   } else if (single) {
     handle = await sftp.open(job.temp, 'w');
   } else {
@@ -202,6 +229,15 @@ async function sendPiece(sftp: Sftp, budget: ByteBudget, piece: Piece, o: Upload
   try {
     if (piece.proven < piece.end) {
       local = openSync(path.join(o.localDir, job.file.path), 'r');
+      if (job.resumed) {
+        // What the killed attempt wrote but never saw acknowledged is proven by reading it back.
+        const before = piece.proven;
+        piece.proven = await provenByContent(sftp, local, handle!, piece.proven, piece.end, o.shouldStop);
+        if (piece.proven > before) {
+          o.progress.state.bytesDone += piece.proven - before;
+          note(piece.proven);
+        }
+      }
       await sendRange(sftp, budget, local, handle!, piece.proven, piece.end, (offset, grown) => {
         piece.proven = offset;
         o.progress.state.bytesDone += grown;
