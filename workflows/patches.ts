@@ -29,6 +29,8 @@ export const Patches = {
   skipUnchangedTree: 'skip-unchanged-tree',
   /** An S3 data target syncs to its bucket prefix, with no Transfer server (workflows/sync-s3.ts). */
   s3DataTarget: 's3-data-target',
+  /** A site on a non-Docker platform without an image section deploys its app's own files (no image stage). */
+  appSourceBundle: 'app-source-bundle',
 } as const;
 
 export type PatchId = (typeof Patches)[keyof typeof Patches];
