@@ -1,4 +1,11 @@
 import type { DemoSite } from './demo-site.js';
+import { cellxgeneDemo } from './cellxgene.js';
+import { sampleSiteDemo } from './sample-site.js';
+import { trendfinderDemo } from './trendfinder.js';
 
 /** The example sites the demo can run, by `--site` name. */
-export const demoSites: Record<string, DemoSite> = {};
+export const demoSites: Record<string, DemoSite> = {
+  [sampleSiteDemo.name]: sampleSiteDemo,
+  [cellxgeneDemo.name]: cellxgeneDemo,
+  [trendfinderDemo.name]: trendfinderDemo,
+};
