@@ -52,7 +52,16 @@ export const trendfinderDemo: DemoSite = {
       await clients.s3.send(new PutObjectCommand({ Bucket: 'trendfinder-seed-bundles', Key: 'trendfinder-v1.zip', Body: await readFile(zipPath) }));
       await clients.eb.send(new CreateApplicationCommand({ ApplicationName: 'trendfinder' }));
       await clients.eb.send(new CreateApplicationVersionCommand({ ApplicationName: 'trendfinder', VersionLabel: 'trendfinder-v1', SourceBundle: { S3Bucket: 'trendfinder-seed-bundles', S3Key: 'trendfinder-v1.zip' } }));
-      await clients.eb.send(new CreateEnvironmentCommand({ ApplicationName: 'trendfinder', EnvironmentName: 'trendfinder', VersionLabel: 'trendfinder-v1', SolutionStackName: PYTHON }));
+      // As `eb create trendfinder --instance-type t3.small --envvars …` left it: the config's settings, so a restart has none to report.
+      const property = (name: string, value: string) => ({ Namespace: 'aws:elasticbeanstalk:application:environment', OptionName: name, Value: value });
+      await clients.eb.send(new CreateEnvironmentCommand({
+        ApplicationName: 'trendfinder', EnvironmentName: 'trendfinder', VersionLabel: 'trendfinder-v1', SolutionStackName: PYTHON,
+        OptionSettings: [
+          { Namespace: 'aws:autoscaling:launchconfiguration', OptionName: 'InstanceType', Value: 't3.small' },
+          property('TRENDFINDER_BUCKET', 'trendfinder-data'),
+          property('TRENDFINDER_PREFIX', 'trends'),
+        ],
+      }));
       await until('environment trendfinder to be Ready and Green', async () => {
         const env = (await clients.eb.send(new DescribeEnvironmentsCommand({ EnvironmentNames: ['trendfinder'], IncludeDeleted: false }))).Environments?.[0];
         return env?.Status === 'Ready' && env.Health === 'Green';
