@@ -3,7 +3,7 @@ import { DescribeConfigurationSettingsCommand } from '@aws-sdk/client-elastic-be
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { loadConfig } from '../../config/load.js';
 import type { DemoSite } from './demo-site.js';
-import { checkBucketMatches, createBucketIn, exampleRegion, servedEnvironment, simClients, writeExampleConfig } from './python-app.js';
+import { checkBucketMatches, seedDataBucket, servedEnvironment, simClients, writeExampleConfig } from './python-app.js';
 
 const SECRETS_NS = 'aws:elasticbeanstalk:application:environmentsecrets';
 
@@ -16,10 +16,8 @@ export const cellxgeneDemo: DemoSite = {
   name: 'cellxgene',
   summary: 'cellxgene on Beanstalk (Python 3.11): compile the matrices, sync them to s3://cellxgene-site-data/cxg, deploy the app as a source bundle (approval, health, smoke check)',
   async seed(sim) {
-    const region = await exampleRegion('cellxgene');
-    const clients = simClients(sim, region);
+    const { clients } = await seedDataBucket(sim, 'cellxgene', 'cellxgene-site-data');
     try {
-      await createBucketIn(clients.s3, 'cellxgene-site-data', region);
       await clients.sm.send(new CreateSecretCommand({ Name: 'cellxgene/flask-secret-key', SecretString: `flask-${randomUUID()}` }));
     } finally {
       clients.destroy();

@@ -32,6 +32,19 @@ export async function createBucketIn(s3: S3Client, bucket: string, region: strin
   await s3.send(new CreateBucketCommand({ Bucket: bucket, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }) }));
 }
 
+/** What every seed starts with: clients in the example's region, and its data bucket created there. */
+export async function seedDataBucket(sim: RunningSim, example: string, bucket: string): Promise<{ region: string; clients: ReturnType<typeof simClients> }> {
+  const region = await exampleRegion(example);
+  const clients = simClients(sim, region);
+  try {
+    await createBucketIn(clients.s3, bucket, region);
+  } catch (err) {
+    clients.destroy();
+    throw err;
+  }
+  return { region, clients };
+}
+
 /** The example's region, from its real config: the demo's account lives there too. */
 export async function exampleRegion(example: string): Promise<string> {
   const raw = JSON.parse(await readFile(path.join(examplesDir, example, 'runbook.config.json'), 'utf8')) as { aws: { region: string } };

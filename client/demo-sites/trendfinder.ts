@@ -7,7 +7,7 @@ import { listBundleFiles, writeBundleZip } from '../../activities/deploy/source-
 import { loadConfig } from '../../config/load.js';
 import type { RunningSim } from '../../sim/index.js';
 import type { DemoSite } from './demo-site.js';
-import { checkBucketMatches, createBucketIn, examplesDir, exampleRegion, servedEnvironment, simClients, writeExampleConfig } from './python-app.js';
+import { checkBucketMatches, createBucketIn, examplesDir, seedDataBucket, servedEnvironment, simClients, writeExampleConfig } from './python-app.js';
 
 const PYTHON = '64bit Amazon Linux 2023 v4.1.0 running Python 3.11';
 const RESTARTED = 'restartAppServer completed successfully.';
@@ -40,11 +40,9 @@ export const trendfinderDemo: DemoSite = {
   summary: 'TrendFinder (Python 3.11): the weekly pipeline, sync to s3://trendfinder-data/trends, restart-app-server: a data-only release with no approval',
   // The app was deployed long ago (eb create trendfinder); each week only the data changes.
   async seed(sim) {
-    const region = await exampleRegion('trendfinder');
-    const clients = simClients(sim, region);
+    const { region, clients } = await seedDataBucket(sim, 'trendfinder', 'trendfinder-data');
     const work = await mkdtemp(path.join(os.tmpdir(), 'trendfinder-seed-'));
     try {
-      await createBucketIn(clients.s3, 'trendfinder-data', region);
       await createBucketIn(clients.s3, 'trendfinder-seed-bundles', region);
       const siteDir = path.join(examplesDir, 'trendfinder');
       const zipPath = path.join(work, 'app.zip');
