@@ -168,3 +168,18 @@ test('bad input fails before anything is provisioned, naming the field: a Docker
     await cp(path.join(examplesDir, 'cellxgene', '.ebignore'), path.join(siteDir, '.ebignore'));
   }
 });
+
+test('a requirements.txt pip refuses: Beanstalk fails the deployment (as the Python platform does), the deploy rolls back, the old version serves again', async () => {
+  const requirements = path.join(siteDir, 'requirements.txt');
+  await writeFile(requirements, 'Flask===\n');
+  try {
+    const err = await release('cellxgene-bad-requirements', { autoApprove: true, stages: ['deploy'] }).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof WorkflowFailedError, 'the release did not fail');
+    const text = historyText(await client.workflow.getHandle('cellxgene-bad-requirements-deploy').fetchHistory());
+    assert.ok(/DeployRolledBack/.test(text) && /Instance deployment failed to install application dependencies/.test(text), text.slice(-2500));
+  } finally {
+    await cp(path.join(examplesDir, 'cellxgene', 'requirements.txt'), requirements);
+  }
+  const served = await servedEnvironment(fx.sim, await loadConfig(fx.configPath));
+  assert.deepEqual([served.env.VersionLabel, served.env.Health, served.status], [firstLabel, 'Green', 200]);
+});
