@@ -19,7 +19,8 @@ import { parseCli, runMain } from './args.js';
 import { registerSearchAttributes } from './register-search-attributes.js';
 import { cancelOpenRuns, terminateLeftoverRuns } from './demo-playground.js';
 import { startDemoNotify } from './demo-notify.js';
-import { seedDemoAccount, writeDemoConfig } from './demo-site.js';
+import { demoSites } from './demo-sites/index.js';
+import { InputError } from '../config/errors.js';
 import { followWorkflow } from './follow.js';
 import { printOutcome } from './print-outcome.js';
 import { formatDuration, readStatus } from './progress-view.js';
@@ -27,7 +28,7 @@ import { servedSites } from '../config/sites.js';
 import { resolveTemporalCli, temporalCacheDir } from './temporal-cli.js';
 import { ensureJanitorSchedules } from '../worker/janitor-schedules.js';
 
-const USAGE = 'npm run demo -- [--serve] [--manual-approve] [--json] [--port 7233] [--units N] [--unit-ms MS]';
+const USAGE = `npm run demo -- [--site ${Object.keys(demoSites).join('|')}] [--serve] [--manual-approve] [--json] [--port 7233] [--units N] [--unit-ms MS]`;
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -73,9 +74,15 @@ async function main(): Promise<number> {
       port: { type: 'string', default: '7233' },
       units: { type: 'string', default: '8' },
       'unit-ms': { type: 'string', default: '800' },
+      site: { type: 'string', default: 'sample-site' },
     },
     USAGE,
   );
+  const site = demoSites[values.site];
+  if (!site) {
+    const names = Object.values(demoSites).map((s) => `${s.name} (${s.summary})`).join('; ');
+    throw new InputError('InvalidArgument', '--site', `--site "${values.site}" is not an example site: use one of ${names}.`);
+  }
   const say = values.json ? (line: string) => console.error(line) : (line: string) => console.log(line);
   // The demo decides what Ctrl-C does (cancel, let teardowns run, then stop), not the worker.
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
@@ -114,12 +121,13 @@ async function main(): Promise<number> {
   const simState = path.join(demoDir, 'sim-state');
   await rm(simState, { recursive: true, force: true });
   const sim = await startSim({ stateDir: simState, transferStartSeconds: 2, beanstalkUpdateSeconds: 3 });
-  await seedDemoAccount(sim);
+  await site.seed(sim);
   await rm(path.join(demoDir, 'state'), { recursive: true, force: true });
+  await rm(path.join(demoDir, site.name), { recursive: true, force: true });
   const notify = await startDemoNotify(sim, say);
-  const configPath = await writeDemoConfig(sim, demoDir, { units: Number(values.units), unitMs: Number(values['unit-ms']), notify: notify.section });
+  const configPath = await site.writeConfig(sim, demoDir, { units: Number(values.units), unitMs: Number(values['unit-ms']), notify: notify.section });
   say(`local AWS sim ${sim.endpoint}   SFTP ${sim.sftpHost}:${sim.sftpPort}   config ${configPath}`);
-  // The worker's own config: a release started from the UI with {} runs on the sample site.
+  // The worker's own config: a release started from the UI with {} runs on the demo's site.
   process.env.RUNBOOK_CONFIG = configPath;
 
   say(`notifications: a local Slack-style webhook (printed as [slack]) and the SNS topic ${notify.topicArn}`);
@@ -129,7 +137,7 @@ async function main(): Promise<number> {
     say(`janitor schedule ${janitor.scheduleId}: every ${janitor.every ?? '?'} (Schedules tab in the UI)`);
   }
 
-  const workflowId = 'release-sample-site';
+  const workflowId = `release-${site.name}`;
   // Runs left by a demo that was killed outright have no sim any more: end them first.
   const leftovers = await terminateLeftoverRuns(client);
   if (leftovers.length) say(`ended ${leftovers.length} run(s) left over from an earlier demo: ${leftovers.join(', ')}`);
@@ -154,8 +162,8 @@ async function main(): Promise<number> {
 
   try {
     return await worker.runUntil(async () => {
-      const handle = await client.workflow.start(releaseWorkflow, { taskQueue: settings.taskQueue, workflowId, args: [{ configPath }] });
-      say(`started releaseWorkflow ${workflowId}`);
+      const handle = await client.workflow.start(releaseWorkflow, { taskQueue: settings.taskQueue, workflowId, args: [{ ...site.releaseInput, configPath }] });
+      say(`started releaseWorkflow ${workflowId}${site.name === 'sample-site' ? '' : ` with ${JSON.stringify(site.releaseInput)}: ${site.summary}`}`);
       say(`  watch it: ${uiUrl}/namespaces/${settings.namespace}/workflows/${workflowId}`);
       const approver = approveWhenAsked(client, env.address, workflowId, values['manual-approve'], say, () => finished);
       const outcome = await followWorkflow(client, handle, { json: true });
@@ -170,16 +178,32 @@ async function main(): Promise<number> {
       }
       const emailed = (await simControl(sim.controlUrl).snsPublished()).filter((m) => m.topicArn === notify.topicArn);
       const notifications = { sent: result?.notifications?.deliveries.filter((d) => d.state === 'sent').map((d) => `${d.channel}: ${d.event}`) ?? [], failingChannels: result?.notifications?.failingChannels ?? [] };
+      // The world, checked the way a person would: what is in the bucket, what the environment runs and serves.
+      let world: string[] = [];
+      let worldError: string | null = null;
+      if (outcome.status === 'COMPLETED') {
+        try {
+          world = await site.verify(sim, configPath);
+        } catch (err) {
+          worldError = (err as Error).message;
+        }
+      }
       let exit: number;
       if (values.json) {
-        console.log(JSON.stringify({ workflowId, status: outcome.status, stages, ledger: { alive: ledger.alive, billedSeconds: Math.round(ledger.billedSeconds * 10) / 10 }, notifications }));
-        exit = outcome.status === 'COMPLETED' ? 0 : 1;
+        console.log(JSON.stringify({ workflowId, site: site.name, status: outcome.status, stages, ledger: { alive: ledger.alive, billedSeconds: Math.round(ledger.billedSeconds * 10) / 10 }, notifications, world, worldError }));
+        exit = outcome.status === 'COMPLETED' && !worldError ? 0 : 1;
       } else {
         exit = printOutcome(outcome, false);
         if (!result) for (const s of stages) say(`  ${s.stage.padEnd(9)} ${formatDuration(s.durationMs).padStart(8)}  ${s.result}`);
         say(`\n  Transfer servers: ${ledger.servers.length} created, alive=${ledger.alive}, billed ${ledger.billedSeconds.toFixed(1)} server-seconds`);
         say(`\n  Notifications sent: ${notifications.sent.length}${notifications.failingChannels.length ? `; failing channels: ${notifications.failingChannels.join(', ')}` : ''}`);
         for (const m of emailed) say(`    e-mail (SNS) "${m.subject ?? ''}"`);
+        if (world.length) say('\n  Checked in the sim:');
+        for (const line of world) say(`    ${line}`);
+        if (worldError) {
+          say(`\n  WORLD CHECK FAILED: ${worldError}`);
+          exit = 1;
+        }
         say(`  Temporal UI: ${uiUrl}/namespaces/${settings.namespace}/workflows/${workflowId}`);
       }
       if (!values.serve || interrupted) return exit;
@@ -187,7 +211,7 @@ async function main(): Promise<number> {
       const playground = { ui: uiUrl, address: env.address, namespace: settings.namespace, taskQueue: settings.taskQueue, configPath, sim: sim.endpoint };
       say(
         `\nserving until Ctrl-C: Temporal UI ${uiUrl}, server ${env.address}, a worker on task queue "${settings.taskQueue}", the sim ${sim.endpoint}.\n` +
-          `  Start Workflow in the UI: Workflow Type releaseWorkflow, Task Queue ${settings.taskQueue}, Input {} (or {"stages":["compile","sync","restart"]});\n` +
+          `  Start Workflow in the UI: Workflow Type releaseWorkflow, Task Queue ${settings.taskQueue}, Input ${JSON.stringify(site.releaseInput)}${site.name === 'sample-site' ? ' (or {"stages":["compile","sync","restart"]})' : ''};\n` +
           `  or: TEMPORAL_ADDRESS=${env.address} npm run start-workflow -- release --config ${configPath} --wait`,
       );
       if (values.json) console.log(JSON.stringify({ serving: playground }));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { notifySchema, SNS_TOPIC_ARN } from './notify-schema.js';
+import { DOCKER_BUNDLE_ENTRIES, dockerOnlyBundle, isDockerPlatform } from './platform.js';
 
 // One schema per top-level key of runbook.config.json; every message names the fix, because
 // the person reading it is setting up a release, not debugging zod.
@@ -267,7 +268,9 @@ export const beanstalkSchema = z.strictObject({
       }
     })
     .default({}),
-  bundle: z.array(z.string()).default(['Dockerrun.aws.json', '.ebextensions', '.platform']),
+  // The Docker platform's files by default; a site on any other platform lists its app's files
+  // (such as ["."]: the site dir minus .ebignore, as `eb deploy` zips it).
+  bundle: z.array(z.string()).default([...DOCKER_BUNDLE_ENTRIES]),
   s3Bucket: z.string().optional(),
   timeoutMinutes: z.number().positive().max(240).default(30),
   pollSeconds: z.number().positive().max(300).default(10),
@@ -319,6 +322,22 @@ export const runbookConfigSchema = z.strictObject({
       ctx.addIssue({ code: 'custom', path: [...at, name], message: 'is a secret reference, which is read from AWS: add an "aws" section such as {"region": "us-east-1"}' });
       return;
     }
+  }
+}).superRefine((config, ctx) => {
+  // A non-Docker platform (Python for cellxgene and TrendFinder) runs the bundle's own files: no
+  // image to build, and a bundle of more than Dockerrun.aws.json.
+  const platform = config.beanstalk?.platform;
+  if (!config.beanstalk || platform === undefined || isDockerPlatform(platform)) return;
+  if (config.image) {
+    ctx.addIssue({ code: 'custom', path: ['image'], message: `is for the Docker platform, but beanstalk.platform is "${platform}", which runs the bundle's own files: remove the image section (the app deploys as a source bundle)` });
+  }
+  if (dockerOnlyBundle(config.beanstalk.bundle)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['beanstalk', 'bundle'],
+      message: `lists only the Docker platform's files (${DOCKER_BUNDLE_ENTRIES.join(', ')}), but beanstalk.platform is "${platform}", which runs the app's own files: ` +
+        'list them, such as ["."] (the site dir minus what .ebignore excludes, as eb deploy zips it) or ["application.py", "requirements.txt", ".ebextensions"]',
+    });
   }
 }).superRefine((config, ctx) => {
   // An S3 target is reached through AWS in the config's region, which the preflight checks the bucket against.

@@ -1,3 +1,5 @@
+import { isDockerPlatform } from './platform.js';
+
 /**
  * The one place that says which config sections each stage needs, and the sentence a person
  * gets when one is missing. Pure data and string work, so the workflows (deterministic) and the
@@ -34,16 +36,25 @@ export interface MissingSection {
 export function missingSection(
   config: { configPath: string; data?: { target?: { kind?: string } } } & Partial<Record<SectionName, unknown>>,
   stage: StageNeedingSections,
+  /** The site deploys its app's own files (a non-Docker platform, no image section): no image stage. */
+  appBundle = false,
 ): MissingSection | undefined {
   // An S3 data target is reached through the AWS API alone: no Transfer server, no transfer section.
   // A website release pushes its pipeline image for no environment: no beanstalk section.
-  const needs = stage === 'sync' && config.data?.target?.kind === 's3'
+  let needs: readonly SectionName[] = stage === 'sync' && config.data?.target?.kind === 's3'
     ? stageSections.sync.filter((name) => name !== 'transfer')
-    : stage === 'image' && config.website !== undefined ? ['aws', 'image'] as const : stageSections[stage];
+    : stage === 'image' && config.website !== undefined ? ['aws', 'image'] : stageSections[stage];
+  if (appBundle && (stage === 'image' || stage === 'deploy')) needs = needs.filter((name) => name !== 'image');
   const section = needs.find((name) => config[name] === undefined);
   if (!section) return undefined;
   return {
     section,
     message: `Config file ${config.configPath} has no "${section}" section, which the "${stage}" stage needs: add one such as ${examples[section]}, or leave "${stage}" out of stages.`,
   };
+}
+
+/** A site whose app deploys as its own files: a non-Docker platform in config and no image section. */
+export function deploysAppBundle(config: { image?: unknown; beanstalk?: { platform?: string } }): boolean {
+  const platform = config.beanstalk?.platform;
+  return config.image === undefined && platform !== undefined && !isDockerPlatform(platform);
 }

@@ -141,6 +141,8 @@ export interface EbPendingOperation {
   goesRed: boolean;
   /** The request that started it; the events it writes carry this id. */
   requestId?: string;
+  /** What deploying the version's bundle on the platform does (sim/services/source-bundle.ts). */
+  verdict?: { failed?: string; appDown?: string; entry: string };
 }
 
 /** One option setting as Beanstalk stores it (ConfigurationOptionSetting). */
@@ -173,6 +175,8 @@ export interface EbEnvironment {
   optionSettings?: EbOptionSetting[];
   /** The CNAME prefix asked for (CNAMEPrefix), or the environment name. */
   cnamePrefix?: string;
+  /** What the instances run (the platform's start command) and, when it cannot start, why. */
+  app?: { entry: string; down?: string };
 }
 
 /** A secret of the request's region, by name. */

@@ -102,6 +102,8 @@ export class DeployRun {
     this.target = await checkDeployTarget({ site, restartOnly: input.restartOnly ?? false, skipBuild: input.skipBuild ?? false });
     this.status.previousVersion = this.target.environment?.versionLabel ?? null;
     if (input.restartOnly) return this.restart();
+    // No image section: checkDeployTarget accepted the app's own files for the platform.
+    if (!site.image && patched(Patches.appSourceBundle)) return this.deployApp();
 
     const image = site.image as Image;
     const tag = input.imageTag ?? image.tag;
@@ -134,6 +136,31 @@ export class DeployRun {
   }
 
   /**
+   * A Python (any non-Docker) app: its own files are the bundle, and their digest names the
+   * version, so an unchanged app reuses its version and bundle (the deploy says so) instead of
+   * piling up copies. The same gate, health wait, smoke check and rollback as an image deploy.
+   */
+  private async deployApp(): Promise<DeployResult> {
+    const { site, target } = this;
+    const digest = target.appBundleDigest ?? '';
+    this.versionLabel = `${site.site}-app-${digest.slice(0, 16)}`.slice(0, 100);
+    this.status.versionLabel = this.versionLabel;
+    const current = target.environment?.versionLabel ?? null;
+    const settings = target.settings?.summary;
+    const same = current === this.versionLabel ? ' (the version it already runs: the app is unchanged)' : '';
+    const verdict = await this.approvalGate(`deploy the app's ${target.bundleFiles.length} files as ${this.versionLabel}${same}${settings ? ` (settings: ${settings})` : ''}`);
+    if (verdict) return verdict;
+    const bucket = target.bucket as string;
+    this.stage('uploading', 'uploadSourceBundle', `wait: uploading the source bundle to s3://${bucket}`);
+    this.bundle = await uploadSourceBundle({ site, bucket, versionLabel: this.versionLabel });
+    if (same) this.status.lastLine = `app unchanged: ${this.versionLabel} and its bundle are reused`;
+    this.stage('creating-version', 'createApplicationVersion', `wait: Beanstalk is processing version ${this.versionLabel}`);
+    await this.createVersion(this.versionLabel, this.bundle, `app bundle sha256:${digest.slice(0, 16)} (${target.bundleFiles.length} files) by ${workflowInfo().workflowId}`);
+    if (target.createEnvironment) return this.firstDeploy();
+    return this.update();
+  }
+
+  /**
    * A version Beanstalk refuses (quota, BundleInvalid) leaves its bundle behind: it is deleted
    * here, so the bucket holds no more than the versions that exist even when no later deploy
    * succeeds. A failed cleanup is logged; the refusal is what the deploy reports.
@@ -159,7 +186,7 @@ export class DeployRun {
     const { status, site } = this;
     const env = site.beanstalk.environment;
     status.approval.deploys = {
-      image: this.image?.reference ?? '(restart, no new image)',
+      image: this.image?.reference ?? (this.input.restartOnly ? '(restart, no new image)' : '(no image: a source bundle of the app\'s files)'),
       versionLabel: this.versionLabel ?? this.target.environment?.versionLabel ?? '',
       environment: env,
       currentVersion: this.target.environment?.versionLabel ?? null,
@@ -260,10 +287,10 @@ export class DeployRun {
    * runs are deleted. The deploy already succeeded, so a failure here is reported, not raised.
    */
   private async prune(): Promise<void> {
-    if (!patched(Patches.pruneReleaseArtifacts) || !this.bundle || !this.image) return;
+    if (!patched(Patches.pruneReleaseArtifacts) || !this.bundle || (!this.image && this.site.image)) return;
     this.stage('pruning', 'pruneReleaseArtifacts', 'wait: deleting bundles and images no retained version uses');
     try {
-      this.pruned = await pruneReleaseArtifacts({ site: this.site, bucket: this.bundle.bucket, digest: this.image.digest });
+      this.pruned = await pruneReleaseArtifacts({ site: this.site, bucket: this.bundle.bucket, ...(this.image ? { digest: this.image.digest } : {}) });
     } catch (err) {
       this.status.lastLine = `pruning old bundles and images failed (the deploy itself succeeded): ${innermostMessage(err)}`;
       log.warn('post-deploy prune failed', { error: innermostMessage(err) });

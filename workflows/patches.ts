@@ -37,6 +37,8 @@ export const Patches = {
   s3DryRunPlan: 's3-dry-run-plan',
   /** A release of `{}` for a website site without Beanstalk runs compile → sync → website (→ image) (workflows/release.ts). */
   websiteRelease: 'website-release',
+  /** A site on a non-Docker platform without an image section deploys its app's own files (no image stage). */
+  appSourceBundle: 'app-source-bundle',
 } as const;
 
 export type PatchId = (typeof Patches)[keyof typeof Patches];

@@ -44,7 +44,7 @@ import { runbookSiteKey, runbookStageKey } from './search-attributes.js';
 import { releaseSiteLockSignal, siteLockId, siteLockWorkflow } from './site-lock.js';
 import { syncDataWorkflow, type SyncResult } from './sync.js';
 import { Patches } from './patches.js';
-import { missingSection } from '../config/stage-sections.js';
+import { deploysAppBundle, missingSection } from '../config/stage-sections.js';
 import { hasFailureType, stageFailureMessage } from './failure-message.js';
 import { hostWaitingView, watchDataHostOf, type DataHostWatch } from './host-wait-watch.js';
 import type { HostWait } from '../activities/host/host-wait.js';
@@ -195,8 +195,10 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
     stageViews.splice(0, stageViews.length, ...viewsOf(selected));
     status.total = selected.length;
   }
+  // A Python (any non-Docker) app deploys as its own files: its image stage is skipped, not failed.
+  const appBundle = selected.includes('deploy') && deploysAppBundle(config) && patched(Patches.appSourceBundle);
   // Before a day of compiling: a section a later stage needs must exist now.
-  requireSections(config, selected, input.dryRun ?? false);
+  requireSections(config, selected, input.dryRun ?? false, appBundle);
   // The bucket, its region and its website hosting are checked before the pipeline runs: nothing compiled, nothing uploaded.
   if (selected.includes('website')) await checkWebsiteTarget({ config });
   const site = config.site;
@@ -262,6 +264,13 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
         for (const stage of group.stages) result.stages.push({ stage, workflowId: null, result: 'skipped', durationMs: 0, summary: 'dry run' });
         status.done += group.stages.length;
         continue;
+      }
+      if (group.name === 'deploy' && appBundle && group.stages.includes('image')) {
+        const summary = 'no image: the app deploys as a source bundle of its own files';
+        mark(['image'], { state: 'skipped', summary });
+        result.stages.push({ stage: 'image', workflowId: null, result: 'skipped', durationMs: 0, summary });
+        status.done += 1;
+        group.stages = group.stages.filter((s) => s !== 'image');
       }
       const began = Date.now();
       setStage(group.stages.join('+'));
@@ -595,15 +604,15 @@ async function runGroup(
       }
       return deployed.outcome === 'restarted'
         ? `restarted ${deployed.environment}, ${deployed.finalHealth?.color ?? 'unknown'}`
-        : `${deployed.versionLabel ?? '?'} on ${deployed.environment} (${deployed.image?.reference ?? 'existing image'}), approved by ${deployed.approvedBy ?? '?'}`;
+        : `${deployed.versionLabel ?? '?'} on ${deployed.environment} (${deployed.image?.reference ?? (deployed.bundle.files.includes('Dockerrun.aws.json') ? 'existing image' : `source bundle of ${deployed.bundle.files.length} files`)}), approved by ${deployed.approvedBy ?? '?'}`;
     }
   }
 }
 
-function requireSections(config: Parameters<typeof missingSection>[0], stages: ReleaseStage[], dryRun: boolean): void {
+function requireSections(config: Parameters<typeof missingSection>[0], stages: ReleaseStage[], dryRun: boolean, appBundle: boolean): void {
   for (const stage of ['sync', 'image', 'deploy', 'restart', 'website'] as const) {
     if (!stages.includes(stage) || (dryRun && stage !== 'sync')) continue;
-    const missing = missingSection(config, stage);
+    const missing = missingSection(config, stage, appBundle);
     if (missing) throw ApplicationFailure.create({ type: 'InvalidConfig', nonRetryable: true, message: missing.message, details: [{ field: missing.section }] });
   }
 }

@@ -8,11 +8,12 @@ import { nonRetryable } from '../failures.js';
 import { currentWorkflowId, runDir } from '../run-dir.js';
 import { registerFeatherCodecs } from './feather-codecs.js';
 import { writeJsonFile } from '../json-file.js';
+import { inspectTextData, TEXT_DATA_EXTENSIONS, type TextDataKind } from './inspect-text-data.js';
 
 export interface ManifestFile {
   /** Path relative to the output dir, with forward slashes. */
   path: string;
-  kind: 'feather' | 'figure';
+  kind: 'feather' | 'figure' | TextDataKind;
   bytes: number;
   sha256: string;
   mtimeMs: number;
@@ -50,13 +51,13 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function listFeatherFiles(root: string): Promise<string[]> {
+async function listDataFiles(root: string): Promise<string[]> {
   const found: string[] = [];
   async function walk(dir: string): Promise<void> {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile() && entry.name.endsWith('.feather')) found.push(full);
+      else if (entry.isFile() && (entry.name.endsWith('.feather') || TEXT_DATA_EXTENSIONS.has(path.extname(entry.name).toLowerCase()))) found.push(full);
     }
   }
   await walk(root);
@@ -107,12 +108,12 @@ export async function validateCompiledData(input: ValidateInput): Promise<Manife
   }
   let files: string[];
   try {
-    files = await listFeatherFiles(input.outputDir);
+    files = await listDataFiles(input.outputDir);
   } catch {
     throw nonRetryable('MissingOutput', `Output dir ${input.outputDir} does not exist: check compile.outputDir in the config.`);
   }
   if (files.length === 0) {
-    throw nonRetryable('MissingOutput', `No .feather files were written under ${input.outputDir}: check that the compile steps write there (compile.outputDir).`);
+    throw nonRetryable('MissingOutput', `No .feather files (nor .csv, .tsv, .json or .mtx data) were written under ${input.outputDir}: check that the compile steps write there (compile.outputDir).`);
   }
   const entries: ManifestFile[] = [];
   for (const [index, file] of files.entries()) {
@@ -126,6 +127,13 @@ export async function validateCompiledData(input: ValidateInput): Promise<Manife
     }
     if (info.size === 0) {
       throw nonRetryable('CorruptData', `Compiled file ${relative} is empty (0 bytes): re-run the step that writes it.`, { file: relative });
+    }
+    if (!file.endsWith('.feather')) {
+      const { kind, ...counts } = await inspectTextData(file, relative);
+      const entry: ManifestFile = { path: relative, kind, bytes: info.size, sha256: await sha256File(file), mtimeMs: info.mtimeMs, ...counts };
+      await appendFile(partialPath, `${JSON.stringify(entry)}\n`);
+      entries.push(entry);
+      continue;
     }
     const inspected = await inspectFeather(file, relative);
     if (!inspected.rows) {

@@ -16,6 +16,7 @@ import { findEnvironment, liveEnvironments } from './describe-environment.js';
 import { currentSettings, desiredSettings, planLaunch, planSettings, type SettingsChange } from './environment-settings.js';
 import { parseRepository, type RegistryRef } from './registry-login.js';
 import { DOCKERRUN, listBundleFiles, pinImage } from './source-bundle.js';
+import { checkAppBundle } from './app-bundle.js';
 
 const run = promisify(execFile);
 
@@ -35,6 +36,12 @@ export interface DeployTarget {
   /** S3 bucket for source bundles: configured, or Beanstalk's own `elasticbeanstalk-<region>-<account>`. */
   bucket: string | null;
   bundleFiles: string[];
+  /**
+   * A site without an image section deploys its app's own files (Python and every non-Docker
+   * platform): the SHA-256 of those files names the version, so an unchanged app reuses it.
+   * Null for a Docker bundle and for a restart.
+   */
+  appBundleDigest?: string | null;
   gitSha: string | null;
   /**
    * What the deploy would change in the environment's settings (names only), shown at the
@@ -55,10 +62,7 @@ export async function checkDeployTarget(aws: AwsClientFactory, input: CheckDeplo
 
   let bundleFiles: string[] = [];
   let registry: RegistryRef | null = null;
-  if (!input.restartOnly) {
-    if (!site.image) {
-      throw nonRetryable('InvalidConfig', `Config has no "image" section: add image.name and image.repository (or start with "restartOnly": true).`, { field: 'image' });
-    }
+  if (!input.restartOnly && site.image) {
     registry = parseRepository(site.image.repository);
     const files = await listBundleFiles(site.siteDir, site.beanstalk.bundle);
     bundleFiles = files.map((f) => f.name);
@@ -105,6 +109,10 @@ export async function checkDeployTarget(aws: AwsClientFactory, input: CheckDeplo
     createEnvironment = true;
   }
 
+  // No image section: the app's own files are the bundle, checked against the platform they run on.
+  const app = !input.restartOnly && !site.image ? await checkAppBundle(site, site.beanstalk.platform ?? environment?.platform ?? null) : null;
+  if (app) bundleFiles = app.files;
+
   if (environment && !input.restartOnly && site.beanstalk.rollback) {
     // The rollback is an UpdateEnvironment back to the previous version; prove it is allowed
     // before the environment changes, not when it is already unhealthy.
@@ -137,6 +145,7 @@ export async function checkDeployTarget(aws: AwsClientFactory, input: CheckDeplo
     registry,
     bucket,
     bundleFiles,
+    appBundleDigest: app?.digest ?? null,
     gitSha,
     settings,
   };

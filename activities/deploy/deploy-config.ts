@@ -31,6 +31,8 @@ export interface EnvironmentSnapshot {
   /** On AWS the load balancer's name; on the sim the loopback host:port the environment is served on. */
   endpointUrl: string | null;
   abortable: boolean;
+  /** The solution stack (or platform ARN) it runs; absent in snapshots recorded before it was read. */
+  platform?: string | null;
 }
 
 /** Environment variables the docker CLI needs: the sim's double finds the sim through AWS_ENDPOINT_URL. */

@@ -14,6 +14,7 @@ export function snapshotOf(env: EnvironmentDescription): EnvironmentSnapshot {
     cname: env.CNAME ?? null,
     endpointUrl: env.EndpointURL ?? null,
     abortable: env.AbortableOperationInProgress ?? false,
+    platform: env.SolutionStackName ?? env.PlatformArn ?? null,
   };
 }
 

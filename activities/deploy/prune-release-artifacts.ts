@@ -17,8 +17,8 @@ export interface PruneInput {
   site: DeploySite;
   /** The bucket this deploy's bundle went to: stray bundles of the application are swept there. */
   bucket: string;
-  /** The digest just deployed: never deleted. */
-  digest: string;
+  /** The digest just deployed: never deleted (absent for an app bundle, which runs no image). */
+  digest?: string;
 }
 
 export interface PruneResult {
@@ -77,7 +77,7 @@ export async function pruneReleaseArtifacts(aws: AwsClientFactory, input: PruneI
   if (!site.image) return { versions: versions.length, bundlesDeleted, imagesDeleted: [], imagesKept: null, lifecyclePolicy: null };
   const keepImages = site.image.keepImages ?? DEFAULT_KEEP_IMAGES;
   // Images any retained version runs (a rollback target among them) stay, whatever their age.
-  const referenced = new Set([input.digest]);
+  const referenced = new Set(input.digest ? [input.digest] : []);
   for (const version of versions) {
     const bundle = version.SourceBundle;
     if (!bundle?.S3Bucket || !bundle.S3Key) continue;

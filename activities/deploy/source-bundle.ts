@@ -19,12 +19,19 @@ export interface BundleFile {
   size: number;
 }
 
+/** What the bundle carries: a Dockerrun.aws.json naming the pushed image, or the app's own files (Python and every other platform). */
+export type BundleKind = 'docker' | 'source';
+
+/** Never in a bundle, whatever the entries say: the EB CLI leaves these out too. */
+const ALWAYS_LEFT_OUT = new Set(['.git', '.elasticbeanstalk']);
+
 /**
  * The files of the Beanstalk source bundle: the configured entries (files or directories) of
  * the site, minus whatever `.ebignore` excludes. Entries that do not exist are skipped, except
- * Dockerrun.aws.json, without which the Docker platform has nothing to run.
+ * Dockerrun.aws.json for a Docker bundle, without which the Docker platform has nothing to run.
+ * The state dir (absolute) is left out when an entry such as "." holds it.
  */
-export async function listBundleFiles(siteDir: string, entries: string[]): Promise<BundleFile[]> {
+export async function listBundleFiles(siteDir: string, entries: string[], kind: BundleKind = 'docker', stateDir?: string): Promise<BundleFile[]> {
   let rules: IgnoreRule[] = [];
   try {
     rules = parseIgnoreFile(await readFile(path.join(siteDir, '.ebignore'), 'utf8'));
@@ -38,7 +45,8 @@ export async function listBundleFiles(siteDir: string, entries: string[]): Promi
     if (!info) return;
     const name = rel.split(path.sep).join('/');
     if (info.isDirectory()) {
-      if (isIgnored(rules, name, true)) return;
+      // The runbook's own state (logs, earlier bundles) never ships, even under an entry of ".".
+      if (ALWAYS_LEFT_OUT.has(path.basename(absolute)) || path.resolve(absolute) === stateDir || (name !== '.' && isIgnored(rules, name, true))) return;
       for (const child of (await readdir(absolute)).sort()) await walk(path.join(rel, child));
     } else if (info.isFile() && !isIgnored(rules, name, false)) {
       files.push({ name, absolute, size: info.size });
@@ -52,7 +60,7 @@ export async function listBundleFiles(siteDir: string, entries: string[]): Promi
     await walk(rel);
   }
   const unique = [...new Map(files.map((f) => [f.name, f])).values()];
-  if (!unique.some((f) => f.name === DOCKERRUN)) {
+  if (kind === 'docker' && !unique.some((f) => f.name === DOCKERRUN)) {
     throw nonRetryable(
       'BundleInvalid',
       `${DOCKERRUN} is missing from the source bundle (looked in ${siteDir}${rules.length ? ', after .ebignore' : ''}): ` +
@@ -121,11 +129,26 @@ export function pinImage(text: string, where: string, repositoryUri: string, dig
   return { text: `${JSON.stringify(doc, null, 2)}\n`, pinned };
 }
 
-/** Writes the zip (atomically), with Dockerrun.aws.json replaced by its pinned text. */
-export async function writeBundleZip(files: BundleFile[], dockerrunText: string, zipPath: string): Promise<number> {
+/**
+ * The Python platform starts gunicorn on `application:application` (application.py at the
+ * bundle's root) unless a Procfile at the root says otherwise; without either the instances
+ * answer 502 after the deploy, so the bundle is refused before anything is uploaded.
+ */
+export function checkPythonEntry(files: BundleFile[], siteDir: string): void {
+  if (files.some((f) => f.name === 'application.py' || f.name === 'Procfile')) return;
+  throw nonRetryable(
+    'BundleInvalid',
+    `The source bundle (from ${siteDir}, after .ebignore) has neither application.py nor a Procfile at its root: the Python platform runs "application:application" from application.py ` +
+      `unless a Procfile names another command; add application.py (or a Procfile) to beanstalk.bundle, or stop .ebignore from excluding it.`,
+    { field: 'beanstalk.bundle' },
+  );
+}
+
+/** Writes the zip (atomically); a Docker bundle's Dockerrun.aws.json is replaced by its pinned text. */
+export async function writeBundleZip(files: BundleFile[], dockerrunText: string | null, zipPath: string): Promise<number> {
   const zip = new yazl.ZipFile();
   for (const file of files) {
-    if (file.name === DOCKERRUN) zip.addBuffer(Buffer.from(dockerrunText), file.name, { mtime: ZIP_MTIME, mode: 0o100644 });
+    if (file.name === DOCKERRUN && dockerrunText !== null) zip.addBuffer(Buffer.from(dockerrunText), file.name, { mtime: ZIP_MTIME, mode: 0o100644 });
     else zip.addBuffer(await readFile(file.absolute), file.name, { mtime: ZIP_MTIME, mode: 0o100644 });
   }
   zip.end();

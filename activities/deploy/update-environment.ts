@@ -39,7 +39,9 @@ export async function updateEnvironment(aws: AwsClientFactory, input: UpdateEnvi
   // A retry whose first attempt got the request through sees its own update in flight.
   const snap = await waitUntilReady(eb, input.site.beanstalk, input.deadlineMs, (s) => s.status === 'Updating' && s.versionLabel === input.versionLabel);
   const requestedAt = Date.now() - 1000;
-  if (snap.versionLabel === input.versionLabel) {
+  // Ready on that version but Red is a failed deployment Beanstalk reverted (its label is the old
+  // version's again): redeploying the version is what repairs it, so it is asked again.
+  if (snap.versionLabel === input.versionLabel && (snap.status === 'Updating' || snap.health !== 'Red')) {
     log.info('environment already updating to (or running) this version; not asking again', { status: snap.status, attempt: activityInfo().attempt });
     return { requestedAt, previousVersion: null, alreadyRequested: true, environment: snap, settings: input.settings ?? null };
   }

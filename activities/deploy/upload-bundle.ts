@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CreateStorageLocationCommand } from '@aws-sdk/client-elastic-beanstalk';
@@ -8,15 +9,15 @@ import { nonRetryable } from '../failures.js';
 import { runDir } from '../run-dir.js';
 import { awsErrorCode, rethrowAws } from '../aws/errors.js';
 import type { DeploySite } from './deploy-config.js';
-import { DOCKERRUN, listBundleFiles, pinImage, writeBundleZip } from './source-bundle.js';
+import { DOCKERRUN, listBundleFiles, pinImage, writeBundleZip, type BundleFile } from './source-bundle.js';
 
 export interface UploadBundleInput {
   site: DeploySite;
   bucket: string;
   versionLabel: string;
-  /** Registry URI without tag, and the pushed digest the bundle is pinned to. */
-  repository: string;
-  digest: string;
+  /** Registry URI without tag, and the pushed digest the bundle is pinned to (a Docker bundle only). */
+  repository?: string;
+  digest?: string;
 }
 
 export interface UploadedBundle {
@@ -27,37 +28,67 @@ export interface UploadedBundle {
   /** The image references in Dockerrun.aws.json that now name the digest. */
   pinned: string[];
   zipPath: string;
+  /** False when the bucket already held these exact bytes under the key (an unchanged app's version reused). */
+  put?: boolean;
 }
 
 /**
- * Zips the Beanstalk files with the image pinned to its digest and puts the zip in S3 under
- * `<application>/<label>.zip`, as `eb deploy` does. Re-running puts the same bytes again.
+ * Zips the Beanstalk files and puts the zip in S3 under `<application>/<label>.zip`, as `eb
+ * deploy` does: a Docker bundle with the image pinned to its digest, or (no image section) the
+ * app's own files. Bytes already there under the key (same SHA-256) are not sent again.
  */
 export async function uploadSourceBundle(aws: AwsClientFactory, input: UploadBundleInput): Promise<UploadedBundle> {
   const { site } = input;
-  const files = await listBundleFiles(site.siteDir, site.beanstalk.bundle);
-  const dockerrun = files.find((f) => f.name === DOCKERRUN);
-  if (!dockerrun) throw nonRetryable('BundleInvalid', `${DOCKERRUN} is missing from the source bundle.`);
-  const { text, pinned } = pinImage(await readFile(dockerrun.absolute, 'utf8'), dockerrun.absolute, input.repository, input.digest);
+  let files: BundleFile[];
+  let pinnedText: string | null = null;
+  let pinned: string[] = [];
+  if (site.image) {
+    files = await listBundleFiles(site.siteDir, site.beanstalk.bundle);
+    const dockerrun = files.find((f) => f.name === DOCKERRUN);
+    if (!dockerrun) throw nonRetryable('BundleInvalid', `${DOCKERRUN} is missing from the source bundle.`);
+    if (!input.repository || !input.digest) throw nonRetryable('BundleInvalid', 'A Docker source bundle needs the pushed image (repository and digest) to pin.');
+    ({ text: pinnedText, pinned } = pinImage(await readFile(dockerrun.absolute, 'utf8'), dockerrun.absolute, input.repository, input.digest));
+  } else {
+    files = await listBundleFiles(site.siteDir, site.beanstalk.bundle, 'source', site.stateDir);
+  }
   const bundleDir = path.join(runDir(site.stateDir), 'bundle');
   await mkdir(bundleDir, { recursive: true });
   const zipPath = path.join(bundleDir, `${input.versionLabel}.zip`);
-  const bytes = await writeBundleZip(files, text, zipPath);
+  const bytes = await writeBundleZip(files, pinnedText, zipPath);
+  const body = await readFile(zipPath);
+  const checksum = createHash('sha256').update(body).digest('base64');
 
   const clients = aws(site.aws);
   await ensureBucket(clients, input.bucket, site);
   const key = `${site.beanstalk.application}/${input.versionLabel}.zip`;
+  let put = true;
   try {
-    await clients.s3.send(
-      new PutObjectCommand({ Bucket: input.bucket, Key: key, Body: await readFile(zipPath), ContentType: 'application/zip', ContentLength: bytes }),
-    );
-    const head = await clients.s3.send(new HeadObjectCommand({ Bucket: input.bucket, Key: key }));
-    if (head.ContentLength !== bytes) throw new Error(`S3 holds ${head.ContentLength ?? '?'} bytes, expected ${bytes}`);
+    // Only an app bundle's label can repeat (it names the app's digest); a Docker label is new each time.
+    put = site.image ? true : !(await holdsBytes(clients, input.bucket, key, bytes, checksum));
+    if (put) {
+      await clients.s3.send(
+        new PutObjectCommand({ Bucket: input.bucket, Key: key, Body: body, ContentType: 'application/zip', ContentLength: bytes, ChecksumSHA256: checksum }),
+      );
+      const head = await clients.s3.send(new HeadObjectCommand({ Bucket: input.bucket, Key: key }));
+      if (head.ContentLength !== bytes) throw new Error(`S3 holds ${head.ContentLength ?? '?'} bytes, expected ${bytes}`);
+    }
   } catch (err) {
     rethrowAws(err, `Uploading the source bundle to s3://${input.bucket}/${key}`);
   }
-  log.info('source bundle uploaded', { bucket: input.bucket, key, bytes, files: files.length, pinned });
-  return { bucket: input.bucket, key, bytes, files: files.map((f) => f.name), pinned, zipPath };
+  log.info(put ? 'source bundle uploaded' : 'source bundle already in S3', { bucket: input.bucket, key, bytes, files: files.length, pinned });
+  return { bucket: input.bucket, key, bytes, files: files.map((f) => f.name), pinned, zipPath, put };
+}
+
+/** Whether the key already holds exactly these bytes (size and S3's own SHA-256). */
+async function holdsBytes(clients: AwsClients, bucket: string, key: string, bytes: number, checksum: string): Promise<boolean> {
+  try {
+    const head = await clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
+    return head.ContentLength === bytes && head.ChecksumSHA256 === checksum;
+  } catch (err) {
+    const code = awsErrorCode(err);
+    if (code === 'NotFound' || code === 'NoSuchKey') return false;
+    throw err;
+  }
 }
 
 /**

@@ -20,4 +20,6 @@ export interface DemoOptions {
   units: number;
   unitMs: number;
   notify?: Record<string, unknown>;
+  /** The site's app files elsewhere than examples/ (a test's copy it may change); the example's own by default. */
+  siteDir?: string;
 }

@@ -1,7 +1,13 @@
 import type { DemoSite } from './demo-site.js';
+import { cellxgeneDemo } from './cellxgene.js';
 import { htanDashboard } from './htan-dashboard.js';
+import { sampleSiteDemo } from './sample-site.js';
+import { trendfinderDemo } from './trendfinder.js';
 
 /** The example sites the demo can run, by `--site` name. */
 export const demoSites: Record<string, DemoSite> = {
-  'htan-dashboard': htanDashboard,
+  [sampleSiteDemo.name]: sampleSiteDemo,
+  [cellxgeneDemo.name]: cellxgeneDemo,
+  [trendfinderDemo.name]: trendfinderDemo,
+  [htanDashboard.name]: htanDashboard,
 };

@@ -27,8 +27,12 @@ export class EnvironmentListeners {
         && current.status !== 'Terminated' && current.status !== 'Terminating';
       const body = JSON.stringify({
         environmentName: current?.environmentName, versionLabel: current?.versionLabel, health: current?.health, path: req.url,
+        platform: current?.solutionStackName ?? current?.platformArn, app: current?.app?.entry,
       });
-      res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      // An app that never started sits behind nginx, which answers 502 Bad Gateway.
+      const up = current !== undefined && !['Launching', 'Terminated', 'Terminating'].includes(current.status);
+      const status = up && current.app?.down ? 502 : healthy ? 200 : 503;
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     });
     server.keepAliveTimeout = 1000;

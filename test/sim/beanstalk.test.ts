@@ -1,6 +1,5 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import yazl from 'yazl';
 import {
   ElasticBeanstalkClient, CreateApplicationCommand, DescribeApplicationsCommand, CreateApplicationVersionCommand,
   DescribeApplicationVersionsCommand, DeleteApplicationVersionCommand, CreateEnvironmentCommand, DescribeEnvironmentsCommand,
@@ -10,19 +9,7 @@ import {
 import { S3Client, CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { simControl } from '../../sim/control-client.js';
 import type { RunningSim } from '../../sim/index.js';
-import { expectAwsError, sdkOptions, signedPost, useFastSim } from './helpers.js';
-
-function zip(files: Record<string, string>): Promise<Buffer> {
-  const z = new yazl.ZipFile();
-  for (const [name, body] of Object.entries(files)) z.addBuffer(Buffer.from(body), name);
-  z.end();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    z.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    z.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    z.outputStream.on('error', reject);
-  });
-}
+import { expectAwsError, sdkOptions, signedPost, useFastSim, zip } from './helpers.js';
 
 const waiter = { maxWaitTime: 10, minDelay: 0.1, maxDelay: 0.2 };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -41,6 +28,7 @@ void describe('Elastic Beanstalk', () => {
     await s3.send(new PutObjectCommand({ Bucket: 'eb-bundles', Key: 'good.zip', Body: await zip({ 'Dockerrun.aws.json': dockerrun }) }));
     await s3.send(new PutObjectCommand({ Bucket: 'eb-bundles', Key: 'nodockerrun.zip', Body: await zip({ 'README.md': 'hi' }) }));
     await s3.send(new PutObjectCommand({ Bucket: 'eb-bundles', Key: 'notzip.zip', Body: 'plain text' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'eb-bundles', Key: 'badjson.zip', Body: await zip({ 'Dockerrun.aws.json': '{"AWSEBDockerrunVersion": ' }) }));
     await eb.send(new CreateApplicationCommand({ ApplicationName: 'site' }));
     return [eb, s3];
   });
@@ -61,9 +49,11 @@ void describe('Elastic Beanstalk', () => {
 
   const smoke = async (endpointUrl: string): Promise<number> => (await fetch(`http://${endpointUrl}/healthz`)).status;
 
-  void it('processes versions from S3 bundles: Processed, or Failed without Dockerrun.aws.json', async () => {
+  void it('processes versions from S3 bundles: Processed, or Failed when not a zip or with a Dockerrun.aws.json that does not parse', async () => {
     assert.equal(await version('v1'), 'Processed');
-    assert.equal(await version('bad-nodockerrun', 'nodockerrun.zip'), 'Failed');
+    // Processing knows no platform: a bundle without Dockerrun.aws.json fails when a Docker environment deploys it.
+    assert.equal(await version('bad-nodockerrun', 'nodockerrun.zip'), 'Processed');
+    assert.equal(await version('bad-json', 'badjson.zip'), 'Failed');
     assert.equal(await version('bad-notzip', 'notzip.zip'), 'Failed');
     await expectAwsError(eb.send(new CreateApplicationVersionCommand({
       ApplicationName: 'site', VersionLabel: 'ghost', SourceBundle: { S3Bucket: 'eb-bundles', S3Key: 'missing.zip' },
@@ -71,7 +61,7 @@ void describe('Elastic Beanstalk', () => {
     await expectAwsError(eb.send(new CreateApplicationVersionCommand({ ApplicationName: 'site', VersionLabel: 'v1' })), 'InvalidParameterValue');
     await eb.send(new DeleteApplicationVersionCommand({ ApplicationName: 'site', VersionLabel: 'bad-notzip' }));
     const apps = await eb.send(new DescribeApplicationsCommand({ ApplicationNames: ['site'] }));
-    assert.deepEqual(apps.Applications?.[0]?.Versions, ['bad-nodockerrun', 'v1']);
+    assert.deepEqual(apps.Applications?.[0]?.Versions, ['bad-json', 'bad-nodockerrun', 'v1']);
   });
 
   void it('launches, deploys (waiter), refuses overlapping updates, goes Red when told, rolls back, restarts, aborts', async () => {
@@ -114,7 +104,7 @@ void describe('Elastic Beanstalk', () => {
     const dates = (events.Events ?? []).map((e) => e.EventDate?.getTime() ?? 0);
     assert.deepEqual(dates, [...dates].sort((a, b) => b - a));
 
-    await expectAwsError(eb.send(new UpdateEnvironmentCommand({ EnvironmentName: 'site-prod', VersionLabel: 'bad-nodockerrun' })), 'InvalidParameterValue');
+    await expectAwsError(eb.send(new UpdateEnvironmentCommand({ EnvironmentName: 'site-prod', VersionLabel: 'bad-json' })), 'InvalidParameterValue');
 
     await simControl(sim.controlUrl).addFault({ service: 'elasticbeanstalk', nextDeployRed: { environmentName: 'site-prod' }, count: 1 });
     assert.equal(await version('v3'), 'Processed');

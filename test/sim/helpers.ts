@@ -1,6 +1,7 @@
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { after, before } from 'node:test';
 import { SignatureV4 } from '@smithy/signature-v4';
+import yazl from 'yazl';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSim, type RunningSim, type StartSimOptions } from '../../sim/index.js';
@@ -88,4 +89,17 @@ export async function signedPost(sim: RunningSim, service: string, headers: Reco
 export async function rawJson(sim: RunningSim, target: string, body: string): Promise<{ status: number; json: Record<string, unknown>; errorType: string | null }> {
   const res = await signedPost(sim, 'transfer', { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target }, body);
   return { status: res.status, json: (await res.json()) as Record<string, unknown>, errorType: res.headers.get('x-amzn-errortype') };
+}
+
+/** A zip of the given files (name → text), as a source bundle is. */
+export function zip(files: Record<string, string>): Promise<Buffer> {
+  const z = new yazl.ZipFile();
+  for (const [name, body] of Object.entries(files)) z.addBuffer(Buffer.from(body), name);
+  z.end();
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    z.outputStream.on('data', (c: Buffer) => chunks.push(c));
+    z.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
+    z.outputStream.on('error', reject);
+  });
 }

@@ -5,7 +5,7 @@ import { ACCOUNT_ID } from '../../ids.js';
 import { now } from '../../clock.js';
 import { paginate } from '../../pagination.js';
 import { regional } from '../../regions.js';
-import { checkDockerBundle } from '../source-bundle.js';
+import { checkBundle } from '../source-bundle.js';
 import { deleteStoredObject } from '../s3.js';
 import { addEvent } from './state-machine.js';
 import { describeApp, describeVersion } from './describe.js';
@@ -137,7 +137,7 @@ export const applicationHandlers: Record<string, QueryHandler> = {
       processOutcome: undefined as 'Processed' | 'Failed' | undefined, processedAt: undefined as number | undefined,
     };
     if (process) {
-      const verdict = bundleFile ? await checkDockerBundle(bundleFile) : { ok: true as const };
+      const verdict = bundleFile ? await checkBundle(bundleFile) : { ok: true as const };
       version.processOutcome = verdict.ok ? 'Processed' : 'Failed';
       version.processedAt = now() + ctx.timings.versionProcessMs;
       if (!verdict.ok) {

@@ -7,7 +7,9 @@ import { begin, envEvent } from './state-machine.js';
 import { describeEnv, regionalCname } from './describe.js';
 import { findEnv, getApp, getVersion, invalid, invalidToken, maxRecords, mustBeReady } from './lookup.js';
 import { mergeSettings, parseOptionSettings, parseOptionsToRemove } from './option-settings.js';
+import { join } from 'node:path';
 import { platformByArn, platformByStack } from './platforms-catalogue.js';
+import { deployVerdict, type DeployVerdict } from '../source-bundle.js';
 import type { QueryHandler } from '../../protocols/types.js';
 import type { SimContext } from '../../context.js';
 import type { EbEnvironment } from '../../state.js';
@@ -38,6 +40,15 @@ function applicationMetrics(env: EbEnvironment): Record<string, unknown> {
     StatusCodes: healthy ? { Status2xx: 120, Status3xx: 0, Status4xx: 0, Status5xx: 0 } : { Status2xx: 0, Status3xx: 0, Status4xx: 0, Status5xx: 40 },
     Latency: { P999: 0.05, P99: 0.02, P95: 0.01, P90: 0.008, P85: 0.006, P75: 0.004, P50: 0.002, P10: 0.001 },
   };
+}
+
+/** What the environment's platform makes of the version's bundle, read from the bundle in S3. */
+async function verdictFor(ctx: SimContext, env: EbEnvironment, label: string): Promise<DeployVerdict> {
+  const bundle = getVersion(ctx, env.applicationName, label).sourceBundle;
+  const obj = bundle ? ctx.store.state.s3.buckets[bundle.S3Bucket]?.objects[bundle.S3Key] : undefined;
+  const file = bundle && obj ? join(ctx.stateDir, 's3', bundle.S3Bucket, obj.file) : undefined;
+  const platform = env.platformArn ? platformByArn(ctx.region, env.platformArn) : env.solutionStackName ? platformByStack(env.solutionStackName) : undefined;
+  return deployVerdict(file, platform?.language);
 }
 
 export const environmentHandlers: Record<string, QueryHandler> = {
@@ -82,6 +93,7 @@ export const environmentHandlers: Record<string, QueryHandler> = {
     eb.environments[env.environmentId] = env;
     env.port = await ctx.hooks.ensureEnvironmentListener(env.environmentId);
     begin(ctx, env, 'launch');
+    if (env.pending && label !== undefined) env.pending.verdict = await verdictFor(ctx, env, label);
     envEvent(ctx, env, at, 'createEnvironment is starting.');
     envEvent(ctx, env, at, `Using elasticbeanstalk-${ctx.region}-${ACCOUNT_ID} as Amazon S3 storage bucket for environment data.`);
     envEvent(ctx, env, at, 'Environment health has transitioned to Pending. Initialization in progress (running for 0 seconds). There are no instances.');
@@ -103,7 +115,7 @@ export const environmentHandlers: Record<string, QueryHandler> = {
     return { Environments: page.map((e) => describeEnv(ctx, e)), NextToken: next };
   },
 
-  UpdateEnvironment(input, ctx) {
+  async UpdateEnvironment(input, ctx) {
     const env = findEnv(ctx, input);
     mustBeReady(env);
     const label = input.optStr('VersionLabel');
@@ -119,7 +131,9 @@ export const environmentHandlers: Record<string, QueryHandler> = {
       const fired = ctx.faults.fire('elasticbeanstalk', 'UpdateEnvironment', (s) => s.nextDeployRed !== undefined
         && s.nextDeployRed.environmentName === env.environmentName
         && (s.nextDeployRed.versionLabel === undefined || s.nextDeployRed.versionLabel === label));
+      const verdict = await verdictFor(ctx, env, label);
       begin(ctx, env, 'update', { toVersion: label, goesRed: fired.length > 0 });
+      if (env.pending) env.pending.verdict = verdict;
       env.versionLabel = label;
     } else {
       begin(ctx, env, 'update', { toVersion: env.versionLabel, goesRed: false });

@@ -55,6 +55,24 @@ function complete(eb: Eb, env: EbEnvironment, ctx: Pick<SimContext, 'hooks'>): v
   const took = Math.max(1, Math.round((op.until - op.startedAt) / 1000));
   const say = (message: string, severity: EbEvent['severity'] = 'INFO'): void =>
     pushEvent(eb, at, message, { app: env.applicationName, env: env.environmentName, version: env.versionLabel, severity, requestId: op.requestId });
+  const failed = op.verdict?.failed;
+  if (failed && (op.kind === 'launch' || op.kind === 'update')) {
+    // The engine on the instance failed the deployment: Beanstalk resets the expected version to
+    // the last successful one and reports the instance as running the wrong version.
+    env.status = 'Ready';
+    if (op.kind === 'update') env.versionLabel = op.fromVersion;
+    env.health = 'Red';
+    env.healthStatus = 'Severe';
+    env.causes = [`Application update failed on 1 out of 1 instance.`, `Incorrect application version "${op.toVersion ?? ''}" on 1 instance. Expected version "${env.versionLabel ?? ''}".`];
+    say(failed, 'ERROR');
+    say("Instance deployment failed. For details, see 'eb-engine.log'.", 'ERROR');
+    say('Command execution completed on all instances. Summary: [Successful: 0, Failed: 1].');
+    say(op.kind === 'launch' ? 'Create environment operation is complete, but with errors. For more information, see troubleshooting documentation.' : 'Failed to deploy application.', 'ERROR');
+    return;
+  }
+  if (op.verdict && (op.kind === 'launch' || op.kind === 'update')) {
+    env.app = { entry: op.verdict.entry, ...(op.verdict.appDown ? { down: op.verdict.appDown } : {}) };
+  }
   switch (op.kind) {
     case 'launch':
       env.status = 'Ready';
@@ -101,6 +119,14 @@ function complete(eb: Eb, env: EbEnvironment, ctx: Pick<SimContext, 'hooks'>): v
       say('terminateEnvironment completed successfully.');
       void ctx.hooks.closeEnvironmentListener(env.environmentId);
       break;
+  }
+  if (env.app?.down && (op.kind === 'launch' || op.kind === 'update' || op.kind === 'restart')) {
+    // The deployment itself succeeded; nginx answers 502 because the app process never starts.
+    const before = env.healthStatus;
+    env.health = 'Red';
+    env.healthStatus = 'Severe';
+    env.causes = ['100.0 % of the requests are erroring with HTTP 5xx.', `Following services are not running: web (${env.app.down}).`];
+    say(`Environment health has transitioned from ${before} to Severe. ${env.causes.join(' ')}`, 'WARN');
   }
 }
 
