@@ -116,7 +116,7 @@ export function formatStatusLine(status: StatusView, withBar: boolean): string {
   const shown = child ? { stage: `${status.stage} › ${child.stage}`, step: child.step, done: child.done, total: child.total } : status;
   const parts = [shown.stage];
   if (shown.step) parts.push(`step ${shown.step}`);
-  if (shown.done !== null && shown.total !== null) {
+  if (typeof shown.done === 'number' && typeof shown.total === 'number') {
     parts.push(withBar ? `${bar(shown.done, shown.total)} ${shown.done}/${shown.total}` : `${shown.done}/${shown.total}`);
   }
   parts.push(formatDuration(status.elapsedMs));
