@@ -78,9 +78,9 @@ async function main(): Promise<number> {
     },
     USAGE,
   );
-  const site = demoSites[values.site];
+  const site = Object.hasOwn(demoSites, values.site) ? demoSites[values.site] : undefined;
   if (!site) {
-    const names = Object.values(demoSites).map((s) => `${s.name} (${s.summary})`).join('; ');
+    const names = Object.entries(demoSites).map(([name, s]) => `${name} (${name === s.name ? s.summary : `the ${s.name} demo`})`).join('; ');
     throw new InputError('InvalidArgument', '--site', `--site "${values.site}" is not an example site: use one of ${names}.`);
   }
   const say = values.json ? (line: string) => console.error(line) : (line: string) => console.log(line);

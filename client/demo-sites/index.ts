@@ -10,4 +10,6 @@ export const demoSites: Record<string, DemoSite> = {
   [cellxgeneDemo.name]: cellxgeneDemo,
   [trendfinderDemo.name]: trendfinderDemo,
   [htanDashboard.name]: htanDashboard,
+  // ContactTracing's runnable sample is the sample site; its real config is examples/contact-tracing.
+  'contact-tracing': sampleSiteDemo,
 };
