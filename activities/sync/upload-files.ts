@@ -19,10 +19,18 @@ const PIECE = 32 * 1024 * 1024;
  */
 export const FILES_PER_SESSION = 4;
 /**
+ * A resumed file above this is read back whole before its rename (a day's upload of one big file
+ * is worth the read). At or below it, a resumed file is trusted as a fresh one is: acknowledged
+ * writes, plus the unacknowledged tail proven by content (provenByContent), then the sync's
+ * verify. Reading back every small file in flight after each retry would, on a link that drops
+ * every few MB, spend each attempt re-reading and never finish (test/faults, the 12 MB drops).
+ */
+export const READ_BACK_ABOVE = 16 * 1024 * 1024;
+
+/**
  * Whether an earlier attempt's temp may be continued for this local file: it was started from
- * this very file (size and mtime). Any size: what a resume trusts is proven by acks or by content
- * and read back whole before the rename, so continuing costs reads, never bytes sent again
- * (bench/RESULTS.md, the resume sections).
+ * this very file (size and mtime). Any size: what a resume trusts is proven by acks or by content,
+ * so continuing costs reads, never bytes sent again (bench/RESULTS.md, the resume sections).
  */
 export function canResume(earlier: PartialUpload | undefined, file: { size: number; mtimeMs: number }): earlier is PartialUpload {
   return earlier !== undefined && earlier.size === file.size && earlier.mtimeMs === file.mtimeMs;
@@ -129,7 +137,7 @@ export async function uploadFiles(sessions: Sftp[], files: LocalFile[], o: Uploa
       // The mtime goes on before the rename, so a file under its real name is always complete.
       await sftp.utimes(job.temp, job.mtime, job.mtime).catch((err: unknown) => mtimeRefused(sftp, err, job.file.path));
     }
-    if (job.resumed && !(await readBackMatches(sftp, job, o))) {
+    if (job.resumed && job.file.size > READ_BACK_ABOVE && !(await readBackMatches(sftp, job, o))) {
       // What was proven is not what is there: send the whole file again, from byte 0.
       log.warn('a resumed temp file did not read back as the local file; uploading it again in full', { path: job.file.path });
       o.progress.state.bytesDone -= job.file.size;
@@ -264,7 +272,7 @@ function mtimeRefused(sftp: Sftp, err: unknown, file: string): void {
   log.warn('the server refused to set mtime; the next sync compares by size and recorded hash', { path: file });
 }
 
-/** A resumed file is trusted only once the whole temp reads back as the local file. */
+/** A big resumed file is trusted only once the whole temp reads back as the local file. */
 async function readBackMatches(sftp: Sftp, job: FileJob, o: UploadOptions): Promise<boolean> {
   o.progress.line(`reading back ${job.file.path}, resumed from an earlier attempt`);
   const [remote, local] = await Promise.all([
