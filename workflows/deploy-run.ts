@@ -272,7 +272,9 @@ export class DeployRun {
       this.previousVersion = update.previousVersion ?? this.target.environment?.versionLabel ?? null;
       this.status.previousVersion = this.previousVersion;
       this.compensateWith(label, this.previousVersion);
-      healthy = await this.waitHealthy(label, update.requestedAt, deadlineMs, 'deploy');
+      // Already Ready on the version (a release of an unchanged app, or a retry after the update finished): nothing to settle.
+      // (`?.`: results recorded before the field existed replay without it.)
+      healthy = await this.waitHealthy(label, update.requestedAt, deadlineMs, 'deploy', update.alreadyRequested && update.environment?.status === 'Ready');
       smoke = await this.smoke(healthy);
     } catch (err) {
       await this.unwind(err);
@@ -297,7 +299,7 @@ export class DeployRun {
     }
   }
 
-  private async waitHealthy(expectVersion: string | null, since: number, deadlineMs: number, purpose: HealthWaitPurpose): Promise<HealthyEnvironment> {
+  private async waitHealthy(expectVersion: string | null, since: number, deadlineMs: number, purpose: HealthWaitPurpose, unchanged = false): Promise<HealthyEnvironment> {
     const { site } = this;
     this.stage(
       purpose === 'rollback' ? 'rolling-back' : 'waiting-health',
@@ -311,6 +313,7 @@ export class DeployRun {
       deadlineMs,
       purpose,
       progressSignal: deployProgressSignal.name,
+      ...(unchanged ? { unchanged } : {}),
     });
     this.status.health = { status: healthy.status, color: healthy.color, healthStatus: healthy.healthStatus, versionLabel: healthy.versionLabel, causes: healthy.causes };
     return healthy;

@@ -24,6 +24,11 @@ export interface HealthWaitInput {
   purpose: HealthWaitPurpose;
   /** Signal of the calling workflow that receives health and events for its `status` query. */
   progressSignal?: string;
+  /**
+   * Nothing was asked of the environment (it was Ready on the version already): Ready is done at
+   * once, rather than after the minute a requested update gets to show that it started.
+   */
+  unchanged?: boolean;
 }
 
 export interface EnvironmentHealth {
@@ -94,7 +99,7 @@ export async function waitForHealthyEnvironment(aws: AwsClientFactory, input: He
         startedAt: Date.now(),
         polls: 0,
         cursor: { at: input.since, keys: [] },
-        settled: false,
+        settled: input.unchanged === true,
         unhealthySince: null,
         health: null,
         recentEvents: [],
