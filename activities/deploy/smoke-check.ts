@@ -1,6 +1,6 @@
 import { log } from '@temporalio/activity';
 import { nonRetryable } from '../failures.js';
-import { pause } from '../pause.js';
+import { tryUntilDeadline, type TryOutcome } from '../pause.js';
 
 export interface SmokeCheckInput {
   /** Where the site is served: the environment's CNAME, or its EndpointURL (host:port) on the sim. */
@@ -23,25 +23,20 @@ export interface SmokeCheckResult {
 export async function smokeCheck(input: SmokeCheckInput): Promise<SmokeCheckResult> {
   const url = /^https?:\/\//.test(input.cname) ? `${input.cname.replace(/\/$/, '')}${input.path}` : `http://${input.cname}${input.path}`;
   const began = Date.now();
-  const deadline = began + input.timeoutSeconds * 1000;
-  let attempts = 0;
-  let last = 'no answer yet';
-  for (;;) {
-    attempts += 1;
-    try {
-      const res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(Math.min(15_000, Math.max(1000, deadline - Date.now()))) });
-      const body = (await res.text()).slice(0, 200).replace(/\s+/g, ' ');
-      if (res.status === 200) {
-        log.info('smoke check passed', { url, attempts });
-        return { url, status: 200, attempts, elapsedMs: Date.now() - began };
+  const { attempts } = await tryUntilDeadline(
+    { timeoutSeconds: input.timeoutSeconds, stepMs: 2000, maxStepMs: 10_000, url },
+    async (timeoutMs): Promise<TryOutcome<true>> => {
+      try {
+        const res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
+        const body = (await res.text()).slice(0, 200).replace(/\s+/g, ' ');
+        if (res.status === 200) return { value: true };
+        return { last: `HTTP ${res.status}${body ? `: ${body}` : ''}` };
+      } catch (err) {
+        return { last: (err as Error).name === 'TimeoutError' ? 'no answer within 15 s' : `${(err as Error).message}${(err as { cause?: Error }).cause ? ` (${(err as { cause?: Error }).cause?.message})` : ''}` };
       }
-      last = `HTTP ${res.status}${body ? `: ${body}` : ''}`;
-    } catch (err) {
-      last = (err as Error).name === 'TimeoutError' ? 'no answer within 15 s' : `${(err as Error).message}${(err as { cause?: Error }).cause ? ` (${(err as { cause?: Error }).cause?.message})` : ''}`;
-    }
-    if (Date.now() >= deadline) {
-      throw nonRetryable('SmokeCheckFailed', `Smoke check GET ${url} did not answer 200 within ${input.timeoutSeconds} s (${attempts} tries); last: ${last}.`, { url, last });
-    }
-    await pause(Math.min(2000 * attempts, 10_000, Math.max(0, deadline - Date.now())), () => ({ url, attempts, lastLine: last }));
-  }
+    },
+    (tries, last) => nonRetryable('SmokeCheckFailed', `Smoke check GET ${url} did not answer 200 within ${input.timeoutSeconds} s (${tries} tries); last: ${last}.`, { url, last }),
+  );
+  log.info('smoke check passed', { url, attempts });
+  return { url, status: 200, attempts, elapsedMs: Date.now() - began };
 }

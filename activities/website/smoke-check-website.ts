@@ -1,6 +1,6 @@
 import { log } from '@temporalio/activity';
 import { nonRetryable } from '../failures.js';
-import { pause } from '../pause.js';
+import { tryUntilDeadline, type TryOutcome } from '../pause.js';
 import { fetchPage } from './fetch-page.js';
 import type { WebsiteTarget } from './check-website-target.js';
 
@@ -18,29 +18,24 @@ export interface WebsiteSmokeResult {
  * public, Block Public Access, a wrong smokePath all answer 403/404 here).
  */
 export async function smokeCheckWebsite(input: Pick<WebsiteTarget, 'url' | 'connectTo' | 'smokeTimeoutSeconds'>): Promise<WebsiteSmokeResult> {
-  const began = Date.now();
-  const deadline = began + input.smokeTimeoutSeconds * 1000;
-  let attempts = 0;
-  let last = 'no answer yet';
-  for (;;) {
-    attempts += 1;
-    try {
-      const page = await fetchPage(input.url, { timeoutMs: Math.min(15_000, Math.max(1000, deadline - Date.now())), ...(input.connectTo ? { connectTo: input.connectTo } : {}) });
-      if (page.status === 200 && page.body.length > 0) {
-        log.info('website smoke check passed', { url: input.url, bytes: page.body.length, attempts });
-        return { url: input.url, status: 200, bytes: page.body.length, contentType: page.contentType, attempts };
+  const { value: page, attempts } = await tryUntilDeadline(
+    { timeoutSeconds: input.smokeTimeoutSeconds, stepMs: 1000, maxStepMs: 5000, url: input.url },
+    async (timeoutMs): Promise<TryOutcome<Awaited<ReturnType<typeof fetchPage>>>> => {
+      try {
+        const page = await fetchPage(input.url, { timeoutMs, ...(input.connectTo ? { connectTo: input.connectTo } : {}) });
+        if (page.status === 200 && page.body.length > 0) return { value: page };
+        const said = page.body.toString('utf8').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 160);
+        return { last: `HTTP ${page.status}, ${page.body.length} bytes${said ? `: ${said}` : ''}` };
+      } catch (err) {
+        return { last: (err as Error).message };
       }
-      const said = page.body.toString('utf8').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 160);
-      last = `HTTP ${page.status}, ${page.body.length} bytes${said ? `: ${said}` : ''}`;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    if (Date.now() >= deadline) {
-      throw nonRetryable('WebsiteNotServed',
-        `The website did not serve ${input.url} within ${input.smokeTimeoutSeconds} s (${attempts} tries); last: ${last}. ` +
+    },
+    (tries, last) =>
+      nonRetryable('WebsiteNotServed',
+        `The website did not serve ${input.url} within ${input.smokeTimeoutSeconds} s (${tries} tries); last: ${last}. ` +
           'Check website.smokePath (it includes data.target.prefix), that the bucket policy lets "*" s3:GetObject, and that Block Public Access does not restrict it.',
-        { url: input.url, last });
-    }
-    await pause(Math.min(1000 * attempts, 5000, Math.max(0, deadline - Date.now())), () => ({ url: input.url, attempts, lastLine: last }));
-  }
+        { url: input.url, last }),
+  );
+  log.info('website smoke check passed', { url: input.url, bytes: page.body.length, attempts });
+  return { url: input.url, status: 200, bytes: page.body.length, contentType: page.contentType, attempts };
 }
