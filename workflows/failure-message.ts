@@ -22,10 +22,10 @@ export function stageFailureMessage(err: unknown): string {
   return raised ?? messages.at(-1) ?? String(err);
 }
 
-/** Whether the runbook raised a failure of this type anywhere in the chain (e.g. HostUnavailable). */
-export function hasFailureType(err: unknown, type: string): boolean {
+/** The failure of this type the runbook raised anywhere in the chain (e.g. HostUnavailable), if any. */
+export function failureOfType(err: unknown, type: string): ApplicationFailure | undefined {
   for (let current: unknown = err; current instanceof Error; current = current.cause) {
-    if (current instanceof ApplicationFailure && current.type === type) return true;
+    if (current instanceof ApplicationFailure && current.type === type) return current;
   }
-  return false;
+  return undefined;
 }

@@ -45,7 +45,7 @@ import { releaseSiteLockSignal, siteLockId, siteLockWorkflow } from './site-lock
 import { syncDataWorkflow, type SyncResult } from './sync.js';
 import { Patches } from './patches.js';
 import { deploysAppBundle, missingSection } from '../config/stage-sections.js';
-import { hasFailureType, stageFailureMessage } from './failure-message.js';
+import { failureOfType, stageFailureMessage } from './failure-message.js';
 import { hostWaitingView, watchDataHostOf, type DataHostWatch } from './host-wait-watch.js';
 import type { HostWait } from '../activities/host/host-wait.js';
 
@@ -98,9 +98,7 @@ function progressHow(childId: string, releaseId: string): { ui: string; cli: str
 function nextActionAfter(err: unknown, status: ReleaseStatus): string {
   if (isCancellation(err)) return 'none: the release was cancelled';
   const again = 'start a new release: in the Temporal UI, Start Workflow "releaseWorkflow" on the task queue this one ran on with the same input; with the CLI: npm run start-workflow -- release';
-  const types: ApplicationFailure[] = [];
-  for (let current: unknown = err; current instanceof Error; current = current.cause) if (current instanceof ApplicationFailure) types.push(current);
-  const host = types.find((f) => f.type === 'HostUnavailable');
+  const host = failureOfType(err, 'HostUnavailable');
   if (host) {
     const hostId = (host.details?.[0] as { hostId?: string } | undefined)?.hostId ?? 'the host named in the error';
     return `host unreachable: no worker on ${hostId}, which holds this release's data, took its work in time. Start the worker there (RUNBOOK_HOST_ID=${hostId} npm run worker, with the same RUNBOOK_CONFIG), then ${again}. Its data work never runs on another host.`;
@@ -109,7 +107,7 @@ function nextActionAfter(err: unknown, status: ReleaseStatus): string {
     return `approval timed out: nobody approved the deploy before ${status.approval?.deadline ?? 'its deadline'}, so nothing was deployed. To try again, ${again}.`;
   }
   if (status.deployStage === 'rejected') return `none: the deploy was rejected by ${status.approval?.by ?? 'someone'}, nothing was deployed. To try again, ${again}.`;
-  if (types.some((f) => f.type === 'RollbackFailed')) return status.deploy?.nextAction ?? 'act now: the rollback failed; see the error';
+  if (failureOfType(err, 'RollbackFailed')) return status.deploy?.nextAction ?? 'act now: the rollback failed; see the error';
   if (status.deployStage === 'rolled-back') return `the deploy was rolled back and the environment is healthy on its previous version: fix the cause named in the error, then ${again}.`;
   return `fix the cause named in the error, then ${again}.`;
 }
@@ -297,7 +295,7 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
         notifier?.emit(
           'stage-failed',
           { kind: 'stage-failed', site, workflowId, stage: group.stages.join('+'), childWorkflowId: childId, cause: stageFailureMessage(err) },
-          { anyHost: hasFailureType(err, 'HostUnavailable') },
+          { anyHost: failureOfType(err, 'HostUnavailable') !== undefined },
         );
         throw ApplicationFailure.create({
           type: 'ReleaseStageFailed',
