@@ -2,6 +2,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { hostWaitOf, type HostWait } from '../activities/host/host-wait.js';
+import { clock } from '../workflows/host-wait-watch.js';
 
 /** The fields every workflow's `status` query has, plus whatever else it reports. */
 export interface StatusView {
@@ -101,8 +102,6 @@ function bar(done: number, total: number, width = 24): string {
   const filled = Math.round((Math.min(done, total) / total) * width);
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
 }
-
-const clock = (iso: string | null): string => (iso ? `${iso.slice(11, 16)} UTC` : 'never');
 
 /** "waiting for host lab-2, last seen 14:02 UTC": what the run's data work waits for, and until when. */
 export function describeHostWait(wait: HostWait): string {

@@ -48,7 +48,8 @@ export function watchDataHostOf(child: { workflowId: string; firstExecutionRunId
   };
 }
 
-const clock = (iso: string | null): string => (iso ? `${iso.slice(11, 16)} UTC` : 'never');
+/** "14:02 UTC" (or "never"): how a wait's times read in the status and on the CLI's line. */
+export const clock = (iso: string | null): string => (iso ? `${iso.slice(11, 16)} UTC` : 'never');
 
 /** The release's waiting view for a child whose data host is gone: what waits, until when, and what to do. */
 export function hostWaitingView(wait: HostWait, child: { workflowType: string; workflowId: string }, releaseId: string): WaitingView {
