@@ -29,7 +29,8 @@ async function run(): Promise<void> {
   const quick = args.includes('--quick');
   const baselineAt = args.indexOf('--baseline');
   const baseline = baselineAt >= 0 ? args[baselineAt + 1] : undefined;
-  const names = args.filter((a, i) => !a.startsWith('--') && i !== baselineAt + 1);
+  // Without --baseline, baselineAt is -1: every non-flag argument is a name.
+  const names = args.filter((a, i) => !a.startsWith('--') && (baselineAt < 0 || i !== baselineAt + 1));
   if (args.includes('--splice')) {
     await spliceResults(await Promise.all(names.map((id) => readSection(resultsDir, id))), baseline);
     console.log(`bench/RESULTS.md: sections ${names.join(', ')} written, the others kept`);
