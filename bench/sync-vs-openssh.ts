@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { open as openFile } from 'node:fs/promises';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { DEFAULT_PARALLELISM } from '../config/schema.js';
 import { TEMP_SUFFIX } from '../activities/sync/local-tree.js';
 import { inTurn, scratchDir, type BenchContext, type Benchmark } from './lib/context.js';
 import { cpuOfTree, openSshPut } from './lib/clients.js';
@@ -12,7 +13,8 @@ import { changeFiles, FULL_TREE, generateTree, QUICK_TREE, type TreeFile } from 
 
 const MiB = 2 ** 20;
 /** The engine's default (`data.parallelism`). */
-const PARALLELISM = 4;
+/** The product's default, as a user gets it. */
+const PARALLELISM = DEFAULT_PARALLELISM;
 const FS_ID = 'efs';
 /** The manual runbook's step: from the site dir, into the file system root, `put -r data`. */
 const PUT_R = `cd /${FS_ID}\nput -r tree\n`;
@@ -185,7 +187,7 @@ async function syncVsOpenSsh(fx: Fixture, ctx: BenchContext): Promise<Section> {
   const notes = [
     `Tree: ${fx.files.length} files, ${fmt(fx.totalBytes / MiB, 0)} MiB, sizes ${fmt(Math.min(...fx.files.map((f) => f.size)) / 1024)} KiB to ${fmt(Math.max(...fx.files.map((f) => f.size)) / MiB)} MiB (90% log-uniform 1 KiB–1 MiB, 10% 1–16 MiB, scaled), 100 dirs, incompressible deterministic content (bench/lib/tree.ts). The tree sits in the page cache for both tools; the server writes to the same disk.`,
     `Server: Debian OpenSSH sshd on 127.0.0.1, internal-sftp chrooted, key auth only (bench/lib/sshd.ts). Ciphers negotiated: ${ciphers.join(', ') || 'unknown'} (ssh2 picks AES-GCM, the OpenSSH client chacha20-poly1305).`,
-    `Ours: the product's \`syncDirectory\` activity (activities/sync/sync-directory.ts, with plan-sync, upload-files, transfer-file, remote-tree, sftp-session) run in its own process under @temporalio/testing's MockActivityEnvironment, parallelism ${PARALLELISM} (the default: ${PARALLELISM} SSH connections × 2 SFTP sessions, 4 files in flight per session, big files in 32 MiB pieces, writes of the server's limits@openssh.com size — 255 KiB on OpenSSH), driven directly against this sshd — not through the sim, whose SFTP server is itself Node and would measure our code against our code. Two stand-ins at the edge (bench/lib/sync-child.ts): the Transfer API calls the session makes (DescribeServer for the host key fingerprint, Import/DeleteSshPublicKey) are answered locally and the imported key is appended to sshd's authorized keys; and the SSH username "<serverId>/<user>", which sftp-session.ts sends whenever an sftpEndpoint is set (the sim's convention), is cut to "<user>" because OpenSSH knows only system users. Timed: the activity from its start (key pair, connect, list both sides, plan, upload with temp-name-then-rename and mtime, delete) to its result; Node start-up is not timed. \`put -r\` is timed from process start to exit (its ssh handshake included). CPU: the sync process's own process.cpuUsage() (all its threads) for the activity; GNU time for \`sftp\` and the \`ssh\` it runs; the sshd daemon's reaped-children CPU for the server side.`,
+    `Ours: the product's \`syncDirectory\` activity (activities/sync/sync-directory.ts, with plan-sync, upload-files, transfer-file, remote-tree, sftp-session) run in its own process under @temporalio/testing's MockActivityEnvironment, parallelism ${PARALLELISM} (the default: ${PARALLELISM} SSH connections × 2 SFTP sessions, 8 files in flight per session — one taking the largest file left, seven the smallest — with 2 MiB in flight per session, big files in 32 MiB pieces, writes of the server's limits@openssh.com size — 255 KiB on OpenSSH), driven directly against this sshd — not through the sim, whose SFTP server is itself Node and would measure our code against our code. Two stand-ins at the edge (bench/lib/sync-child.ts): the Transfer API calls the session makes (DescribeServer for the host key fingerprint, Import/DeleteSshPublicKey) are answered locally and the imported key is appended to sshd's authorized keys; and the SSH username "<serverId>/<user>", which sftp-session.ts sends whenever an sftpEndpoint is set (the sim's convention), is cut to "<user>" because OpenSSH knows only system users. Timed: the activity from its start (key pair, connect, list both sides, plan, upload with temp-name-then-rename and mtime, delete) to its result; Node start-up is not timed. \`put -r\` is timed from process start to exit (its ssh handshake included). CPU: the sync process's own process.cpuUsage() (all its threads) for the activity; GNU time for \`sftp\` and the \`ssh\` it runs; the sshd daemon's reaped-children CPU for the server side.`,
     'Each run: ours full into an empty dir, change 1% (20 files; same size, new bytes, newer mtime), ours again; OpenSSH the same into its own dir; the order alternates per run. The ratio is taken per run, then the median.',
   ];
   return section('sync', 'Data sync vs OpenSSH sftp (1 GiB tree, real sshd)', ctx, startedAt, loadBefore, figures, notes);

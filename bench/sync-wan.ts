@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { DEFAULT_PARALLELISM } from '../config/schema.js';
 import { scratchDir, type BenchContext, type Benchmark } from './lib/context.js';
 import { LFTP_PARALLEL, lftpMirror, openSshPut, RCLONE_FLAGS, rcloneSync, type ToolRun } from './lib/clients.js';
 import { missingOpenSsh, startSshd } from './lib/sshd.js';
@@ -14,7 +15,8 @@ const FS_ID = 'efs';
 /** The tree the issue measured the other clients on (put -r of 1 GiB through the WAN profile takes minutes a run). */
 const WAN_TREE: TreeSpec = { files: 400, totalBytes: 200 * MiB, seed: 11 };
 const QUICK_WAN_TREE: TreeSpec = { files: 100, totalBytes: 40 * MiB, seed: 11 };
-const PARALLELISM = 4;
+/** The product's default, as a user gets it. */
+const PARALLELISM = DEFAULT_PARALLELISM;
 
 function missingClients(): string | undefined {
   const missing = ['rclone', 'lftp'].filter((tool) => {

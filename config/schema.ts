@@ -71,6 +71,12 @@ const envMap = z.record(z.string(), envValue, { error: 'must be an object of str
 
 const positiveHours = z.number({ error: 'must be a number of hours' }).positive('must be greater than 0');
 
+/**
+ * SSH connections of the EFS sync (S3: requests at once). On a link capped per connection the
+ * upload scales with connections; past 8 a 2-core worker's CPU is the limit (bench/RESULTS.md).
+ */
+export const DEFAULT_PARALLELISM = 8;
+
 export const compileStepSchema = z.strictObject({
   name: z
     .string()
@@ -156,7 +162,7 @@ export const dataSchema = z.strictObject({
     .refine((p) => !p.split('/').includes('..'), 'must not contain ".." (deleteExtraneous would empty the directory it points at): write the plain absolute path, such as "/data"')
     .optional(),
   deleteExtraneous: z.boolean().default(false),
-  parallelism: z.number().int().min(1).max(32).default(4),
+  parallelism: z.number().int().min(1).max(32).default(DEFAULT_PARALLELISM),
   verify: z.enum(['size', 'sample', 'all']).default('sample'),
   /** How many uploaded files `verify: "sample"` reads back and checksums. */
   verifySample: z.number().int().min(1, 'must be at least 1 file (or set verify to "size")').max(10_000).default(20),

@@ -22,16 +22,13 @@ export async function mkdirs(sftp: Sftp, dir: string, existing: string): Promise
   for (const part of parts) {
     current += `/${part}`;
     if (existing === current || existing.startsWith(`${current}/`)) continue;
-    try {
-      const s = await sftp.stat(current);
+    // mkdir first: one round trip where the dir is missing (the case this is called for); a
+    // refusal is fine when a dir is already there (made by an earlier sync, or another one now).
+    await sftp.mkdir(current).catch(async (mkdirErr: unknown) => {
+      const s = await sftp.stat(current).catch(() => undefined);
+      if (!s) throw mkdirErr;
       if (!s.isDirectory()) throw new Error(`${current} exists on the file system and is not a directory`);
-    } catch (err) {
-      if (!isNoSuchFile(err)) throw err;
-      await sftp.mkdir(current).catch(async (mkdirErr: unknown) => {
-        // Another upload of the same tree may have made it in between.
-        if (!(await sftp.stat(current).then((s) => s.isDirectory(), () => false))) throw mkdirErr;
-      });
-    }
+    });
   }
 }
 

@@ -10,7 +10,7 @@ import { costLimitFailure } from './cost-guard.js';
 import { walkLocalTree } from './local-tree.js';
 import { lastVerifiedTreeFile } from './last-verified-tree.js';
 import { PartialLog, partialsPath, readPartials } from './partial-uploads.js';
-import { planSync, totals, type SyncPlan, type Totals } from './plan-sync.js';
+import { planSync, totals, treeFromRecord, type SyncPlan, type Totals } from './plan-sync.js';
 import { readRemoteRecord } from './remote-record.js';
 import { createDirsAsNeeded, forEachOnSessions, isNoSuchFile, listRemoteTree, mkdirs } from './remote-tree.js';
 import { withSftpPool } from './sftp-session.js';
@@ -80,7 +80,16 @@ export async function syncDirectory(aws: AwsClientFactory, input: SyncDirectoryI
     const earlierPartials = await readPartials(partialFile);
     const partials = await new PartialLog(partialFile).open();
     const root = remoteRoot(input.fileSystemId, input.remoteDir);
-    const shape = { connections: Math.max(1, input.parallelism), sessionsPerConnection: input.sessionsPerConnection ?? 2 };
+    // With a record of the last verified sync, the local walk predicts the upload before the
+    // listing proves it: one connection starts at once, the rest only when the work needs them.
+    // Without a record (a first sync), all start at once.
+    const needsMore = deferred();
+    if (record) {
+      void localReady.then((local) => {
+        if (isBig(totals(planSync(local, treeFromRecord(record), record, false).upload))) needsMore.resolve();
+      }, () => undefined);
+    }
+    const shape = { connections: Math.max(1, input.parallelism), sessionsPerConnection: input.sessionsPerConnection ?? 2, restWhen: record ? needsMore.promise : undefined };
 
     return await withSftpPool(aws, input.login, shape, async (pool) => {
       const sftp = pool.sessions[0]!;
@@ -101,6 +110,8 @@ export async function syncDirectory(aws: AwsClientFactory, input: SyncDirectoryI
         if (remote.missingRoot) await mkdirs(sftp, root, `/${input.fileSystemId}`);
         const local = await localReady;
         const plan = planSync(local, remote, record, input.deleteExtraneous);
+        // The remote side may hold less than the record says (changed behind the runbook's back).
+        if (isBig(totals(plan.upload))) needsMore.resolve();
         // Temps this run proved partly written are continued, not removed.
         const liveTemps = new Set(remote.temps);
         const resumable = resumableTemps(earlierPartials, liveTemps, plan.upload, root, info.attempt);
@@ -136,6 +147,7 @@ export async function syncDirectory(aws: AwsClientFactory, input: SyncDirectoryI
           journal: writer,
           partials,
           resumable,
+          onJoin: pool.onJoin,
           dirReady: dirs.ready,
           shouldStop: () => shouldStop() || pool.lost !== undefined,
         });
@@ -193,6 +205,20 @@ export async function syncDirectory(aws: AwsClientFactory, input: SyncDirectoryI
   } finally {
     progress.stop();
   }
+}
+
+/**
+ * More than one connection's two sessions carry in well under a second on a fast link, or than
+ * the handshakes of the others (ten round trips each) would cost on a slow one.
+ */
+function isBig(upload: Totals): boolean {
+  return upload.bytes > 32 * 1024 * 1024 || upload.files > 64;
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 function ignoreMissing(err: unknown): void {

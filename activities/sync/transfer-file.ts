@@ -3,11 +3,13 @@ import { createReadStream, readSync } from 'node:fs';
 import type { Sftp } from './sftp-session.js';
 
 /**
- * Bytes one session keeps on the wire. OpenSSH's channel window is 2 MiB; twice that keeps the
- * window full while acks travel back (at 50 ms RTT: ~80 MB/s per session). Sessions share it
+ * Bytes one session keeps on the wire: OpenSSH's channel window (2 MiB), as its own sftp client
+ * keeps (64 × 32 KiB). More than the window only waits in ssh2's buffers: at 4 MiB the 1 GiB
+ * loopback upload used 8.3 s of CPU, at 2 MiB 6 s (bench/RESULTS.md), and on a capped link the
+ * excess is queue that every other request of the connection waits behind. Sessions share it
  * between the files they carry, so memory stays bounded however many files are in flight.
  */
-export const SESSION_BUDGET = 4 * 1024 * 1024;
+export const SESSION_BUDGET = 2 * 1024 * 1024;
 
 /** A counting semaphore on bytes in flight, one per SFTP session. */
 export class ByteBudget {

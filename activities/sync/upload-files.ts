@@ -14,10 +14,12 @@ import { ByteBudget, hashRemote, provenByContent, SESSION_BUDGET, sendRange, sha
 const SPLIT_ABOVE = 64 * 1024 * 1024;
 const PIECE = 32 * 1024 * 1024;
 /**
- * Files each session carries at once. A small file costs four round trips (open, writes,
- * setstat+close, rename) whatever its size; several per session keep the link busy meanwhile.
+ * Files each session carries at once. A small file costs three round trips (open, writes with
+ * setstat and close, rename) whatever its size, so one lane per session takes the largest file
+ * left (bandwidth) and the others the smallest (round trips): on a long link the small files'
+ * round trips overlap the big files' bytes instead of all coming at the end.
  */
-export const FILES_PER_SESSION = 4;
+export const FILES_PER_SESSION = 8;
 /**
  * A resumed file above this is read back whole before its rename (a day's upload of one big file
  * is worth the read). At or below it, a resumed file is trusted as a fresh one is: acknowledged
@@ -45,6 +47,8 @@ export interface UploadOptions {
   partials: PartialLog;
   /** What earlier attempts of this run proved written, by local path (temps still on the server). */
   resumable: Map<string, PartialUpload>;
+  /** Sessions of connections that come up later join the upload through this (SftpPool.onJoin). */
+  onJoin?: (listener: (session: Sftp) => void) => () => void;
   /** Resolves once the remote dir (relative; "" the root) exists. */
   dirReady?: (dir: string) => Promise<void>;
   shouldStop: () => boolean;
@@ -116,8 +120,9 @@ interface Piece {
 }
 
 /**
- * Uploads `files` over every session of the pool: largest first, big files cut into pieces that
- * different connections write at once, each piece with the session's byte budget in flight, each
+ * Uploads `files` over every session of the pool (and those that join while it runs): from both
+ * ends of the size order (see FILES_PER_SESSION), big files cut into pieces that different
+ * connections write at once, each piece with the session's byte budget in flight, each
  * file under a temp name renamed into place once complete (with its mtime already set). Progress
  * proven written is recorded as it grows, so a retry continues from there and reads back what it
  * resumed before trusting it.
@@ -125,7 +130,6 @@ interface Piece {
 export async function uploadFiles(sessions: Sftp[], files: LocalFile[], o: UploadOptions): Promise<{ done: LocalFile[]; bytesWritten: number }> {
   const done: LocalFile[] = [];
   const written = { bytes: 0 };
-  const budgets = new Map(sessions.map((s) => [s, new ByteBudget(SESSION_BUDGET)]));
   const jobs = [...files].sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : 1)).map((file) => makeJob(file, o));
   const queue: Piece[] = jobs.flatMap((j) => j.pieces);
   // Pieces proven by an earlier attempt count now; the read-back still decides.
@@ -156,9 +160,9 @@ export async function uploadFiles(sessions: Sftp[], files: LocalFile[], o: Uploa
     o.progress.state.filesDone += 1;
     done.push(job.file);
   };
-  const lane = async (sftp: Sftp): Promise<void> => {
-    const budget = budgets.get(sftp)!;
-    for (let piece = queue.shift(); piece; piece = queue.shift()) {
+  const lane = async (sftp: Sftp, budget: ByteBudget, smallFirst: boolean): Promise<void> => {
+    const next = (): Piece | undefined => (smallFirst ? queue.pop() : queue.shift());
+    for (let piece = next(); piece; piece = next()) {
       if (failure !== undefined || o.shouldStop()) return;
       try {
         await sendPiece(sftp, budget, piece, o, written);
@@ -169,9 +173,20 @@ export async function uploadFiles(sessions: Sftp[], files: LocalFile[], o: Uploa
       }
     }
   };
-  const lanes = Array.from({ length: FILES_PER_SESSION }, () => sessions).flat().map((s) => lane(s));
-  // Let every lane settle before reporting, so no upload runs on after the activity ends.
-  await Promise.all(lanes);
+  const lanes = new Set<Promise<void>>();
+  const start = (sftp: Sftp): void => {
+    const budget = new ByteBudget(SESSION_BUDGET);
+    for (let k = 0; k < FILES_PER_SESSION; k++) lanes.add(lane(sftp, budget, k > 0 /* smallest first */));
+  };
+  for (const s of sessions) start(s);
+  const leave = o.onJoin?.(start);
+  // Let every lane settle before reporting (those of sessions that joined meanwhile too), so no
+  // upload runs on after the activity ends.
+  for (let settled = 0; settled < lanes.size; ) {
+    settled = lanes.size;
+    await Promise.all(lanes);
+  }
+  leave?.();
   if (failure !== undefined) throw failure;
   return { done, bytesWritten: written.bytes };
 }
