@@ -130,8 +130,8 @@ export async function withSftpPool<T>(aws: AwsClientFactory, login: SftpLogin, s
 }
 
 /**
- * Starts every connection; `firstUp` settles once one is ready (or fails with the first failure
- * once all have failed). A later connection that fails is left out with a warning: the upload
+ * Starts the connections (one only until `shape.restWhen`, if given); `firstUp` settles once one
+ * is ready (or fails with the first failure once all started have failed). A later connection that fails is left out with a warning: the upload
  * goes on over the others, as it would have with a smaller `data.parallelism`.
  */
 function openPool(login: SftpLogin, privateKey: string, hostFingerprint: string | undefined, shape: PoolShape, signal?: AbortSignal): SftpPool & { firstUp: Promise<void> } {
