@@ -160,10 +160,15 @@ test('bad input fails before anything is provisioned, naming the field: a Docker
   await writeFile(badConfig, JSON.stringify(raw));
   await failsNaming('cellxgene-docker-list', { autoApprove: true }, 'beanstalk.bundle', /lists only the Docker platform's files/, badConfig);
 
-  // The app's entry left out by .ebignore: the deploy's preflight refuses the bundle.
+  // The app's entry left out by .ebignore: the deploy's preflight refuses the bundle, and a whole
+  // release refuses it before its compile (no child workflow starts).
   await writeFile(path.join(siteDir, '.ebignore'), `${await readFile(path.join(siteDir, '.ebignore'), 'utf8')}application.py\n`);
   try {
     await failsNaming('cellxgene-no-entry', { autoApprove: true, stages: ['deploy'] }, 'beanstalk.bundle', /neither application\.py nor a Procfile at its root/);
+    await failsNaming('cellxgene-no-entry-full', { autoApprove: true }, 'beanstalk.bundle', /neither application\.py nor a Procfile at its root/);
+    const history = await client.workflow.getHandle('cellxgene-no-entry-full').fetchHistory();
+    const children = (history.events ?? []).filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes);
+    assert.deepEqual(children, [], 'no stage started: the compile did not run');
   } finally {
     await cp(path.join(examplesDir, 'cellxgene', '.ebignore'), path.join(siteDir, '.ebignore'));
   }

@@ -39,6 +39,11 @@ export const Patches = {
   websiteRelease: 'website-release',
   /** A site on a non-Docker platform without an image section deploys its app's own files (no image stage). */
   appSourceBundle: 'app-source-bundle',
+  /**
+   * A release whose deploy comes after other stages checks the deploy's target (bundle, registry,
+   * environment) before the first of them: a missing application.py fails before the compile.
+   */
+  deployCheckedFirst: 'deploy-checked-first',
 } as const;
 
 export type PatchId = (typeof Patches)[keyof typeof Patches];

@@ -20,6 +20,8 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities as Acts } from '../activities/index.js';
 import { compileWorkflow, type CompileResult } from './compile.js';
 import { deployWorkflow, type DeployResult } from './deploy.js';
+import { deploySite } from './deploy-run.js';
+import { quickActivities } from './deploy-options.js';
 import {
   approvalHow,
   approvalSteps,
@@ -55,6 +57,12 @@ const quickActivity = {
 } as const;
 
 const { loadSiteConfig, claimSiteForRelease, refuseSecondRelease, searchAttributesRegistered, checkWebsiteTarget } = proxyActivities<Acts>(quickActivity);
+const { checkDeployTarget } = quickActivities;
+
+/** A deploy (not a restart) after stages that take time: its target is worth checking first. */
+function deployComesLater(selected: ReleaseStage[], dryRun: boolean): boolean {
+  return !dryRun && selected.includes('deploy') && selected.some((s) => s === 'compile' || s === 'figures' || s === 'sync');
+}
 
 /** Children are cancelled (never terminated) with the release, and the release waits for their teardown. */
 const childDefaults = {
@@ -199,6 +207,12 @@ export async function releaseWorkflow(rawInput: ReleaseInput = {}): Promise<Rele
   requireSections(config, selected, input.dryRun ?? false, appBundle);
   // The bucket, its region and its website hosting are checked before the pipeline runs: nothing compiled, nothing uploaded.
   if (selected.includes('website')) await checkWebsiteTarget({ config });
+  // So are the deploy's bundle, registry and environment when other stages come first: a missing
+  // application.py or a mistyped environment fails now, not after a day of compiling. The deploy
+  // checks again when it starts (the world may change meanwhile).
+  if (deployComesLater(selected, input.dryRun ?? false) && patched(Patches.deployCheckedFirst)) {
+    await checkDeployTarget({ site: deploySite(config, false), restartOnly: false, skipBuild: !selected.includes('image') });
+  }
   const site = config.site;
   status.site = site;
   limits.rollbackMinutes = config.beanstalk?.timeoutMinutes ?? null;

@@ -1,6 +1,6 @@
 // Records the workflow histories the replay test replays. Run after a deliberate change of a
 // workflow's shape (with patched() for runs already in flight), then commit the new JSON:
-//   node --import tsx test/replay/record-histories.ts [compile] [sync] [sync-pinned] [deploy] [deploy-prune] [release] [release-site-lock] [release-host-watch] [release-notify] [janitor-notify] [s3-sync] [s3-sync-pinned] [release-website]   (default: all)
+//   node --import tsx test/replay/record-histories.ts [compile] [sync] [sync-pinned] [deploy] [deploy-prune] [release] [release-site-lock] [release-host-watch] [release-deploy-first] [release-notify] [janitor-notify] [s3-sync] [s3-sync-pinned] [release-website]   (default: all)
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -172,12 +172,17 @@ async function run(): Promise<void> {
     // the release's history and its deploy child's (replayed under the child's own id), from before
     // the data host watch (patch held). `release-host-watch` records the release after that patch:
     // each child watched for a host that stops taking its work, the watch cancelled when it ends.
-    for (const name of ['release-site-lock', 'release-host-watch'] as const) {
+    // `release-deploy-first` adds the deploy's target checked before the compile.
+    for (const name of ['release-site-lock', 'release-host-watch', 'release-deploy-first'] as const) {
       if (!wanted(name)) continue;
       const fx = await startReleaseSim();
       const releaseSite = await makeReleaseSite(fx);
       try {
-        const heldPatches = name === 'release-site-lock' ? [Patches.releaseWatchesDataHost] : [];
+        const heldPatches = {
+          'release-site-lock': [Patches.releaseWatchesDataHost, Patches.deployCheckedFirst],
+          'release-host-watch': [Patches.deployCheckedFirst],
+          'release-deploy-first': [],
+        }[name];
         const releaseWorker = await createRunbookWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), heldPatches });
         await releaseWorker.runUntil(async () => {
           const workflowId = `replay-${name}`;
