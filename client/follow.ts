@@ -40,8 +40,7 @@ export async function followWorkflow(client: Client, handle: WorkflowHandle, opt
       const line = formatStatusLine(status, tty);
       // Off a terminal, print only when something other than the clock changed: a release's
       // child moving on (compile starting → compiling) counts, its progress counts do not.
-      const child = status.child as { stage?: unknown; step?: unknown } | undefined;
-      const key = JSON.stringify([status.stage, status.step, status.done, status.total, status.lastLine, child?.stage, child?.step]);
+      const key = JSON.stringify([status.stage, status.step, status.done, status.total, status.lastLine, status.child?.stage, status.child?.step]);
       if (tty) out.write(`\r\x1b[2K${line.slice(0, (out.columns ?? 120) - 1)}`);
       else if (key !== lastKey) out.write(`${line}\n`);
       lastKey = key;

@@ -14,7 +14,18 @@ export interface StatusView {
   elapsedMs: number;
   lastLine: string | null;
   nextAction?: string;
+  /** A release's running compile or sync child, as readStatus merges it in. */
+  child?: ChildProgress;
   [key: string]: unknown;
+}
+
+export interface ChildProgress {
+  workflowId: string;
+  stage: string;
+  step: string | null;
+  done: number | null;
+  total: number | null;
+  lastLine: string | null;
 }
 
 interface HeartbeatProgress {
@@ -111,7 +122,7 @@ export function describeHostWait(wait: HostWait): string {
 /** One line a person can read at a glance: stage, step, progress, time, last output. */
 export function formatStatusLine(status: StatusView, withBar: boolean): string {
   // A release reads best as "stage › what its child is doing".
-  const child = status.child as { stage: string; step: string | null; done: number | null; total: number | null; lastLine: string | null } | undefined;
+  const { child } = status;
   const shown = child ? { stage: `${status.stage} › ${child.stage}`, step: child.step, done: child.done, total: child.total } : status;
   const parts = [shown.stage];
   if (shown.step) parts.push(`step ${shown.step}`);

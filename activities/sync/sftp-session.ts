@@ -72,10 +72,10 @@ export interface PoolShape {
 }
 
 /**
- * Several SFTP sessions over several SSH connections, all logged in with one upload key. The
- * connections are opened at once, and the pool is handed over as soon as the first is up: the
- * listing and a small upload need not wait for the slowest handshake (on loopback, four
- * handshakes in parallel take 1.5–2× one). The others join as they come up.
+ * Several SFTP sessions over several SSH connections, all logged in with one upload key. The pool
+ * is handed over as soon as its first connection is up: the listing and a small upload need not
+ * wait for the slowest handshake (on loopback, four handshakes in parallel take 1.5–2× one). The
+ * others join as they come up (see PoolShape.restWhen for when they are opened).
  */
 export interface SftpPool {
   /** The sessions of every connection up so far; grows as the others join. */
@@ -131,8 +131,9 @@ export async function withSftpPool<T>(aws: AwsClientFactory, login: SftpLogin, s
 
 /**
  * Starts the connections (one only until `shape.restWhen`, if given); `firstUp` settles once one
- * is ready (or fails with the first failure once all started have failed). A later connection that fails is left out with a warning: the upload
- * goes on over the others, as it would have with a smaller `data.parallelism`.
+ * is ready (or fails with the first failure once all started have failed). A later connection
+ * that fails is left out with a warning: the upload goes on over the others, as it would have
+ * with a smaller `data.parallelism`.
  */
 function openPool(login: SftpLogin, privateKey: string, hostFingerprint: string | undefined, shape: PoolShape, signal?: AbortSignal): SftpPool & { firstUp: Promise<void> } {
   const ending = new AbortController();
