@@ -33,6 +33,11 @@ export interface Sftp {
   /** The largest WRITE / READ payload the server accepts (its limits@openssh.com, else 32 KiB-ish). */
   readonly maxWriteLen: number;
   readonly maxReadLen: number;
+  /**
+   * The quickest answer any request on this connection has had so far, ms (Infinity before the
+   * first): the link's round trip plus the server's least work. Tells a near link from a long one.
+   */
+  readonly fastestReplyMs: number;
   /** Set once the connection is gone (dropped, or ended by us). */
   readonly lost: string | undefined;
   /** Ends the connection; pending calls fail. */
@@ -254,6 +259,7 @@ function connect(login: SftpLogin, privateKey: string, hostFingerprint: string |
     };
     client.once('error', fail);
     const pending = new Set<(err: Error) => void>();
+    const replies = { fastestMs: Infinity };
     // ssh2 does not always fail requests in flight when the socket dies; without this an
     // upload would wait forever while the activity's heartbeat ticker kept it looking alive.
     client.on('close', () => {
@@ -281,7 +287,7 @@ function connect(login: SftpLogin, privateKey: string, hostFingerprint: string |
             return;
           }
           wrapper.on('error', () => undefined);
-          res(promisified(wrapper, pending, () => lost, end));
+          res(promisified(wrapper, pending, replies, () => lost, end));
         });
       });
     client.once('ready', () => {
@@ -317,7 +323,7 @@ function connect(login: SftpLogin, privateKey: string, hostFingerprint: string |
   });
 }
 
-function promisified(w: SFTPWrapper, pending: Set<(err: Error) => void>, lost: () => string | undefined, end: () => void): Sftp {
+function promisified(w: SFTPWrapper, pending: Set<(err: Error) => void>, replies: { fastestMs: number }, lost: () => string | undefined, end: () => void): Sftp {
   // What the server announced at session start (limits@openssh.com, posix-rename@openssh.com);
   // ssh2 keeps both on the wrapper without a public accessor.
   const internals = w as unknown as { _maxWriteLen?: number; _maxReadLen?: number; _extensions?: Record<string, string> };
@@ -330,9 +336,11 @@ function promisified(w: SFTPWrapper, pending: Set<(err: Error) => void>, lost: (
         return;
       }
       pending.add(reject);
+      const sent = performance.now();
       try {
         fn((err, result) => {
           pending.delete(reject);
+          replies.fastestMs = Math.min(replies.fastestMs, performance.now() - sent);
           if (err) reject(err);
           else resolve(result as R);
         });
@@ -372,6 +380,9 @@ function promisified(w: SFTPWrapper, pending: Set<(err: Error) => void>, lost: (
     close: (h) => call<void>((cb) => w.close(h, cb)),
     maxWriteLen: Math.max(4096, internals._maxWriteLen ?? 32_768),
     maxReadLen: Math.max(4096, internals._maxReadLen ?? 32_768),
+    get fastestReplyMs() {
+      return replies.fastestMs;
+    },
     get lost() {
       return lost();
     },

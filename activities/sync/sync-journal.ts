@@ -26,7 +26,11 @@ export async function readJournal(file: string): Promise<Journal> {
 }
 
 export class JournalWriter {
-  private queue: Promise<void> = Promise.resolve();
+  /** Lines waiting for the next append; merged so a burst of renames costs one write, not one each. */
+  private buffered: string[] = [];
+  /** The append that will carry `buffered`, once the one before it is done. */
+  private next: Promise<void> | undefined;
+  private tail: Promise<void> = Promise.resolve();
   constructor(private readonly file: string) {}
 
   async open(): Promise<this> {
@@ -34,13 +38,27 @@ export class JournalWriter {
     return this;
   }
 
-  /** Appends in order; the promise (or `flush`) settles once this entry (or every one so far) is written. */
+  /**
+   * Appends in order, one write at a time, each carrying every line added while the one before
+   * was on its way. The promise (or `flush`) settles once this entry (or every one so far) is written.
+   */
   add(entry: JournalEntry): Promise<void> {
-    this.queue = this.queue.then(() => appendFile(this.file, `${JSON.stringify(entry)}\n`));
-    return this.queue;
+    this.buffered.push(`${JSON.stringify(entry)}\n`);
+    if (!this.next) {
+      this.next = this.tail.then(() => {
+        const lines = this.buffered;
+        this.buffered = [];
+        this.next = undefined;
+        return appendFile(this.file, lines.join(''));
+      });
+      // A failed append surfaces through flush(); callers that do not await add() must not crash the worker.
+      this.next.catch(() => undefined);
+      this.tail = this.next;
+    }
+    return this.next;
   }
 
   flush(): Promise<void> {
-    return this.queue;
+    return this.tail;
   }
 }

@@ -3,13 +3,29 @@ import { createReadStream, readSync } from 'node:fs';
 import type { Sftp } from './sftp-session.js';
 
 /**
- * Bytes one session keeps on the wire: OpenSSH's channel window (2 MiB), as its own sftp client
- * keeps (64 × 32 KiB). More than the window only waits in ssh2's buffers: at 4 MiB the 1 GiB
+ * Bytes one session keeps on the wire on a long link: OpenSSH's channel window (2 MiB), as its
+ * own sftp client keeps (64 × 32 KiB), and more than the bandwidth-delay product of a 25 MB/s,
+ * 50 ms connection. More than the window only waits in ssh2's buffers: at 4 MiB the 1 GiB
  * loopback upload used 8.3 s of CPU, at 2 MiB 6 s (bench/RESULTS.md), and on a capped link the
  * excess is queue that every other request of the connection waits behind. Sessions share it
  * between the files they carry, so memory stays bounded however many files are in flight.
  */
 export const SESSION_BUDGET = 2 * 1024 * 1024;
+
+/**
+ * Bytes one session keeps on the wire on a near link, whose requests are answered within
+ * NEAR_LINK_MS. There 2 MiB per session outran a fresh connection's server side: the first
+ * 20 MiB took 240–320 ms instead of about 110 (sshd's socket filled, TCP retransmitted what had
+ * arrived; `ss -ti` showed bytes_retrans and dsack), which was half of a 1%-changed sync. Once
+ * the connection is warm, 1 MiB carries as much as 2 (bench/WHY.md).
+ */
+export const NEAR_SESSION_BUDGET = 1024 * 1024;
+export const NEAR_LINK_MS = 10;
+
+/** The budget for sessions whose quickest answer so far took `fastestReplyMs`. */
+export function sessionBudget(fastestReplyMs: number): number {
+  return fastestReplyMs < NEAR_LINK_MS ? NEAR_SESSION_BUDGET : SESSION_BUDGET;
+}
 
 /** A counting semaphore on bytes in flight, one per SFTP session. */
 export class ByteBudget {

@@ -8,7 +8,7 @@ import { isNoSuchFile } from './remote-tree.js';
 import { OPEN_RESUME, OPEN_WRITE, type Sftp } from './sftp-session.js';
 import type { JournalWriter } from './sync-journal.js';
 import type { SyncProgress } from './sync-progress.js';
-import { ByteBudget, hashRemote, provenByContent, SESSION_BUDGET, sendRange, sha256Local } from './transfer-file.js';
+import { ByteBudget, hashRemote, provenByContent, sendRange, sessionBudget, sha256Local } from './transfer-file.js';
 
 /** Files above this are cut into pieces of PIECE bytes that go over different connections. */
 const SPLIT_ABOVE = 64 * 1024 * 1024;
@@ -175,7 +175,9 @@ export async function uploadFiles(sessions: Sftp[], files: LocalFile[], o: Uploa
   };
   const lanes = new Set<Promise<void>>();
   const start = (sftp: Sftp): void => {
-    const budget = new ByteBudget(SESSION_BUDGET);
+    // Judged per session when it starts: the listing's answers (or the first session's, for one
+    // that joins later on the same link) tell how far the server is.
+    const budget = new ByteBudget(sessionBudget(Math.min(sftp.fastestReplyMs, ...sessions.map((s) => s.fastestReplyMs))));
     for (let k = 0; k < FILES_PER_SESSION; k++) lanes.add(lane(sftp, budget, k > 0 /* smallest first */));
   };
   for (const s of sessions) start(s);
