@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_PARALLELISM } from '../config/schema.js';
 import { TEMP_SUFFIX } from '../activities/sync/local-tree.js';
-import { inTurn, scratchDir, type BenchContext, type Benchmark } from './lib/context.js';
+import { inTurn, scratchDir, settleDisk, type BenchContext, type Benchmark } from './lib/context.js';
 import { cpuOfTree, openSshPut } from './lib/clients.js';
 import { missingOpenSsh, startSshd, type RunningSshd } from './lib/sshd.js';
 import { fmt, loadAverage, sectionRun, spread, type Figure, type Section } from './lib/stats.js';
@@ -116,6 +116,7 @@ async function syncVsOpenSsh(fx: Fixture, ctx: BenchContext): Promise<Section> {
     let sf = 0;
     let sa = 0;
     const ours = async (): Promise<void> => {
+      settleDisk();
       const sshdBefore = cpuOfTree(fx.sshd.pid);
       const full = await syncOurs(fx, '/ours', `bench-full-${i}`, 1, 'sample');
       of = full.result!.syncSeconds;
@@ -126,17 +127,20 @@ async function syncVsOpenSsh(fx: Fixture, ctx: BenchContext): Promise<Section> {
       hwm.push(full.hwm);
       const changed = await changeFiles(fx.treeDir, fx.files, 0.01, 2 * i);
       changedBytes.push(changed.reduce((a, f) => a + f.size, 0));
+      settleDisk();
       const incr = await syncOurs(fx, '/ours', `bench-incr-${i}`);
       oi = incr.result!.syncSeconds;
       incrBytes.push(incr.result!.result.uploaded.bytes);
       await rm(remoteOnDisk(fx, '/ours'), { recursive: true, force: true });
     };
     const openssh = async (): Promise<void> => {
+      settleDisk();
       const put = await openSshPut(fx.sshd, fx.sshd.port, PUT_R, fx.work);
       sf = put.seconds;
       cpuPut.push(put.clientCpu);
       cpuPutSshd.push(put.serverCpu);
       await changeFiles(fx.treeDir, fx.files, 0.01, 2 * i + 1);
+      settleDisk();
       sa = (await openSshPut(fx.sshd, fx.sshd.port, PUT_R, fx.work)).seconds;
       const landed = await dirBytes(remoteOnDisk(fx, '/tree'));
       if (landed.bytes !== fx.totalBytes) throw new Error(`put -r left ${landed.bytes} bytes, expected ${fx.totalBytes} (nested dir?)`);
@@ -187,7 +191,7 @@ async function syncVsOpenSsh(fx: Fixture, ctx: BenchContext): Promise<Section> {
   const notes = [
     `Tree: ${fx.files.length} files, ${fmt(fx.totalBytes / MiB, 0)} MiB, sizes ${fmt(Math.min(...fx.files.map((f) => f.size)) / 1024)} KiB to ${fmt(Math.max(...fx.files.map((f) => f.size)) / MiB)} MiB (90% log-uniform 1 KiB–1 MiB, 10% 1–16 MiB, scaled), 100 dirs, incompressible deterministic content (bench/lib/tree.ts). The tree sits in the page cache for both tools; the server writes to the same disk.`,
     `Server: Debian OpenSSH sshd on 127.0.0.1, internal-sftp chrooted, key auth only (bench/lib/sshd.ts). Ciphers negotiated: ${ciphers.join(', ') || 'unknown'} (ssh2 picks AES-GCM, the OpenSSH client chacha20-poly1305).`,
-    `Ours: the product's \`syncDirectory\` activity (activities/sync/sync-directory.ts, with plan-sync, upload-files, transfer-file, remote-tree, sftp-session) run in its own process under @temporalio/testing's MockActivityEnvironment, parallelism ${PARALLELISM} (the default: ${PARALLELISM} SSH connections × 2 SFTP sessions, 8 files in flight per session — one taking the largest file left, seven the smallest — with 2 MiB in flight per session, big files in 32 MiB pieces, writes of the server's limits@openssh.com size — 255 KiB on OpenSSH), driven directly against this sshd — not through the sim, whose SFTP server is itself Node and would measure our code against our code. Two stand-ins at the edge (bench/lib/sync-child.ts): the Transfer API calls the session makes (DescribeServer for the host key fingerprint, Import/DeleteSshPublicKey) are answered locally and the imported key is appended to sshd's authorized keys; and the SSH username "<serverId>/<user>", which sftp-session.ts sends whenever an sftpEndpoint is set (the sim's convention), is cut to "<user>" because OpenSSH knows only system users. Timed: the activity from its start (key pair, connect, list both sides, plan, upload with temp-name-then-rename and mtime, delete) to its result; Node start-up is not timed. \`put -r\` is timed from process start to exit (its ssh handshake included). CPU: the sync process's own process.cpuUsage() (all its threads) for the activity; GNU time for \`sftp\` and the \`ssh\` it runs; the sshd daemon's reaped-children CPU for the server side.`,
+    `Ours: the product's \`syncDirectory\` activity (activities/sync/sync-directory.ts, with plan-sync, upload-files, transfer-file, remote-tree, sftp-session) run in its own process under @temporalio/testing's MockActivityEnvironment, parallelism ${PARALLELISM} (the default: ${PARALLELISM} SSH connections × 2 SFTP sessions, 8 files in flight per session — one taking the largest file left, seven the smallest — with 2 MiB in flight per session, big files in 32 MiB pieces, writes of the server's limits@openssh.com size — 255 KiB on OpenSSH), driven directly against this sshd — not through the sim, whose SFTP server is itself Node and would measure our code against our code. Two stand-ins at the edge (bench/lib/sync-child.ts): the Transfer API calls the session makes (DescribeServer for the host key fingerprint, Import/DeleteSshPublicKey) are answered locally and the imported key is appended to sshd's authorized keys; and the SSH username "<serverId>/<user>", which sftp-session.ts sends whenever an sftpEndpoint is set (the sim's convention), is cut to "<user>" because OpenSSH knows only system users. Timed: the activity from its start (key pair, connect, list both sides, plan, upload with temp-name-then-rename and mtime, delete) to its result; Node start-up is not timed. \`put -r\` is timed from process start to exit (its ssh handshake included). Before every timed run of either tool the page cache's dirty data is written back (sync(1)): client and server share one disk here, and a run would otherwise wait on the writeback of the gigabyte the run before it uploaded. CPU: the sync process's own process.cpuUsage() (all its threads) for the activity; GNU time for \`sftp\` and the \`ssh\` it runs; the sshd daemon's reaped-children CPU for the server side.`,
     'Each run: ours full into an empty dir, change 1% (20 files; same size, new bytes, newer mtime), ours again; OpenSSH the same into its own dir; the order alternates per run. The ratio is taken per run, then the median.',
   ];
   return section('sync', 'Data sync vs OpenSSH sftp (1 GiB tree, real sshd, loopback)', ctx, startedAt, loadBefore, figures, notes);

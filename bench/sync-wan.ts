@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_PARALLELISM } from '../config/schema.js';
-import { scratchDir, type BenchContext, type Benchmark } from './lib/context.js';
+import { scratchDir, settleDisk, type BenchContext, type Benchmark } from './lib/context.js';
 import { LFTP_PARALLEL, lftpMirror, openSshPut, RCLONE_FLAGS, rcloneSync, type ToolRun } from './lib/clients.js';
 import { missingOpenSsh, startSshd } from './lib/sshd.js';
 import { fmt, loadAverage, sectionRun, spread, type Figure, type Section } from './lib/stats.js';
@@ -70,6 +70,7 @@ export const syncWanBenchmark: Benchmark = {
         // Rotate who goes first, so none always gets the quieter machine.
         for (let k = 0; k < tools.length; k++) {
           const [name, run] = tools[(k + i) % tools.length]!;
+          settleDisk();
           t[name]!.push(await run());
         }
         await changeFiles(treeDir, files, 0.01, 100 + i);
@@ -79,6 +80,7 @@ export const syncWanBenchmark: Benchmark = {
         ];
         for (let k = 0; k < incr.length; k++) {
           const [name, run] = incr[(k + i) % incr.length]!;
+          settleDisk();
           t[name]!.push(await run());
         }
         const last = (name: string): number => t[name]!.at(-1)!.seconds;
@@ -112,7 +114,7 @@ export const syncWanBenchmark: Benchmark = {
         `Tree: ${files.length} files, ${fmt(spec.totalBytes / MiB, 0)} MiB (the issue's 400-file/200 MiB size: \`put -r\` of the 1 GiB tree through this link takes several minutes a run), same generator as the loopback section (bench/lib/tree.ts). 1% changed = ${Math.max(1, Math.round(files.length * 0.01))} files, new bytes and a newer mtime.`,
         `Link: Toxiproxy ${TOXIPROXY_VERSION} (\`go install github.com/Shopify/toxiproxy/v2/cmd/server@${TOXIPROXY_VERSION}\` from the Go module proxy) in front of the same OpenSSH sshd, with a latency toxic of ${WAN.latencyMs} ms and a bandwidth toxic of ${WAN.rateKBps / 1000} MB/s on each direction. Both toxics apply per TCP connection: a client that opens several connections gets several times the bandwidth, as it would from AWS Transfer Family (which limits per session, not per client).`,
         `Flags: ours \`data.parallelism\` ${PARALLELISM} (SSH connections) × 2 SFTP sessions each; \`put -r\` as the manual runbook types it; lftp \`mirror -R --parallel=${LFTP_PARALLEL} --no-perms\` with its default packet settings (on a 100-file/40 MiB tree through this link: --parallel=4 13.0 s, 16 6.9 s; adding \`sftp:max-packets-in-flight 64\` and \`sftp:size-write 0x3fc00\` made it 45 s, 32 in parallel 43 s); rclone \`sync ${RCLONE_FLAGS.join(' ')}\` (the issue's \`--transfers 8 --sftp-chunk-size 255k\` with more transfers and checkers, which were faster here; hash check and shell off because the server is internal-sftp only). rclone and lftp from Debian bookworm (rclone 1.60, lftp 4.9).`,
-        'Each run: the four full uploads into fresh dirs (order rotated per run), then 1% changed, then ours and rclone again into their dirs. CPU: GNU time for the clients (user + system of the whole process tree), the sshd daemon\'s reaped-children time for the server side; ours is the sync process\'s own process.cpuUsage().',
+        'Each run: the four full uploads into fresh dirs (order rotated per run), then 1% changed, then ours and rclone again into their dirs; dirty data in the page cache is written back (sync(1)) before each timed run. CPU: GNU time for the clients (user + system of the whole process tree), the sshd daemon\'s reaped-children time for the server side; ours is the sync process\'s own process.cpuUsage().',
       ];
       return [{
         id: 'sync-wan',

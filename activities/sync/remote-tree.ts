@@ -1,6 +1,7 @@
 import { heartbeat } from '@temporalio/activity';
 import { TEMP_SUFFIX } from './local-tree.js';
 import type { RemoteTree } from './plan-sync.js';
+import type { FileEntryWithStats } from 'ssh2';
 import type { Sftp } from './sftp-session.js';
 
 const S_IFMT = 0o170000;
@@ -87,69 +88,91 @@ export function createDirsAsNeeded(sessions: Sftp[], root: string, dirs: string[
 /**
  * Every file and dir under `root` (relative paths, sorted); our interrupted temp files listed
  * apart. Dirs are listed in parallel across the sessions: on a 50 ms link one readdir at a time
- * costs several round trips per dir.
+ * costs several round trips per dir. `known` (relative dirs, "" the root: what the record of the
+ * last verified sync holds) are asked for at once rather than level by level as the walk finds
+ * them: a three-level tree costs one wave of round trips, not three. The tree is still built
+ * from what each parent lists: a known dir that is gone or no longer a dir is not in it.
  */
-export async function listRemoteTree(sftp: Sftp | Sftp[], root: string): Promise<RemoteTree> {
+export async function listRemoteTree(sftp: Sftp | Sftp[], root: string, known: string[] = []): Promise<RemoteTree> {
   const sessions = Array.isArray(sftp) ? sftp : [sftp];
   const tree: RemoteTree = { files: [], dirs: [], temps: [] };
   let listed = 0;
-  const pending: { dir: string; rel: string }[] = [{ dir: root, rel: '' }];
-  let running = 0;
-  let failure: unknown;
   // Dirs listed at once, whatever the sessions: a session carries many requests in flight, and the
   // listing often starts on the first connection alone (the others join as they come up). Each
-  // dir is several round trips (open, reads, close): on a 50 ms link, 8 at once made 100 dirs 2.5 s.
-  const limit = 64;
+  // dir is three round trips (open, read, read to the end): on a 50 ms link, 8 at once made 100
+  // dirs 2.5 s; 64 at once made the 121 of the benchmark's tree two waves, 128 one.
+  const limit = 128;
+  const queue: (() => void)[] = [];
+  let running = 0;
+  let turn = 0;
+  const reads = new Map<string, Promise<FileEntryWithStats[]>>();
+  const read = (rel: string): Promise<FileEntryWithStats[]> => {
+    let p = reads.get(rel);
+    if (!p) {
+      const session = sessions[turn++ % sessions.length]!;
+      p = new Promise<FileEntryWithStats[]>((resolve, reject) => {
+        queue.push(() => {
+          running += 1;
+          session.readdir(rel ? `${root}/${rel}` : root).then(resolve, reject).finally(() => {
+            running -= 1;
+            queue.shift()?.();
+          });
+        });
+        if (running < limit) queue.shift()?.();
+      });
+      p.catch(() => undefined); // a known dir that is gone matters only if its parent lists it
+      reads.set(rel, p);
+    }
+    return p;
+  };
+  const depth = (rel: string): number => (rel ? rel.split('/').length : 0);
+  const knownDirs = new Set(known);
+  for (const rel of ['', ...[...knownDirs].sort((a, b) => depth(a) - depth(b))]) void read(rel);
+  const visit = async (rel: string): Promise<void> => {
+    let entries: FileEntryWithStats[];
+    try {
+      entries = await read(rel);
+    } catch (err) {
+      if (!isNoSuchFile(err) || !knownDirs.has(rel)) throw err;
+      // Asked for before its parent listed it, and made since: ask again.
+      reads.delete(rel);
+      entries = await read(rel);
+    }
+    const below: Promise<void>[] = [];
+    for (const entry of entries) {
+      if (entry.filename === '.' || entry.filename === '..') continue;
+      const relPath = rel ? `${rel}/${entry.filename}` : entry.filename;
+      const type = (entry.attrs.mode ?? 0) & S_IFMT;
+      if (++listed % 200 === 0) heartbeat({ phase: 'listing', listed, lastLine: `listing the remote side: ${listed} entries` });
+      if (type === S_IFDIR) {
+        tree.dirs.push(relPath);
+        below.push(visit(relPath));
+      } else if (type === S_IFREG && entry.filename.endsWith(TEMP_SUFFIX)) {
+        tree.temps.push(relPath);
+      } else if (type === S_IFREG) {
+        tree.files.push({ path: relPath, size: entry.attrs.size ?? 0, mtime: entry.attrs.mtime ?? 0 });
+      }
+    }
+    await settleAll(below);
+  };
   // A root that does not exist yet is an empty tree (the caller makes it); anywhere else a
   // vanished dir is an error.
-  const rootEntries = await sessions[0]!.readdir(root).catch((err: unknown) => {
-    if (isNoSuchFile(err)) return undefined;
+  const rootListed = await read('').then(() => true, (err: unknown) => {
+    if (isNoSuchFile(err)) return false;
     throw err;
   });
-  if (!rootEntries) return { ...tree, missingRoot: true };
-  const prefetched = new Map([[root, rootEntries]]);
-  await new Promise<void>((resolve) => {
-    const pump = (): void => {
-      while (failure === undefined && running < limit && pending.length > 0) {
-        const { dir, rel } = pending.shift()!;
-        const session = sessions[(listed + running) % sessions.length]!;
-        running += 1;
-        const read = prefetched.get(dir);
-        prefetched.delete(dir);
-        (read ? Promise.resolve(read) : session.readdir(dir)).then(
-          (entries) => {
-            for (const entry of entries) {
-              if (entry.filename === '.' || entry.filename === '..') continue;
-              const relPath = rel ? `${rel}/${entry.filename}` : entry.filename;
-              const type = (entry.attrs.mode ?? 0) & S_IFMT;
-              if (++listed % 200 === 0) heartbeat({ phase: 'listing', listed, lastLine: `listing the remote side: ${listed} entries` });
-              if (type === S_IFDIR) {
-                tree.dirs.push(relPath);
-                pending.push({ dir: `${dir}/${entry.filename}`, rel: relPath });
-              } else if (type === S_IFREG && entry.filename.endsWith(TEMP_SUFFIX)) {
-                tree.temps.push(relPath);
-              } else if (type === S_IFREG) {
-                tree.files.push({ path: relPath, size: entry.attrs.size ?? 0, mtime: entry.attrs.mtime ?? 0 });
-              }
-            }
-          },
-          (err: unknown) => {
-            failure ??= err;
-          },
-        ).finally(() => {
-          running -= 1;
-          if (running === 0 && (pending.length === 0 || failure !== undefined)) resolve();
-          else pump();
-        });
-      }
-      if (running === 0) resolve();
-    };
-    pump();
-  });
-  if (failure !== undefined) throw failure;
+  if (!rootListed) return { ...tree, missingRoot: true };
+  await visit('');
   const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
   tree.files.sort((a, b) => byName(a.path, b.path));
   tree.dirs.sort(byName);
   tree.temps.sort(byName);
   return tree;
+}
+
+/** Waits for every promise, then fails with the first failure (none is left running unobserved). */
+async function settleAll(promises: Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { DeleteSshPublicKeyCommand, DescribeServerCommand, ImportSshPublicKeyCommand } from '@aws-sdk/client-transfer';
 import { log } from '@temporalio/activity';
 import ssh2 from 'ssh2';
-import type { FileEntryWithStats, OpenMode, SFTPWrapper, Stats } from 'ssh2';
+import type { AuthenticationType, FileEntryWithStats, OpenMode, SFTPWrapper, Stats } from 'ssh2';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { nonRetryable, retryable } from '../failures.js';
 import { isNotFound, rethrowAws } from '../aws/errors.js';
@@ -106,25 +106,28 @@ export async function withSftpPool<T>(aws: AwsClientFactory, login: SftpLogin, s
   const { transfer } = aws(login.target);
   const pair = makeUploadKey();
   let keyId: string | undefined;
-  let hostFingerprint: string | undefined;
+  // The connections start while Transfer answers (two API calls, a round trip to AWS each): the
+  // host key is checked against the fingerprint once it is known, and the login waits for the key.
+  const described = transfer.send(new DescribeServerCommand({ ServerId: login.serverId })).then(({ Server }) => Server?.HostKeyFingerprint);
+  const imported = transfer
+    .send(new ImportSshPublicKeyCommand({ ServerId: login.serverId, UserName: login.userName, SshPublicKeyBody: pair.public }))
+    .then(({ SshPublicKeyId }) => void (keyId = SshPublicKeyId));
+  const access = Promise.all([described, imported]).then(
+    () => undefined,
+    (err: unknown) => rethrowAws(err, 'importing the upload key'),
+  );
+  access.catch(() => undefined); // awaited below, beside the first connection
   try {
-    const { Server } = await transfer.send(new DescribeServerCommand({ ServerId: login.serverId }));
-    hostFingerprint = Server?.HostKeyFingerprint;
-    ({ SshPublicKeyId: keyId } = await transfer.send(
-      new ImportSshPublicKeyCommand({ ServerId: login.serverId, UserName: login.userName, SshPublicKeyBody: pair.public }),
-    ));
-  } catch (err) {
-    rethrowAws(err, 'importing the upload key');
-  }
-  try {
-    const pool = openPool(login, pair.private, hostFingerprint, shape, signal);
+    const pool = openPool(login, pair.private, { hostFingerprint: described, keyImported: imported }, shape, signal);
     try {
-      await pool.firstUp;
+      // A refused API call is the error to report: the connections wait on it and are ended here.
+      await Promise.all([access, pool.firstUp]);
       return await use(pool);
     } finally {
       pool.end();
     }
   } finally {
+    await imported.catch(() => undefined);
     if (keyId) {
       await transfer.send(new DeleteSshPublicKeyCommand({ ServerId: login.serverId, UserName: login.userName, SshPublicKeyId: keyId })).catch((err: unknown) => {
         // The user (and with it the key) goes at teardown anyway; never hide the real error.
@@ -134,13 +137,19 @@ export async function withSftpPool<T>(aws: AwsClientFactory, login: SftpLogin, s
   }
 }
 
+/** What a connection waits on from Transfer: the host key's fingerprint, and the upload key in place. */
+interface ServerAccess {
+  hostFingerprint: Promise<string | undefined>;
+  keyImported: Promise<void>;
+}
+
 /**
  * Starts the connections (one only until `shape.restWhen`, if given); `firstUp` settles once one
  * is ready (or fails with the first failure once all started have failed). A later connection
  * that fails is left out with a warning: the upload goes on over the others, as it would have
  * with a smaller `data.parallelism`.
  */
-function openPool(login: SftpLogin, privateKey: string, hostFingerprint: string | undefined, shape: PoolShape, signal?: AbortSignal): SftpPool & { firstUp: Promise<void> } {
+function openPool(login: SftpLogin, privateKey: string, access: ServerAccess, shape: PoolShape, signal?: AbortSignal): SftpPool & { firstUp: Promise<void> } {
   const ending = new AbortController();
   const connectSignal = signal ? AbortSignal.any([signal, ending.signal]) : ending.signal;
   const connections: Connection[] = [];
@@ -151,7 +160,7 @@ function openPool(login: SftpLogin, privateKey: string, hostFingerprint: string 
   let firstFailure: unknown;
   const firstUp = new Promise<void>((resolve, reject) => {
     const open = (): void => {
-      connect(login, privateKey, hostFingerprint, Math.max(1, shape.sessionsPerConnection), connectSignal).then(
+      connect(login, privateKey, access, Math.max(1, shape.sessionsPerConnection), connectSignal).then(
         (c) => {
           if (ending.signal.aborted) {
             c.end();
@@ -233,7 +242,7 @@ interface Connection {
   end(): void;
 }
 
-function connect(login: SftpLogin, privateKey: string, hostFingerprint: string | undefined, sessions: number, signal?: AbortSignal): Promise<Connection> {
+function connect(login: SftpLogin, privateKey: string, access: ServerAccess, sessions: number, signal?: AbortSignal): Promise<Connection> {
   const address = sftpAddress(login);
   const client = new ssh2.Client();
   let lost: string | undefined;
@@ -310,14 +319,25 @@ function connect(login: SftpLogin, privateKey: string, hostFingerprint: string |
       readyTimeout: 20_000,
       keepaliveInterval: 5_000,
       keepaliveCountMax: 3,
-      // Straight to the key: ssh2 would first try "none" and spend a round trip on its refusal.
-      authHandler: ['publickey'],
+      // Straight to the key (ssh2 would first try "none" and spend a round trip on its refusal),
+      // once Transfer has it; a refused import is reported by withSftpPool, which ends this.
+      authHandler: (methodsLeft: AuthenticationType[] | null, _partial, next) => {
+        // Called again only once the key was refused: ssh2 takes `false` for "no method left"
+        // (its types omit it) and fails the login, which `fail` reports.
+        if (methodsLeft !== null) (next as unknown as (done: false) => void)(false);
+        else access.keyImported.then(() => next('publickey'), () => undefined);
+      },
       algorithms: { cipher: [...CIPHERS] },
-      hostVerifier: (key: Buffer) => {
-        if (!hostFingerprint) return true;
-        const ok = fingerprint(key) === hostFingerprint.replace(/=+$/, '');
-        if (!ok) log.error('SFTP host key does not match the server\'s HostKeyFingerprint', { expected: hostFingerprint, got: fingerprint(key) });
-        return ok;
+      hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+        access.hostFingerprint.then((expected) => {
+          if (!expected) {
+            verify(true);
+            return;
+          }
+          const ok = fingerprint(key) === expected.replace(/=+$/, '');
+          if (!ok) log.error('SFTP host key does not match the server\'s HostKeyFingerprint', { expected, got: fingerprint(key) });
+          verify(ok);
+        }, () => undefined);
       },
     });
   });
@@ -351,7 +371,25 @@ function promisified(w: SFTPWrapper, pending: Set<(err: Error) => void>, replies
     });
   return {
     stat: (p) => call<Stats>((cb) => w.stat(p, cb)),
-    readdir: (p) => call<FileEntryWithStats[]>((cb) => w.readdir(p, cb)),
+    readdir: async (p) => {
+      const handle = await call<Buffer>((cb) => w.opendir(p, cb));
+      const entries: FileEntryWithStats[] = [];
+      try {
+        for (;;) {
+          // The end of the dir comes as an EOF status (code 1), not an error.
+          const batch = await call<FileEntryWithStats[] | undefined>((cb) =>
+            w.readdir(handle, (err, list) => (err && (err as { code?: unknown }).code === 1 ? cb(undefined, undefined) : cb(err, list))),
+          );
+          if (!batch) break;
+          entries.push(...batch);
+        }
+      } finally {
+        // Nothing waits for the close (ssh2's readdir by path does): the entries are complete at
+        // EOF, and waiting would add a round trip to every dir of the listing.
+        call<void>((cb) => w.close(handle, cb)).catch(() => undefined);
+      }
+      return entries;
+    },
     mkdir: (p) => call<void>((cb) => w.mkdir(p, cb)),
     rmdir: (p) => call<void>((cb) => w.rmdir(p, cb)),
     unlink: (p) => call<void>((cb) => w.unlink(p, cb)),

@@ -81,14 +81,14 @@ export async function syncDirectory(aws: AwsClientFactory, input: SyncDirectoryI
     // listing proves it: one connection starts at once, the rest only when the work needs them.
     // Without a record (a first sync), all start as soon as that is known.
     const needsMore = deferred();
-    void stateReady.then(async ({ record }) => {
-      if (!record || isBig(totals(planSync(await localReady, treeFromRecord(record), record, false).upload))) needsMore.resolve();
+    void stateReady.then(async ({ record, recorded }) => {
+      if (!record || isBig(totals(planSync(await localReady, recorded, record, false).upload))) needsMore.resolve();
     }).catch(() => undefined);
     const shape = { connections: Math.max(1, input.parallelism), sessionsPerConnection: input.sessionsPerConnection ?? 2, restWhen: needsMore.promise };
 
     return await withSftpPool(aws, input.login, shape, async (pool) => {
       const sftp = pool.sessions[0]!;
-      const { record, journal, writer, earlierPartials, partials } = await stateReady;
+      const { record, recorded, journal, writer, earlierPartials, partials } = await stateReady;
       const stopCheck = (): void => {
         if (signal.aborted) throw new CancelledFailure('sync cancelled');
         if (stopReason === 'deadline') throw new Error('deadline');
@@ -101,7 +101,8 @@ export async function syncDirectory(aws: AwsClientFactory, input: SyncDirectoryI
         pool.end();
       }, Math.max(0, input.deadlineMs - Date.now()));
       try {
-        const remote = await listRemoteTree(pool.sessions, root);
+        // The dirs the last verified sync saw are asked for at once, not level by level.
+        const remote = await listRemoteTree(pool.sessions, root, recorded.dirs);
         // The home dir (the file system root) exists by definition; the sim refuses to stat it.
         if (remote.missingRoot) await mkdirs(sftp, root, `/${input.fileSystemId}`);
         const local = await localReady;
@@ -215,7 +216,7 @@ async function readRunState(input: SyncDirectoryInput, journalFile: string, part
     readPartials(partialFile),
     new PartialLog(partialFile).open(),
   ]);
-  return { record, journal, writer, earlierPartials, partials };
+  return { record, recorded: treeFromRecord(record), journal, writer, earlierPartials, partials };
 }
 
 /**

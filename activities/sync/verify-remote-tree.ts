@@ -55,7 +55,8 @@ export async function verifyRemoteTree(aws: AwsClientFactory, input: VerifyInput
       const onAbort = (): void => pool.end();
       signal.addEventListener('abort', onAbort, { once: true });
       try {
-        const remote = await listRemoteTree(pool.sessions, root);
+        // The dirs the sync just made are the local ones: all asked for at once.
+        const remote = await listRemoteTree(pool.sessions, root, local.dirs);
         const remoteByPath = new Map(remote.files.map((f) => [f.path, f]));
         const problems: string[] = [];
         for (const file of local.files) {

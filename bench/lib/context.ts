@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Section } from './stats.js';
@@ -22,4 +23,14 @@ export interface Benchmark {
 /** Runs two contenders one after the other, the first going first in even runs: neither always gets the warmer (or busier) machine. */
 export async function inTurn(run: number, first: () => Promise<void>, second: () => Promise<void>): Promise<void> {
   for (const contender of run % 2 === 0 ? [first, second] : [second, first]) await contender();
+}
+
+/**
+ * Writes back the page cache's dirty data (sync(1)) before a timed run. Client and server share
+ * this machine's disk: without it a run waits on the writeback of the gigabyte the run before it
+ * uploaded (a metadata write of the sync process, or of the benchmark's Transfer stand-in, stalled
+ * 0.4–1.1 s behind it in development runs), which a real client never does against EFS.
+ */
+export function settleDisk(): void {
+  execFileSync('sync');
 }
