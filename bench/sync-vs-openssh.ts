@@ -102,8 +102,11 @@ async function syncVsOpenSsh(fx: Fixture, ctx: BenchContext): Promise<Section> {
   const incrBytes: number[] = [];
   const osshFull: number[] = [];
   const osshAgain: number[] = [];
+  const oursIncrDirty: number[] = [];
+  const osshAgainDirty: number[] = [];
   const fullRatio: number[] = [];
   const incrRatio: number[] = [];
+  const incrRatioDirty: number[] = [];
   const hwm: number[] = [];
   const changedBytes: number[] = [];
   const cpuOurs: number[] = [];
@@ -115,6 +118,8 @@ async function syncVsOpenSsh(fx: Fixture, ctx: BenchContext): Promise<Section> {
     let oi = 0;
     let sf = 0;
     let sa = 0;
+    let oid = 0;
+    let sad = 0;
     const ours = async (): Promise<void> => {
       settleDisk();
       const sshdBefore = cpuOfTree(fx.sshd.pid);
@@ -125,6 +130,11 @@ async function syncVsOpenSsh(fx: Fixture, ctx: BenchContext): Promise<Section> {
       cpuOursSshd.push(cpuOfTree(fx.sshd.pid) - sshdBefore);
       oursVerify.push(full.result!.verifySeconds ?? NaN);
       hwm.push(full.hwm);
+      // First right after the full upload, its gigabyte still being written back (as this
+      // benchmark measured before 2026-11-30), then on a settled disk (the headline figure).
+      await changeFiles(fx.treeDir, fx.files, 0.01, 100 + 2 * i);
+      // Verified (untimed), so the settled run below starts from a fresh record, as the first did.
+      oid = (await syncOurs(fx, '/ours', `bench-incr-dirty-${i}`, 1, 'sample')).result!.syncSeconds;
       const changed = await changeFiles(fx.treeDir, fx.files, 0.01, 2 * i);
       changedBytes.push(changed.reduce((a, f) => a + f.size, 0));
       settleDisk();
@@ -139,6 +149,8 @@ async function syncVsOpenSsh(fx: Fixture, ctx: BenchContext): Promise<Section> {
       sf = put.seconds;
       cpuPut.push(put.clientCpu);
       cpuPutSshd.push(put.serverCpu);
+      await changeFiles(fx.treeDir, fx.files, 0.01, 100 + 2 * i + 1);
+      sad = (await openSshPut(fx.sshd, fx.sshd.port, PUT_R, fx.work)).seconds;
       await changeFiles(fx.treeDir, fx.files, 0.01, 2 * i + 1);
       settleDisk();
       sa = (await openSshPut(fx.sshd, fx.sshd.port, PUT_R, fx.work)).seconds;
@@ -153,7 +165,10 @@ async function syncVsOpenSsh(fx: Fixture, ctx: BenchContext): Promise<Section> {
     osshAgain.push(sa);
     fullRatio.push(of / sf);
     incrRatio.push(oi / sa);
-    ctx.log(`run ${i + 1}/${ctx.runs}: ours ${fmt(of)} s (${fmt(MB(fx.totalBytes, of), 0)} MB/s), OpenSSH ${fmt(sf)} s (${fmt(MB(fx.totalBytes, sf), 0)} MB/s); 1% changed: ours ${fmt(oi)} s, put -r again ${fmt(sa)} s; load ${loadAverage().join(' ')}`);
+    oursIncrDirty.push(oid);
+    osshAgainDirty.push(sad);
+    incrRatioDirty.push(oid / sad);
+    ctx.log(`run ${i + 1}/${ctx.runs}: ours ${fmt(of)} s (${fmt(MB(fx.totalBytes, of), 0)} MB/s), OpenSSH ${fmt(sf)} s (${fmt(MB(fx.totalBytes, sf), 0)} MB/s); 1% changed: ours ${fmt(oi)} s, put -r again ${fmt(sa)} s; right after the full upload: ours ${fmt(oid)} s, put -r again ${fmt(sad)} s; load ${loadAverage().join(' ')}`);
   }
   const ciphers = await fx.sshd.ciphers();
   const fullMet = spread(fullRatio).median <= 0.85;
@@ -176,6 +191,9 @@ async function syncVsOpenSsh(fx: Fixture, ctx: BenchContext): Promise<Section> {
     { name: '1% changed: bytes ours sent', unit: 'MiB', value: spread(incrBytes.map((b) => b / MiB)), note: `the changed files held ${fmt(spread(changedBytes).median / MiB)} MiB (median)` },
     { name: '1% changed: OpenSSH `put -r` again (sends everything)', unit: 's', value: spread(osshAgain) },
     { name: '1% changed ratio ours / OpenSSH', unit: '×', value: spread(incrRatio), target: '≤ 0.05', met: spread(incrRatio).median <= 0.05 },
+    { name: '1% changed right after the full upload (disk not settled): ours', unit: 's', value: spread(oursIncrDirty) },
+    { name: '1% changed right after the full upload (disk not settled): OpenSSH `put -r` again', unit: 's', value: spread(osshAgainDirty) },
+    { name: '1% changed right after the full upload (disk not settled): ratio ours / OpenSSH', unit: '×', value: spread(incrRatioDirty), target: '≤ 0.05', met: spread(incrRatioDirty).median <= 0.05, note: 'how this benchmark measured until 2026-11-30; see "Why"' },
     { name: 'CPU, ours: the sync process (user + system)', unit: 's', value: spread(cpuOurs) },
     { name: 'CPU, the sshd processes serving ours', unit: 's', value: spread(cpuOursSshd) },
     { name: 'CPU, OpenSSH `put -r`: sftp + ssh (GNU time)', unit: 's', value: spread(cpuPut) },
@@ -191,8 +209,8 @@ async function syncVsOpenSsh(fx: Fixture, ctx: BenchContext): Promise<Section> {
   const notes = [
     `Tree: ${fx.files.length} files, ${fmt(fx.totalBytes / MiB, 0)} MiB, sizes ${fmt(Math.min(...fx.files.map((f) => f.size)) / 1024)} KiB to ${fmt(Math.max(...fx.files.map((f) => f.size)) / MiB)} MiB (90% log-uniform 1 KiB–1 MiB, 10% 1–16 MiB, scaled), 100 dirs, incompressible deterministic content (bench/lib/tree.ts). The tree sits in the page cache for both tools; the server writes to the same disk.`,
     `Server: Debian OpenSSH sshd on 127.0.0.1, internal-sftp chrooted, key auth only (bench/lib/sshd.ts). Ciphers negotiated: ${ciphers.join(', ') || 'unknown'} (ssh2 picks AES-GCM, the OpenSSH client chacha20-poly1305).`,
-    `Ours: the product's \`syncDirectory\` activity (activities/sync/sync-directory.ts, with plan-sync, upload-files, transfer-file, remote-tree, sftp-session) run in its own process under @temporalio/testing's MockActivityEnvironment, parallelism ${PARALLELISM} (the default: ${PARALLELISM} SSH connections × 2 SFTP sessions, 8 files in flight per session — one taking the largest file left, seven the smallest — with 2 MiB in flight per session, big files in 32 MiB pieces, writes of the server's limits@openssh.com size — 255 KiB on OpenSSH), driven directly against this sshd — not through the sim, whose SFTP server is itself Node and would measure our code against our code. Two stand-ins at the edge (bench/lib/sync-child.ts): the Transfer API calls the session makes (DescribeServer for the host key fingerprint, Import/DeleteSshPublicKey) are answered locally and the imported key is appended to sshd's authorized keys; and the SSH username "<serverId>/<user>", which sftp-session.ts sends whenever an sftpEndpoint is set (the sim's convention), is cut to "<user>" because OpenSSH knows only system users. Timed: the activity from its start (key pair, connect, list both sides, plan, upload with temp-name-then-rename and mtime, delete) to its result; Node start-up is not timed. \`put -r\` is timed from process start to exit (its ssh handshake included). Before every timed run of either tool the page cache's dirty data is written back (sync(1)): client and server share one disk here, and a run would otherwise wait on the writeback of the gigabyte the run before it uploaded. CPU: the sync process's own process.cpuUsage() (all its threads) for the activity; GNU time for \`sftp\` and the \`ssh\` it runs; the sshd daemon's reaped-children CPU for the server side.`,
-    'Each run: ours full into an empty dir, change 1% (20 files; same size, new bytes, newer mtime), ours again; OpenSSH the same into its own dir; the order alternates per run. The ratio is taken per run, then the median.',
+    `Ours: the product's \`syncDirectory\` activity (activities/sync/sync-directory.ts, with plan-sync, upload-files, transfer-file, remote-tree, sftp-session) run in its own process under @temporalio/testing's MockActivityEnvironment, parallelism ${PARALLELISM} (the default: ${PARALLELISM} SSH connections × 2 SFTP sessions, 8 files in flight per session — one taking the largest file left, seven the smallest — with 1 MiB in flight per session on a link this near, 2 MiB on a long one, big files in 32 MiB pieces, writes of the server's limits@openssh.com size — 255 KiB on OpenSSH), driven directly against this sshd — not through the sim, whose SFTP server is itself Node and would measure our code against our code. Two stand-ins at the edge (bench/lib/sync-child.ts): the Transfer API calls the session makes (DescribeServer for the host key fingerprint, Import/DeleteSshPublicKey) are answered locally and the imported key is appended to sshd's authorized keys; and the SSH username "<serverId>/<user>", which sftp-session.ts sends whenever an sftpEndpoint is set (the sim's convention), is cut to "<user>" because OpenSSH knows only system users. Timed: the activity from its start (key pair, connect, list both sides, plan, upload with temp-name-then-rename and mtime, delete) to its result; Node start-up is not timed. \`put -r\` is timed from process start to exit (its ssh handshake included). Before every timed run of either tool but the "not settled" ones the page cache's dirty data is written back (sync(1)): client and server share one disk here. CPU: the sync process's own process.cpuUsage() (all its threads) for the activity; GNU time for \`sftp\` and the \`ssh\` it runs; the sshd daemon's reaped-children CPU for the server side.`,
+    'Each run: ours full into an empty dir, change 1% (20 files; same size, new bytes, newer mtime), ours again at once (the disk still writing back the full upload), change another 1%, settle the disk, ours again; OpenSSH the same into its own dir; the order alternates per run. The ratio is taken per run, then the median. The headline 1% figures are on a settled disk, as a re-sync meets EFS (the last upload long persisted); the "not settled" rows are the conditions this benchmark used until 2026-11-30, in which `put -r` again overwrites pages still dirty in the cache (cheaper than rewriting persisted files: 8.5–9.4 s against 12.1–12.7 s in a development run) and ours waits on the writeback in its file system calls.',
   ];
   return section('sync', 'Data sync vs OpenSSH sftp (1 GiB tree, real sshd, loopback)', ctx, startedAt, loadBefore, figures, notes);
 }
