@@ -10,7 +10,7 @@ import type { Sftp } from './sftp-session.js';
  * excess is queue that every other request of the connection waits behind. Sessions share it
  * between the files they carry, so memory stays bounded however many files are in flight.
  */
-export const SESSION_BUDGET = 2 * 1024 * 1024;
+const SESSION_BUDGET = 2 * 1024 * 1024;
 
 /**
  * Bytes one session keeps on the wire on a near link, whose requests are answered within
@@ -19,8 +19,8 @@ export const SESSION_BUDGET = 2 * 1024 * 1024;
  * arrived; `ss -ti` showed bytes_retrans and dsack), which was half of a 1%-changed sync. Once
  * the connection is warm, 1 MiB carries as much as 2 (bench/WHY.md).
  */
-export const NEAR_SESSION_BUDGET = 1024 * 1024;
-export const NEAR_LINK_MS = 10;
+const NEAR_SESSION_BUDGET = 1024 * 1024;
+const NEAR_LINK_MS = 10;
 
 /** The budget for sessions whose quickest answer so far took `fastestReplyMs`. */
 export function sessionBudget(fastestReplyMs: number): number {
